@@ -1,0 +1,96 @@
+package pyval
+
+import (
+	"math"
+	"math/big"
+)
+
+// Tuple is a Python tuple.
+type Tuple []any
+
+// Set is a Python set (or frozenset). Elements keep the order they were
+// decoded or added in; the serializers write them in that order.
+type Set []any
+
+// Int returns the Python int v as the smallest Go shape: int64 when it fits,
+// otherwise v itself.
+func Int(v *big.Int) any {
+	if v.IsInt64() {
+		return v.Int64()
+	}
+	return v
+}
+
+// AsInt64 reports v as an int64 when v is a Python int (or bool) that fits.
+func AsInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64(), true
+		}
+	}
+	return 0, false
+}
+
+// AsFloat reports v as a float64 when v is a Python int, bool or float, as
+// Python's float() would for a number.
+func AsFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f, !math.IsInf(f, 0)
+	}
+	return 0, false
+}
+
+// TypeName returns the Python type name of a model value, for error messages
+// in Python's own words ("expected str, got int").
+func TypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int64, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case complex128:
+		return "complex"
+	case string:
+		return "str"
+	case []byte:
+		return "bytes"
+	case Tuple:
+		return "tuple"
+	case []any:
+		return "list"
+	case Set:
+		return "set"
+	case *Dict:
+		return "dict"
+	case URI, *URI:
+		return "Pyro4.core.URI"
+	case ProxyRef, *ProxyRef:
+		return "Pyro4.core.Proxy"
+	case *Exception:
+		return "Exception"
+	}
+	return "object"
+}
