@@ -1,0 +1,181 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds Pyro4's configuration items under their Go names. The `pyro`
+// tag is Pyro4's item name; PYRO_<item> in the environment overrides it.
+type Config struct {
+	Host                string        `pyro:"HOST"`
+	NSHost              string        `pyro:"NS_HOST"`
+	NSPort              int           `pyro:"NS_PORT"`
+	NSBCPort            int           `pyro:"NS_BCPORT"`
+	NSBCHost            string        `pyro:"NS_BCHOST"`
+	NATHost             string        `pyro:"NATHOST"`
+	NATPort             int           `pyro:"NATPORT"`
+	CommTimeout         time.Duration `pyro:"COMMTIMEOUT"`
+	PollTimeout         time.Duration `pyro:"POLLTIMEOUT"`
+	ServerType          string        `pyro:"SERVERTYPE"`
+	ThreadPoolSize      int           `pyro:"THREADPOOL_SIZE"`
+	ThreadPoolSizeMin   int           `pyro:"THREADPOOL_SIZE_MIN"`
+	OnewayThreaded      bool          `pyro:"ONEWAY_THREADED"`
+	Serializer          string        `pyro:"SERIALIZER"`
+	SerializersAccepted string        `pyro:"SERIALIZERS_ACCEPTED"`
+	Compression         bool          `pyro:"COMPRESSION"`
+	MaxMessageSize      int           `pyro:"MAX_MESSAGE_SIZE"`
+	Metadata            bool          `pyro:"METADATA"`
+	RequireExpose       bool          `pyro:"REQUIRE_EXPOSE"`
+	Autoproxy           bool          `pyro:"AUTOPROXY"`
+	IterStreaming       bool          `pyro:"ITER_STREAMING"`
+	IterStreamLifetime  time.Duration `pyro:"ITER_STREAM_LIFETIME"`
+	IterStreamLinger    time.Duration `pyro:"ITER_STREAM_LINGER"`
+	DetailedTraceback   bool          `pyro:"DETAILED_TRACEBACK"`
+	SockReuse           bool          `pyro:"SOCK_REUSE"`
+	SockNodelay         bool          `pyro:"SOCK_NODELAY"`
+	PreferIPVersion     int           `pyro:"PREFER_IP_VERSION"`
+	BroadcastAddrs      string        `pyro:"BROADCAST_ADDRS"`
+	NSAutoclean         time.Duration `pyro:"NS_AUTOCLEAN"`
+	MaxRetries          int           `pyro:"MAX_RETRIES"`
+	LogWire             bool          `pyro:"LOGWIRE"`
+}
+
+// Default returns Pyro4 4.82's defaults, with one deliberate difference:
+// RequireExpose is false, because a Go type already says what is public
+// (exported methods declared on the type) and unexported names can never be
+// reached. Set it (or PYRO_REQUIRE_EXPOSE=true) to expose only the methods a
+// type lists itself, as Pyro4 4.82's @expose does.
+func Default() Config {
+	return Config{
+		Host:                "localhost",
+		NSHost:              "localhost",
+		NSPort:              9090,
+		NSBCPort:            9091,
+		PollTimeout:         2 * time.Second,
+		ServerType:          "thread",
+		ThreadPoolSize:      40,
+		ThreadPoolSizeMin:   4,
+		OnewayThreaded:      true,
+		Serializer:          "serpent",
+		SerializersAccepted: "serpent,marshal,json",
+		Metadata:            true,
+		RequireExpose:       false,
+		Autoproxy:           true,
+		IterStreaming:       true,
+		IterStreamLinger:    30 * time.Second,
+		SockReuse:           true,
+		PreferIPVersion:     4,
+		BroadcastAddrs:      "<broadcast>, 0.0.0.0",
+	}
+}
+
+// FromEnv returns Default() overridden by the process environment.
+func FromEnv() (Config, error) {
+	c := Default()
+	err := c.LoadEnv(os.LookupEnv)
+	return c, err
+}
+
+// LoadEnv overrides items from PYRO_<ITEM> variables found by lookup. As in
+// Pyro4, the value is cast to the item's type: booleans accept 0/off/no/false
+// and 1/yes/on/true, durations are float seconds. NS_HOST follows HOST only
+// in Pyro4's defaults, never from PYRO_HOST, exactly as Pyro4 behaves.
+func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
+	rv := reflect.ValueOf(c).Elem()
+	rt := rv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		item := rt.Field(i).Tag.Get("pyro")
+		s, ok := lookup("PYRO_" + item)
+		if !ok {
+			continue
+		}
+		if err := setField(rv.Field(i), s); err != nil {
+			return fmt.Errorf("config: PYRO_%s=%q: %w", item, s, err)
+		}
+	}
+	return nil
+}
+
+// Set sets one item by its Pyro4 name ("COMMTIMEOUT", "SERVERTYPE", ...)
+// from its text form, as PYRO_<name> would.
+func (c *Config) Set(item, value string) error {
+	rv := reflect.ValueOf(c).Elem()
+	rt := rv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		if rt.Field(i).Tag.Get("pyro") == strings.ToUpper(item) {
+			if err := setField(rv.Field(i), value); err != nil {
+				return fmt.Errorf("config: %s=%q: %w", item, value, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("config: unknown item %q", item)
+}
+
+// Items returns every item as Pyro4 names it with its current value in
+// Pyro4's text form, in declaration order (for `gyro check-config`-style
+// dumps and tests).
+func (c *Config) Items() [][2]string {
+	rv := reflect.ValueOf(c).Elem()
+	rt := rv.Type()
+	out := make([][2]string, 0, rt.NumField())
+	for i := 0; i < rt.NumField(); i++ {
+		f := rv.Field(i)
+		var s string
+		switch v := f.Interface().(type) {
+		case time.Duration:
+			s = strconv.FormatFloat(v.Seconds(), 'f', -1, 64)
+		default:
+			s = fmt.Sprint(v)
+		}
+		out = append(out, [2]string{rt.Field(i).Tag.Get("pyro"), s})
+	}
+	return out
+}
+
+func setField(f reflect.Value, s string) error {
+	switch f.Interface().(type) {
+	case time.Duration:
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return err
+		}
+		f.SetInt(int64(v * float64(time.Second)))
+	case bool:
+		switch strings.ToLower(s) {
+		case "0", "off", "no", "false":
+			f.SetBool(false)
+		case "1", "yes", "on", "true":
+			f.SetBool(true)
+		default:
+			return fmt.Errorf("invalid boolean %q", s)
+		}
+	case int:
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return err
+		}
+		f.SetInt(int64(v))
+	case string:
+		f.SetString(s)
+	}
+	return nil
+}
+
+// Validate checks the combinations Pyro4 checks when a daemon starts.
+func (c *Config) Validate() error {
+	switch c.ServerType {
+	case "thread", "multiplex":
+	default:
+		return fmt.Errorf("config: invalid server type %q", c.ServerType)
+	}
+	if c.ThreadPoolSize < 1 || c.ThreadPoolSizeMin < 1 || c.ThreadPoolSizeMin > c.ThreadPoolSize {
+		return fmt.Errorf("config: need THREADPOOL_SIZE >= THREADPOOL_SIZE_MIN >= 1, have %d and %d", c.ThreadPoolSize, c.ThreadPoolSizeMin)
+	}
+	return nil
+}
