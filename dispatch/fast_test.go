@@ -1,0 +1,106 @@
+package dispatch
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/gyro-rpc/gyro/pyval"
+)
+
+// fastPtr has every fast signature on pointer receivers; the results
+// depend on the receiver's state, so a wrong receiver shows.
+type fastPtr struct{ n int }
+
+func (f *fastPtr) StrStr(s string) string { return s + "!" }
+func (f *fastPtr) StrStrErr(s string) (string, error) {
+	if s == "" {
+		return "", errPlain
+	}
+	return s + "?", nil
+}
+func (f *fastPtr) AnyAny(v any) any { return pyval.Tuple{v, f.n} }
+func (f *fastPtr) AnyAnyErr(v any) (any, error) {
+	if v == nil {
+		return nil, errPlain
+	}
+	return v, nil
+}
+func (f *fastPtr) IntInt(a, b int) int         { return a*b + f.n }
+func (f *fastPtr) I64I64(a, b int64) int64     { return a - b + int64(f.n) }
+func (f *fastPtr) F64F64(a, b float64) float64 { return a / b }
+func (f *fastPtr) Void()                       {}
+func (f *fastPtr) Err() error                  { return errPlain }
+func (f *fastPtr) Any() any                    { return f.n }
+func (f *fastPtr) Str() string                 { return "str" }
+
+// fastVal has them on value receivers, registered by value.
+type fastVal struct{ n int }
+
+func (f fastVal) StrStr(s string) string { return s + "!" }
+func (f fastVal) StrStrErr(s string) (string, error) {
+	if s == "" {
+		return "", errPlain
+	}
+	return s + "?", nil
+}
+func (f fastVal) AnyAny(v any) any { return pyval.Tuple{v, f.n} }
+func (f fastVal) AnyAnyErr(v any) (any, error) {
+	if v == nil {
+		return nil, errPlain
+	}
+	return v, nil
+}
+func (f fastVal) IntInt(a, b int) int         { return a*b + f.n }
+func (f fastVal) I64I64(a, b int64) int64     { return a - b + int64(f.n) }
+func (f fastVal) F64F64(a, b float64) float64 { return a / b }
+func (f fastVal) Void()                       {}
+func (f fastVal) Err() error                  { return errPlain }
+func (f fastVal) Any() any                    { return f.n }
+func (f fastVal) Str() string                 { return "str" }
+
+func TestFastPaths(t *testing.T) {
+	cases := []invokeCase{
+		{name: "str str", method: "str_str", args: []any{"a"}, want: "a!"},
+		{name: "str str err", method: "str_str_err", args: []any{"a"}, want: "a?"},
+		{name: "str str err fails", method: "str_str_err", args: []any{""}, class: pyval.ClassRuntimeError, message: "plain failure"},
+		{name: "any any", method: "any_any", args: []any{"v"}, want: pyval.Tuple{"v", 10}},
+		{name: "any any err", method: "any_any_err", args: []any{int64(1)}, want: int64(1)},
+		{name: "any any err fails", method: "any_any_err", args: []any{nil}, class: pyval.ClassRuntimeError, message: "plain failure"},
+		{name: "int int", method: "int_int", args: []any{int64(6), int64(7)}, want: int64(52)},
+		{name: "i64 i64", method: "i64_i64", args: []any{int64(6), int64(7)}, want: int64(9)},
+		{name: "f64 f64", method: "f64_f64", args: []any{1.0, 4.0}, want: 0.25},
+		{name: "void", method: "void", want: nil},
+		{name: "err", method: "err", class: pyval.ClassRuntimeError, message: "plain failure"},
+		{name: "any", method: "any", want: 10},
+		{name: "str", method: "str", want: "str"},
+		// Not an exact fit: the general path converts or reports.
+		{name: "int int from bool", method: "int_int", args: []any{true, int64(7)}, want: 17},
+		{name: "f64 from int", method: "f64_f64", args: []any{int64(1), 4.0}, want: 0.25},
+		{name: "str str wrong type", method: "str_str", args: []any{int64(1)},
+			class: typeError, message: "fastPtr.str_str() argument 1 must be str, not int"},
+	}
+	for _, obj := range []any{&fastPtr{n: 10}, fastVal{n: 10}} {
+		t.Run(reflect.TypeOf(obj).String(), func(t *testing.T) {
+			r := NewRegistry(Options{Logger: discardLogger()})
+			if _, err := r.Register(obj, "f", false); err != nil {
+				t.Fatal(err)
+			}
+			e := r.state.Load().byID["f"]
+			for name, m := range e.tab.methods {
+				fn := m.expr
+				if fn == nil && e.inst.bound != nil {
+					fn = e.inst.bound[m.slot]
+				}
+				if m.fast == fastNone || fn == nil {
+					t.Errorf("%s has no fast path", name)
+				}
+			}
+			tests := cases
+			if _, isVal := obj.(fastVal); isVal {
+				tests = append([]invokeCase(nil), cases...)
+				tests[len(tests)-1].message = "fastVal.str_str() argument 1 must be str, not int"
+			}
+			runInvokeCases(t, r, "f", tests)
+		})
+	}
+}

@@ -1,0 +1,426 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+)
+
+// Special method names of an INVOKE (wire.md 3.2, 3.3).
+const (
+	methodBatch   = "<batch>"
+	methodGetattr = "__getattr__"
+	methodSetattr = "__setattr__"
+)
+
+// Invoke runs one call on the object call.Object. cc describes the call
+// (it may be nil in tests); Invoke sets its ObjectID and Host. Every
+// failure is a *pyval.Exception with a "_pyroTraceback" attribute:
+//
+//   - unknown object: Pyro4.errors.DaemonError("unknown object");
+//   - private name: AttributeError("attempt to access private attribute 'x'");
+//   - a method that exists but is not exposed: AttributeError("attempt to
+//     access unexposed attribute 'x'"); a name that does not exist at all:
+//     AttributeError("'Type' object has no attribute 'x'"), Pyro4's
+//     server-side texts;
+//   - arguments that do not fit: TypeError (OverflowError for ints out of
+//     range), in Python's words;
+//   - the method's error (see ToException) or panic (RuntimeError).
+//
+// Method "<batch>" runs call.Args as a batch and returns []any, ending in a
+// pyval.ExceptionWrapper if a call failed; an unknown or private name in
+// the batch fails the whole batch with a plain exception, as in Pyro4.
+// "__getattr__" and "__setattr__" read and write Exposure.Attrs. A method
+// that returns a stream yields StreamStarted (nil for a oneway call).
+func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Call) (any, error) {
+	e := r.state.Load().byID[call.Object]
+	if e == nil {
+		return nil, r.raise(errUnknownObject(), nil)
+	}
+	var conn *Conn
+	var flags uint16
+	if cc != nil {
+		cc.ObjectID, cc.Host = call.Object, r.opts.Host
+		conn, flags = cc.Conn, cc.Flags
+	}
+	switch call.Method {
+	case methodBatch:
+		return r.batch(ctx, cc, e, conn, call.Args)
+	case methodGetattr, methodSetattr:
+		return r.attribute(ctx, cc, e, conn, call.Method, call.Args)
+	}
+	m, a, exc := e.tab.lookup(call.Method)
+	if exc != nil {
+		return nil, r.raise(exc, nil)
+	}
+	in, perCall, err := r.instanceFor(e, conn)
+	if err != nil {
+		return nil, r.raise(err, nil)
+	}
+	var cleanup func()
+	if perCall {
+		cleanup = func() { r.release(in) }
+	}
+	var res any
+	if a != nil {
+		res, exc = r.attrAsMethod(ctx, cc, in, a)
+	} else {
+		res, exc = r.call(ctx, cc, in, m, call.Args, call.Kwargs)
+	}
+	if exc == nil && m != nil && (m.stream || (m.dynOut && isStreamValue(res))) {
+		switch {
+		case isNil(res): // a nil channel or sequence is None, not a stream
+			if cleanup != nil {
+				cleanup()
+			}
+			return nil, nil
+		case flags&flagOneway != 0:
+			discardStream(res, cleanup)
+			return nil, nil
+		case !r.opts.IterStreaming:
+			discardStream(res, cleanup)
+			return StreamStarted{}, nil
+		}
+		return StreamStarted{ID: r.startStream(conn, res, cleanup)}, nil
+	}
+	if cleanup != nil {
+		cleanup()
+	}
+	if exc != nil {
+		return nil, exc
+	}
+	return res, nil
+}
+
+// call runs m on in. The returned exception is ready for the wire.
+func (r *Registry) call(ctx context.Context, cc *CallContext, in *instance, m *method, args []any, kwargs *pyval.Dict) (res any, exc *pyval.Exception) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, exc = nil, r.raisePanic(p, debug.Stack(), m)
+		}
+	}()
+	if m.fast != fastNone && kwargs.Len() == 0 {
+		fn := m.expr
+		if fn == nil && in.bound != nil {
+			fn = in.bound[m.slot]
+		}
+		if fn != nil {
+			if res, err, ok := fastCall(m.fast, fn, in.ptr, args); ok {
+				if err != nil {
+					return nil, r.raise(err, m)
+				}
+				return res, nil
+			}
+		}
+	}
+	vals, exc := m.bind(ctx, cc, args, kwargs)
+	if exc != nil {
+		return nil, r.raise(exc, m)
+	}
+	outs := in.rv.Method(m.index).Call(vals)
+	var err error
+	if m.errOut {
+		if ev := outs[m.nout]; !ev.IsNil() {
+			err = ev.Interface().(error)
+		}
+	}
+	if err != nil {
+		return nil, r.raise(err, m)
+	}
+	switch m.nout {
+	case 0:
+		return nil, nil
+	case 1:
+		return outs[0].Interface(), nil
+	}
+	// Several results come back as a tuple, as a Python function returns them.
+	t := make(pyval.Tuple, m.nout)
+	for i := range t {
+		t[i] = outs[i].Interface()
+	}
+	return t, nil
+}
+
+// bind converts positional and keyword arguments to m's parameters, with
+// Python's rules and messages.
+func (m *method) bind(ctx context.Context, cc *CallContext, args []any, kwargs *pyval.Dict) ([]reflect.Value, *pyval.Exception) {
+	np := len(m.params)
+	if len(args) > np && m.variadic == nil {
+		return nil, m.tooMany(len(args))
+	}
+	size := np
+	if m.ctx {
+		size++
+	}
+	if m.kwargs {
+		size++
+	}
+	if len(args) > np {
+		size += len(args) - np
+	}
+	vals := make([]reflect.Value, 0, size)
+	if m.ctx {
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		if cc != nil {
+			ctx = NewContext(ctx, cc)
+		}
+		vals = append(vals, reflect.ValueOf(ctx))
+	}
+	base := len(vals)
+	vals = vals[:base+np]
+	for i := 0; i < np && i < len(args); i++ {
+		v, cerr := m.params[i].conv(args[i])
+		if cerr != nil {
+			return nil, m.argError(cerr, strconv.Itoa(i+1))
+		}
+		vals[base+i] = v
+	}
+	var kw Kwargs
+	for _, it := range kwargs.Items() {
+		key, ok := it.Key.(string)
+		if !ok {
+			return nil, pyval.NewException(pyval.ClassTypeError, "keywords must be strings")
+		}
+		if i := m.paramIndex(key); i >= 0 {
+			if i < len(args) {
+				return nil, pyval.NewException(pyval.ClassTypeError, fmt.Sprintf("%s() got multiple values for argument '%s'", m.qual, key))
+			}
+			v, cerr := m.params[i].conv(it.Value)
+			if cerr != nil {
+				return nil, m.argError(cerr, "'"+key+"'")
+			}
+			vals[base+i] = v
+			continue
+		}
+		if !m.kwargs {
+			return nil, pyval.NewException(pyval.ClassTypeError, fmt.Sprintf("%s() got an unexpected keyword argument '%s'", m.qual, key))
+		}
+		if kw == nil {
+			kw = Kwargs{}
+		}
+		kw[key] = it.Value
+	}
+	var missing []string
+	for i := range np {
+		if vals[base+i].IsValid() {
+			continue
+		}
+		if m.params[i].optional {
+			vals[base+i] = reflect.Zero(m.params[i].typ)
+			continue
+		}
+		missing = append(missing, "'"+m.paramName(i)+"'")
+	}
+	if missing != nil {
+		return nil, pyval.NewException(pyval.ClassTypeError, fmt.Sprintf("%s() missing %d required positional argument%s: %s",
+			m.qual, len(missing), plural(len(missing)), joinNames(missing)))
+	}
+	if m.kwargs {
+		vals = append(vals, reflect.ValueOf(kw))
+	}
+	for i := np; i < len(args); i++ {
+		v, cerr := m.variadic.conv(args[i])
+		if cerr != nil {
+			return nil, m.argError(cerr, strconv.Itoa(i+1))
+		}
+		vals = append(vals, v)
+	}
+	return vals, nil
+}
+
+func (m *method) paramIndex(name string) int {
+	for i := range m.params {
+		if m.params[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// paramName is the Python name of parameter i, or "argN" when the method
+// has no Exposure.Params.
+func (m *method) paramName(i int) string {
+	if n := m.params[i].name; n != "" {
+		return n
+	}
+	return "arg" + strconv.Itoa(i+1)
+}
+
+func (m *method) argError(cerr *convError, arg string) *pyval.Exception {
+	class, msg := cerr.message(m.qual, arg)
+	return pyval.NewException(class, msg)
+}
+
+// tooMany is Python's message, which counts self as Python does.
+func (m *method) tooMany(given int) *pyval.Exception {
+	hi, lo := len(m.params)+1, m.required+1
+	takes := fmt.Sprintf("%d positional argument%s", hi, plural(hi))
+	if lo != hi {
+		takes = fmt.Sprintf("from %d to %d positional arguments", lo, hi)
+	}
+	g := given + 1
+	was := "were"
+	if g == 1 {
+		was = "was"
+	}
+	return pyval.NewException(pyval.ClassTypeError, fmt.Sprintf("%s() takes %s but %d %s given", m.qual, takes, g, was))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// joinNames joins as Python does: 'a' / 'a' and 'b' / 'a', 'b', and 'c'.
+func joinNames(n []string) string {
+	switch len(n) {
+	case 1:
+		return n[0]
+	case 2:
+		return n[0] + " and " + n[1]
+	}
+	return strings.Join(n[:len(n)-1], ", ") + ", and " + n[len(n)-1]
+}
+
+// attribute serves __getattr__ (args: name) and __setattr__ (name, value).
+func (r *Registry) attribute(ctx context.Context, cc *CallContext, e *entry, conn *Conn, special string, args []any) (any, error) {
+	want := 1
+	if special == methodSetattr {
+		want = 2
+	}
+	if len(args) != want {
+		return nil, r.raise(pyval.NewException(pyval.ClassTypeError,
+			fmt.Sprintf("%s expected %d argument%s, got %d", special, want, plural(want), len(args))), nil)
+	}
+	name, ok := args[0].(string)
+	if !ok {
+		return nil, r.raise(pyval.NewException(pyval.ClassTypeError, "attribute name must be string, not '"+pyval.TypeName(args[0])+"'"), nil)
+	}
+	a := e.tab.attrs[name]
+	var m *method
+	if a != nil {
+		if special == methodGetattr {
+			m = a.get
+		} else {
+			m = a.set
+		}
+	}
+	if m == nil {
+		return nil, r.raise(e.tab.attrError(name), nil)
+	}
+	in, perCall, err := r.instanceFor(e, conn)
+	if err != nil {
+		return nil, r.raise(err, nil)
+	}
+	if perCall {
+		defer r.release(in)
+	}
+	res, exc := r.call(ctx, cc, in, m, args[1:], nil)
+	if exc != nil {
+		return nil, exc
+	}
+	return res, nil
+}
+
+// attrAsMethod is a readable attribute called as a method with
+// REQUIRE_EXPOSE off: Python reads the property, then cannot call it.
+func (r *Registry) attrAsMethod(ctx context.Context, cc *CallContext, in *instance, a *attr) (any, *pyval.Exception) {
+	v, exc := r.call(ctx, cc, in, a.get, nil, nil)
+	if exc != nil {
+		return nil, exc
+	}
+	return nil, r.raise(pyval.NewException(pyval.ClassTypeError, fmt.Sprintf("'%s' object is not callable", pyTypeOf(v))), a.get)
+}
+
+// pyTypeOf names the Python type a Go result will be sent as.
+func pyTypeOf(v any) string {
+	if n := pyval.TypeName(v); n != "object" {
+		return n
+	}
+	if pv, err := pyval.FromGo(v); err == nil {
+		if n := pyval.TypeName(pv); n != "object" {
+			return n
+		}
+	}
+	return reflect.TypeOf(v).String()
+}
+
+// batch runs a <batch> call: each entry is (method, args, kwargs).
+func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *Conn, entries []any) (any, error) {
+	in, perCall, err := r.instanceFor(e, conn)
+	if err != nil {
+		return nil, r.raise(err, nil)
+	}
+	if perCall {
+		defer r.release(in)
+	}
+	out := make([]any, 0, len(entries))
+	for _, raw := range entries {
+		name, args, kwargs, exc := batchEntry(raw)
+		if exc != nil {
+			return nil, r.raise(exc, nil)
+		}
+		// Pyro4 looks the name up outside its per-call error capture.
+		m, a, exc := e.tab.lookup(name)
+		if exc != nil {
+			return nil, r.raise(exc, nil)
+		}
+		var res any
+		if a != nil {
+			res, exc = r.attrAsMethod(ctx, cc, in, a)
+		} else {
+			res, exc = r.call(ctx, cc, in, m, args, kwargs)
+		}
+		if exc != nil {
+			out = append(out, pyval.ExceptionWrapper{Exception: exc})
+			break
+		}
+		if m != nil && (m.stream || (m.dynOut && isStreamValue(res))) && !isNil(res) {
+			// Nothing streams inside a batch: the result cannot be
+			// serialized, which fails the whole batch.
+			discardStream(res, nil)
+			return nil, r.raise(pyval.NewException(pyval.ClassSerializeError,
+				fmt.Sprintf("don't know how to serialize %T (a stream) in a batch result", res)), nil)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// batchEntry unpacks one (method, args, kwargs) entry; json sends lists.
+func batchEntry(raw any) (string, []any, *pyval.Dict, *pyval.Exception) {
+	bad := func() (string, []any, *pyval.Dict, *pyval.Exception) {
+		return "", nil, nil, pyval.NewException(pyval.ClassTypeError, "batch entry must be (method, args, kwargs), not "+pyval.TypeName(raw))
+	}
+	parts, ok := seq(raw)
+	if !ok || len(parts) != 3 {
+		return bad()
+	}
+	name, ok := parts[0].(string)
+	if !ok {
+		return bad()
+	}
+	var args []any
+	if parts[1] != nil {
+		if args, ok = seq(parts[1]); !ok {
+			return bad()
+		}
+	}
+	var kwargs *pyval.Dict
+	if parts[2] != nil {
+		if kwargs, ok = parts[2].(*pyval.Dict); !ok {
+			return bad()
+		}
+	}
+	return name, args, kwargs, nil
+}
