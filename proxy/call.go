@@ -1,0 +1,230 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+// emptyKwargs is the kwargs of a call without keyword arguments: Pyro4
+// sends {} there (None only for __getattr__, __setattr__ and <batch>). It is
+// shared and never modified.
+var emptyKwargs = pyval.NewDict(0)
+
+// Call calls method with positional arguments and returns its result.
+//
+// Arguments are Go values converted as pyval.FromGo describes; results are
+// in the pyval model. A method in the metadata's oneway list is called
+// oneway and returns (nil, nil). A method that returns an iterator returns
+// a *Stream. An exception raised remotely is returned as *pyval.Exception,
+// with the remote traceback in its "_pyroTraceback" attribute
+// (Exception.Traceback). Local failures are *Error values wrapping a
+// *pyval.Exception of Pyro4's classes (CommunicationError, TimeoutError,
+// ...); use errors.As and errors.Is.
+func (p *Proxy) Call(ctx context.Context, method string, args ...any) (any, error) {
+	return p.call(ctx, method, args, emptyKwargs, false)
+}
+
+// CallKw is Call with keyword arguments.
+func (p *Proxy) CallKw(ctx context.Context, method string, args []any, kwargs map[string]any) (any, error) {
+	return p.call(ctx, method, args, kwargsDict(kwargs), false)
+}
+
+// Oneway calls method without waiting for, or getting, a result: the
+// server sends none, not even for an error. It returns once the request is
+// written.
+func (p *Proxy) Oneway(ctx context.Context, method string, args ...any) error {
+	_, err := p.call(ctx, method, args, emptyKwargs, true)
+	return err
+}
+
+// kwargsDict turns kwargs into a dict with sorted keys, so the encoding is
+// stable.
+func kwargsDict(kwargs map[string]any) *pyval.Dict {
+	if len(kwargs) == 0 {
+		return emptyKwargs
+	}
+	keys := make([]string, 0, len(kwargs))
+	for k := range kwargs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	d := pyval.NewDict(len(keys))
+	for _, k := range keys {
+		d.Append(k, kwargs[k])
+	}
+	return d
+}
+
+// call makes a method call, retrying as Pyro4's _RemoteMethod does.
+func (p *Proxy) call(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool) (any, error) {
+	for attempt := 0; ; attempt++ {
+		v, err := p.callOnce(ctx, method, args, kwargs, oneway)
+		if err == nil || attempt >= p.opts.MaxRetries || !retryable(err) || (ctx != nil && ctx.Err() != nil) {
+			return v, err
+		}
+	}
+}
+
+func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool) (any, error) {
+	o, err := p.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer p.end()
+	if !p.opts.NoMetadata {
+		if err := p.needMetadata(o); err != nil {
+			return nil, err
+		}
+		p.mu.Lock()
+		exposed, isOneway := has(p.meta.methods, method), has(p.meta.oneway, method)
+		p.mu.Unlock()
+		if !exposed {
+			// Checked locally, as Pyro4 does; a private name is never exposed.
+			return nil, pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method)
+		}
+		oneway = oneway || isOneway
+	}
+	var flags wire.Flags
+	if oneway {
+		flags = wire.FlagOneway
+	}
+	return p.invoke(o, "", method, args, kwargs, flags, true)
+}
+
+// needMetadata connects to learn the metadata when it is not known yet.
+func (p *Proxy) needMetadata(o *op) error {
+	p.mu.Lock()
+	known := p.meta.known
+	p.mu.Unlock()
+	if known {
+		return nil
+	}
+	return p.connect(o, false)
+}
+
+// Get returns the value of a remote attribute (an exposed property).
+func (p *Proxy) Get(ctx context.Context, attr string) (any, error) {
+	return p.attr(ctx, "__getattr__", pyval.Tuple{attr})
+}
+
+// Set sets a remote attribute (an exposed property with a setter).
+func (p *Proxy) Set(ctx context.Context, attr string, v any) error {
+	_, err := p.attr(ctx, "__setattr__", pyval.Tuple{attr, v})
+	return err
+}
+
+func (p *Proxy) attr(ctx context.Context, method string, args pyval.Tuple) (any, error) {
+	o, err := p.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer p.end()
+	if !p.opts.NoMetadata {
+		if err := p.needMetadata(o); err != nil {
+			return nil, err
+		}
+		p.mu.Lock()
+		ok := has(p.meta.attrs, args[0].(string))
+		p.mu.Unlock()
+		if !ok {
+			return nil, pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), args[0])
+		}
+	}
+	// kwargs None, exactly as Pyro4 sends these.
+	return p.invoke(o, "", method, args, nil, 0, true)
+}
+
+// invoke sends one INVOKE and reads its RESULT (section 2.2 of the protocol
+// notes). obj "" means the connection's object. userAnn sends the pending
+// request annotations and records the response's. Caller holds sem.
+func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict, flags wire.Flags, userAnn bool) (any, error) {
+	if err := p.connect(o, false); err != nil {
+		return nil, err
+	}
+	if obj == "" {
+		obj = p.connURI.Object
+	}
+	// p.callBuf is reused: the codec takes a pointer, which would escape.
+	p.callBuf = serial.Call{Object: obj, Method: method, Args: args, Kwargs: kwargs}
+	payload, err := p.codec.MarshalCall(p.payload[:0], &p.callBuf, nil)
+	p.callBuf = serial.Call{}
+	if err != nil {
+		return nil, encodeErr(err)
+	}
+	p.payload = payload[:0]
+	var anns []wire.Annotation
+	if userAnn {
+		anns = p.takeAnnotations(true)
+		p.setResponse(nil)
+	}
+	p.seq++ // before every INVOKE, oneway too; wraps at 65535
+	msg := wire.Message{Type: wire.MsgInvoke, Flags: flags, Seq: p.seq, SerializerID: uint16(p.codec.ID()),
+		Annotations: anns, Data: payload}
+	frame, err := wire.Append(p.frame[:0], &msg, &p.wopts)
+	if err != nil {
+		return nil, encodeErr(err)
+	}
+	p.frame = frame[:0]
+	if _, err := p.conn.Write(frame); err != nil {
+		err = ioErr(o, "sending", err)
+		p.drop()
+		return nil, err
+	}
+	if flags&wire.FlagOneway != 0 {
+		return nil, nil
+	}
+	reply, err := wire.ReadMessage(p.br, &p.wopts)
+	if err != nil {
+		err = ioErr(o, "receiving", err)
+		p.drop()
+		return nil, err
+	}
+	// Any mismatch means later replies would be misread: drop.
+	switch {
+	case reply.Type != wire.MsgResult:
+		p.drop()
+		return nil, pyval.Errorf(pyval.ClassProtocolError, "invalid msg type %d received", reply.Type)
+	case reply.Seq != p.seq:
+		p.drop()
+		return nil, pyval.Errorf(pyval.ClassProtocolError, "invoke: reply sequence out of sync, got %d expected %d", reply.Seq, p.seq)
+	case int(reply.SerializerID) != p.codec.ID():
+		p.drop()
+		return nil, pyval.Errorf(pyval.ClassSerializeError, "invalid serializer in response: %d", reply.SerializerID)
+	}
+	if userAnn {
+		p.setResponse(reply.Annotations)
+	}
+	// Stream start is tested before the exception flag: it comes as 0x21.
+	if reply.Flags&wire.FlagItemStreamResult != 0 {
+		id, _ := reply.Annotation("STRM")
+		if len(id) == 0 {
+			return nil, pyval.NewException(pyval.ClassProtocolError, "result of call is an iterator, but the server is not configured to allow streaming")
+		}
+		return &Stream{p: p, id: string(id)}, nil
+	}
+	v, err := p.codec.Unmarshal(reply.Data)
+	if err != nil {
+		err = decodeErr(err)
+		if errors.Is(err, pyval.ErrCommunication) {
+			p.drop()
+		}
+		return nil, err
+	}
+	if reply.Flags&wire.FlagException != 0 {
+		exc, ok := v.(*pyval.Exception)
+		if !ok {
+			return nil, pyval.Errorf(pyval.ClassProtocolError, "exception result is a %s", pyval.TypeName(v))
+		}
+		if errors.Is(exc, pyval.ErrCommunication) {
+			// Pyro4 releases the connection for these, remote or not.
+			p.drop()
+		}
+		return nil, exc
+	}
+	return v, nil
+}

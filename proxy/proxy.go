@@ -1,0 +1,417 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+// DaemonObject is the object id of every daemon's own object, which serves
+// get_metadata, get_next_stream_item and close_stream.
+const DaemonObject = "Pyro.Daemon"
+
+// DefaultHandshake is the handshake a proxy sends when Options.Handshake is
+// nil, as Pyro4 does.
+const DefaultHandshake = "hello"
+
+// ErrNoResolver is returned for a PYRONAME or PYROMETA URI when
+// Options.Resolve is nil.
+var ErrNoResolver = errors.New("proxy: PYRONAME and PYROMETA URIs need Options.Resolve")
+
+// ErrNotStream is returned by Proxy.Stream when the remote method returned a
+// plain value instead of an iterator.
+var ErrNotStream = errors.New("proxy: result of call is not a stream")
+
+// Options configures a Proxy. The zero value is a Pyro4 proxy with the
+// default config: serpent, no timeout, no HMAC key, metadata on, no retries.
+type Options struct {
+	// Serializer is "serpent" (the default when empty), "json" or "marshal".
+	Serializer string
+	// Timeout bounds each call as a whole, connecting and handshake
+	// included; 0 means none. A context deadline applies as well, whichever
+	// comes first. Expiry is a TimeoutError and drops the connection.
+	Timeout time.Duration
+	// HMACKey signs and checks every message (Pyro4's _pyroHmacKey); empty
+	// means off.
+	HMACKey []byte
+	// Handshake is sent in CONNECT; nil means DefaultHandshake ("hello").
+	Handshake any
+	// NoMetadata is Pyro4's METADATA=False: CONNECT asks for no metadata,
+	// none is fetched, and method and attribute names are not checked
+	// locally.
+	NoMetadata bool
+	// MaxRetries is how often Call, CallKw and Oneway are retried after a
+	// ConnectionClosedError or TimeoutError, as Pyro4's MAX_RETRIES (the
+	// call may then run twice on the server). A done context is never
+	// retried.
+	MaxRetries int
+	// Compress zlib-compresses requests of 200 bytes or more when that
+	// makes them smaller (Pyro4's COMPRESSION).
+	Compress bool
+	// MaxMessageSize limits data plus annotations of every message, sent
+	// or received (Pyro4's MAX_MESSAGE_SIZE); 0 is unlimited.
+	MaxMessageSize int
+	// Resolve turns a PYRONAME or PYROMETA URI into a PYRO URI; it runs on
+	// every (re)connect, as in Pyro4. Nil makes such URIs an error
+	// (ErrNoResolver).
+	Resolve func(ctx context.Context, u pyval.URI) (pyval.URI, error)
+	// ValidateHandshake checks the server's handshake response after
+	// CONNECTOK (Pyro4's _pyroValidateHandshake); an error closes the
+	// connection and is returned as is.
+	ValidateHandshake func(resp any) error
+}
+
+// Proxy is a client for one remote object, the Go counterpart of
+// Pyro4.core.Proxy.
+//
+// A Proxy is safe for concurrent use, but it has one connection and
+// serializes calls on it: one request is outstanding at a time, as with a
+// Pyro4 proxy owned by one thread. Use one Proxy per goroutine for parallel
+// calls.
+type Proxy struct {
+	opts    Options
+	codec   serial.Codec
+	wopts   wire.Options
+	initErr error // a bad Options.Serializer, reported by every call
+
+	// sem is held by the goroutine using the connection: every field in
+	// this block is guarded by it.
+	sem     chan struct{}
+	conn    net.Conn
+	br      *bufio.Reader
+	seq     uint16
+	payload []byte // reused encoding buffers
+	frame   []byte
+	callBuf serial.Call
+	op      op
+
+	// gen numbers the current connection; 0 when there is none. Stream.Close
+	// reads it without taking sem.
+	gen     atomic.Uint64
+	lastGen uint64 // guarded by sem
+
+	mu       sync.Mutex // guards the fields below
+	uri      pyval.URI
+	connURI  pyval.URI // the resolved URI of the last connection; written with sem held too
+	meta     metadata
+	pending  []wire.Annotation // for the next call
+	response map[string][]byte // of the last call
+}
+
+// metadata is what the server exposes on the object, sorted for search.
+type metadata struct {
+	known                  bool
+	methods, oneway, attrs []string
+}
+
+func (m *metadata) set(methods, oneway, attrs []string) {
+	slices.Sort(methods)
+	slices.Sort(oneway)
+	slices.Sort(attrs)
+	m.methods, m.oneway, m.attrs = methods, oneway, attrs
+	m.known = len(methods) > 0 || len(attrs) > 0
+}
+
+func has(sorted []string, name string) bool {
+	_, ok := slices.BinarySearch(sorted, name)
+	return ok
+}
+
+// New returns a proxy for uri. It does not connect: the first call does,
+// like a Pyro4 proxy.
+func New(uri string, opts Options) (*Proxy, error) {
+	u, err := pyval.ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	p := NewURI(u, opts)
+	if p.initErr != nil {
+		return nil, p.initErr
+	}
+	return p, nil
+}
+
+// NewURI is New for a parsed URI. An unknown Options.Serializer is reported
+// by the first call.
+func NewURI(u pyval.URI, opts Options) *Proxy {
+	p := &Proxy{opts: opts, uri: u, sem: make(chan struct{}, 1)}
+	name := opts.Serializer
+	if name == "" {
+		name = "serpent"
+	}
+	p.codec, p.initErr = serial.ByName(name)
+	p.wopts = wire.Options{HMACKey: opts.HMACKey, Compress: opts.Compress, MaxMessageSize: opts.MaxMessageSize}
+	return p
+}
+
+// Dial returns a proxy for uri that is already connected (Pyro4's
+// _pyroBind): the handshake has succeeded and the metadata is known.
+func Dial(ctx context.Context, uri string, opts Options) (*Proxy, error) {
+	p, err := New(uri, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Bind(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// FromRef returns a proxy for a proxy received as a value (an autoproxied
+// object). The reference's metadata is used as is; its timeout, HMAC key,
+// handshake, retries and serializer fill in what opts leaves zero.
+func FromRef(ref pyval.ProxyRef, opts Options) *Proxy {
+	if opts.Serializer == "" {
+		opts.Serializer = ref.Serializer
+	}
+	if opts.Timeout == 0 && ref.Timeout > 0 {
+		opts.Timeout = time.Duration(ref.Timeout * float64(time.Second))
+	}
+	if len(opts.HMACKey) == 0 {
+		opts.HMACKey = ref.HMACKey
+	}
+	if opts.Handshake == nil {
+		opts.Handshake = ref.Handshake
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = ref.MaxRetries
+	}
+	p := NewURI(ref.URI, opts)
+	p.meta.set(slices.Clone(ref.Methods), slices.Clone(ref.Oneway), slices.Clone(ref.Attrs))
+	return p
+}
+
+// URI returns the proxy's URI: as given, or the resolved PYRO URI once
+// Bind (or Dial) has connected, as Pyro4's _pyroBind does.
+func (p *Proxy) URI() pyval.URI {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.uri
+}
+
+// connectedURI returns the resolved URI of the last connection.
+func (p *Proxy) connectedURI() pyval.URI {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.connURI
+}
+
+// Metadata returns the remote object's exposed methods, oneway methods and
+// attributes (properties), sorted. They are empty until the proxy has
+// connected (or came from FromRef), and with Options.NoMetadata.
+func (p *Proxy) Metadata() (methods, oneway, attrs []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.meta.methods), slices.Clone(p.meta.oneway), slices.Clone(p.meta.attrs)
+}
+
+// SetAnnotation adds a request annotation to the next call (Pyro4's
+// current_context.annotations); it is sent once and then cleared. Keys are
+// exactly 4 ASCII characters; "HMAC" is reserved. Because the annotation
+// belongs to whichever call comes next, set it from the goroutine that
+// makes that call.
+func (p *Proxy) SetAnnotation(key string, value []byte) error {
+	if len(key) != 4 {
+		return fmt.Errorf("proxy: annotation key must be 4 characters: %q", key)
+	}
+	if key == "HMAC" {
+		return fmt.Errorf("proxy: annotation key %q is reserved", key)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.pending {
+		if p.pending[i].Key == key {
+			p.pending[i].Value = value
+			return nil
+		}
+	}
+	p.pending = append(p.pending, wire.Annotation{Key: key, Value: value})
+	return nil
+}
+
+// SetCorrelationID sends id as the CORR annotation of the next call (and of
+// the CONNECT, if that call connects). The server echoes it in its reply.
+func (p *Proxy) SetCorrelationID(id [16]byte) {
+	_ = p.SetAnnotation("CORR", id[:])
+}
+
+// ResponseAnnotations returns the annotations of the last call's reply
+// (CORR included), or nil when it had none or was oneway.
+func (p *Proxy) ResponseAnnotations() map[string][]byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.response)
+}
+
+// takeAnnotations returns the pending annotations; clear hands them to one
+// INVOKE, otherwise (CONNECT) they stay for the call that follows, as in
+// Pyro4.
+func (p *Proxy) takeAnnotations(clear bool) []wire.Annotation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a := p.pending
+	if clear {
+		p.pending = nil
+		return a
+	}
+	return slices.Clone(a)
+}
+
+func (p *Proxy) setResponse(anns []wire.Annotation) {
+	var m map[string][]byte
+	if len(anns) > 0 {
+		m = make(map[string][]byte, len(anns))
+		for _, a := range anns {
+			m[a.Key] = a.Value
+		}
+	}
+	p.mu.Lock()
+	p.response = m
+	p.mu.Unlock()
+}
+
+// Bind connects now unless the proxy is connected, resolving a PYRONAME or
+// PYROMETA URI and keeping the result as the proxy's URI.
+func (p *Proxy) Bind(ctx context.Context) error {
+	o, err := p.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.end()
+	return p.connect(o, true)
+}
+
+// Close closes the connection. It waits for a call in progress (cancel that
+// call's context to abort it). As with Pyro4's _pyroRelease the proxy stays
+// usable: the next call connects again.
+func (p *Proxy) Close() error {
+	p.sem <- struct{}{}
+	defer func() { <-p.sem }()
+	if p.conn == nil {
+		return nil
+	}
+	err := p.conn.Close()
+	p.drop()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+// drop forgets the connection after an error that may leave it out of
+// sync; the next call reconnects. Caller holds sem.
+func (p *Proxy) drop() {
+	if p.conn == nil {
+		return
+	}
+	p.op.disarm()
+	p.conn.Close()
+	p.conn, p.br = nil, nil
+	p.gen.Store(0)
+}
+
+// begin takes the connection for one call, respecting ctx while waiting.
+// The returned op carries the call's deadline; end releases it.
+func (p *Proxy) begin(ctx context.Context) (*op, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ctxErr(ctx, "calling")
+	}
+	select {
+	case p.sem <- struct{}{}:
+	default:
+		select {
+		case p.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctxErr(ctx, "waiting for the proxy")
+		}
+	}
+	if p.initErr != nil {
+		<-p.sem
+		return nil, p.initErr
+	}
+	o := &p.op
+	o.reset(ctx, p.opts.Timeout)
+	if p.conn != nil {
+		o.arm(p.conn)
+	}
+	return o, nil
+}
+
+func (p *Proxy) end() {
+	p.op.disarm()
+	p.op.ctx = nil
+	// Do not pin a huge buffer for the proxy's lifetime.
+	const keep = 1 << 20
+	if cap(p.payload) > keep {
+		p.payload = nil
+	}
+	if cap(p.frame) > keep {
+		p.frame = nil
+	}
+	<-p.sem
+}
+
+// op is the state of one call: its context and deadline, and the watch
+// that interrupts blocking I/O when the context is cancelled.
+type op struct {
+	ctx         context.Context
+	deadline    time.Time
+	ctxDeadline bool // deadline is the context's, not Options.Timeout's
+	stop        func() bool
+	fired       chan struct{}
+}
+
+func (o *op) reset(ctx context.Context, timeout time.Duration) {
+	o.ctx, o.deadline, o.ctxDeadline = ctx, time.Time{}, false
+	if timeout > 0 {
+		o.deadline = time.Now().Add(timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (o.deadline.IsZero() || !d.After(o.deadline)) {
+		o.deadline, o.ctxDeadline = d, true
+	}
+}
+
+// longAgo is a deadline in the past: setting it fails pending I/O at once.
+var longAgo = time.Unix(1, 0)
+
+// arm applies the call's deadline to c and, when ctx can be cancelled,
+// makes cancellation fail c's pending I/O too.
+func (o *op) arm(c net.Conn) {
+	o.disarm()
+	c.SetDeadline(o.deadline)
+	if o.ctx.Done() == nil {
+		return
+	}
+	fired := make(chan struct{})
+	o.fired = fired
+	o.stop = context.AfterFunc(o.ctx, func() {
+		c.SetDeadline(longAgo)
+		close(fired)
+	})
+}
+
+// disarm stops watching the context; if the watch already fired it waits
+// for it, so it cannot touch the connection after the call.
+func (o *op) disarm() {
+	if o.stop == nil {
+		return
+	}
+	if !o.stop() {
+		<-o.fired
+	}
+	o.stop, o.fired = nil, nil
+}
