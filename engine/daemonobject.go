@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gyro-rpc/gyro/dispatch"
+	"github.com/gyro-rpc/gyro/pyval"
+)
+
+// DaemonObject is the daemon's own remote object, "Pyro.Daemon", with the
+// methods of Pyro4's DaemonObject. Replace it with Options.DaemonObject; a
+// replacement that embeds *DaemonObject must list the promoted methods it
+// keeps in its Exposure.Promote.
+type DaemonObject struct {
+	d *Daemon
+}
+
+// PyroExpose names the parameters so Pyro4 clients may pass them by keyword.
+func (o *DaemonObject) PyroExpose() dispatch.Exposure {
+	return dispatch.Exposure{
+		Only: []string{"Registered", "Ping", "Info", "GetMetadata", "GetNextStreamItem", "CloseStream"},
+		Params: map[string][]string{
+			"GetMetadata":       {"objectId", "as_lists="},
+			"GetNextStreamItem": {"streamId"},
+			"CloseStream":       {"streamId"},
+		},
+	}
+}
+
+// Registered returns the registered object ids in registration order.
+func (o *DaemonObject) Registered() []string { return o.d.reg.Registered() }
+
+// Ping does nothing; a reply proves the daemon is alive.
+func (o *DaemonObject) Ping() {}
+
+// Info describes the daemon.
+func (o *DaemonObject) Info() string {
+	nat := "None"
+	if o.d.natHost != "" {
+		nat = o.d.location(true)
+	}
+	return fmt.Sprintf("Pyro.Daemon bound on %s, NAT %s, %d objects registered. Servertype: <gyro %s server on %s; %d workers>",
+		o.d.LocationStr(), nat, len(o.d.reg.Registered()), o.d.cfg.ServerType, o.d.ln.Addr(), o.d.cfg.ThreadPoolSize)
+}
+
+// GetMetadata returns an object's methods, oneway methods and attributes,
+// as sets (Pyro4's default) or lists.
+func (o *DaemonObject) GetMetadata(objectID string, asLists bool) (*pyval.Dict, error) {
+	md, err := o.d.reg.Metadata(objectID)
+	if err != nil {
+		return nil, err
+	}
+	conv := func(s []string) any {
+		l := strList(s)
+		if asLists {
+			return l
+		}
+		return pyval.Set(l)
+	}
+	return pyval.DictOf("methods", conv(md.Methods), "oneway", conv(md.Oneway), "attrs", conv(md.Attrs)), nil
+}
+
+// GetNextStreamItem returns the next item of an item stream.
+func (o *DaemonObject) GetNextStreamItem(ctx context.Context, streamID string) (any, error) {
+	var conn *dispatch.Conn
+	if cc, ok := dispatch.FromContext(ctx); ok {
+		conn = cc.Conn
+	}
+	return o.d.reg.NextStreamItem(conn, streamID)
+}
+
+// CloseStream discards an item stream; unknown ids are ignored.
+func (o *DaemonObject) CloseStream(streamID string) { o.d.reg.CloseStream(streamID) }

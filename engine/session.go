@@ -1,0 +1,416 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"strconv"
+
+	"github.com/gyro-rpc/gyro/dispatch"
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+// session is the protocol state machine of one connection: it takes parsed
+// messages and appends the reply frames to out. It never touches a socket,
+// so every transport (and every test) drives the same code.
+type session struct {
+	d      *Daemon
+	client net.Addr
+	conn   *dispatch.Conn
+	ready  bool // handshake done
+
+	out  []byte // reply frames waiting to be written
+	data []byte // payload scratch, reused
+	anns []wire.Annotation
+	cc   dispatch.CallContext
+	call serial.Call
+
+	// broken is set when a reply could not be built (too large): the
+	// connection closes without it, as in Pyro4.
+	broken bool
+
+	// spawn runs a threaded oneway call; the transport decides how.
+	spawn func(func())
+}
+
+func newSession(d *Daemon, client net.Addr, spawn func(func())) *session {
+	return &session{d: d, client: client, spawn: spawn}
+}
+
+// failSerializer is what a handshake failure that happened before the
+// serializer was known is encoded with (Pyro4 uses marshal there).
+const failSerializer = serial.IDMarshal
+
+// frameError handles a message that could not be read; it returns after
+// queuing a CONNECTFAIL where Pyro4 sends one. The caller closes the
+// connection in every case.
+func (s *session) frameError(err error) {
+	if s.ready || errors.Is(err, wire.ErrTooLarge) {
+		return // after the handshake, and for oversize frames, Pyro4 closes silently
+	}
+	var reason string
+	switch {
+	case errors.Is(err, wire.ErrInvalidHeader):
+		reason = wire.ErrInvalidHeader.Error()
+	case errors.Is(err, wire.ErrChecksum):
+		reason = wire.ErrChecksum.Error()
+	case errors.Is(err, wire.ErrHMACMismatch):
+		reason = wire.ErrHMACMismatch.Error()
+	case errors.Is(err, wire.ErrHMACAsymmetric):
+		reason = wire.ErrHMACAsymmetric.Error()
+	default:
+		return // the peer went away or sent garbage we cannot answer
+	}
+	s.connectFail(0, failSerializer, reason, nil)
+}
+
+// handle processes one message and reports whether the connection must be
+// closed once out has been written.
+func (s *session) handle(ctx context.Context, m *wire.Message) (closeAfter bool) {
+	closeAfter = s.dispatchMsg(ctx, m)
+	return closeAfter || s.broken
+}
+
+func (s *session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
+	if !s.ready {
+		return s.handshake(m)
+	}
+	switch m.Type {
+	case wire.MsgInvoke:
+		return s.invoke(ctx, m)
+	case wire.MsgPing:
+		corr := s.correlation(m)
+		s.replyRaw(wire.MsgPing, 0, m.Seq, m.SerializerID, []byte("pong"), &corr, nil)
+		return false
+	}
+	return true // any other type after the handshake: close without a reply
+}
+
+func (s *session) correlation(m *wire.Message) (id [16]byte) {
+	if c, ok := m.Annotation("CORR"); ok && len(c) == 16 {
+		copy(id[:], c)
+		return id
+	}
+	// a uuid4, as Pyro4 makes for requests that bring none
+	a, b := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 8; i++ {
+		id[i], id[8+i] = byte(a>>(56-8*i)), byte(b>>(56-8*i))
+	}
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
+	return id
+}
+
+func (s *session) handshake(m *wire.Message) (closeAfter bool) {
+	if m.Type != wire.MsgConnect {
+		s.connectFail(0, failSerializer, wire.ErrInvalidType(m.Type).Error(), nil)
+		return true
+	}
+	sid := int(m.SerializerID)
+	codec, err := serial.ByID(sid)
+	if err != nil || !s.d.accepted.Has(sid) {
+		s.connectFail(m.Seq, failSerializer, "message used serializer that is not accepted: "+itoa(sid), nil)
+		return true
+	}
+	corr := s.correlation(m)
+	v, err := codec.Unmarshal(m.Data)
+	if err != nil {
+		s.connectFail(m.Seq, sid, exceptionText(err), &corr)
+		return true
+	}
+	payload, _ := v.(*pyval.Dict)
+	hs, ok := payload.Get("handshake")
+	if !ok {
+		s.connectFail(m.Seq, sid, "'handshake'", &corr)
+		return true
+	}
+	s.conn = s.d.reg.NewConn(s.client)
+	resp := any("hello")
+	if h := s.d.hooks.ValidateHandshake; h != nil {
+		if resp, err = h(s.conn, hs); err != nil {
+			s.connectFail(m.Seq, sid, exceptionText(err), &corr)
+			s.conn.Close()
+			s.conn = nil
+			return true
+		}
+	}
+	var flags wire.Flags
+	if m.Flags&wire.FlagMetaOnConnect != 0 {
+		obj, _ := payload.Get("object")
+		id, _ := obj.(string)
+		md, err := s.d.reg.Metadata(id)
+		if err != nil {
+			s.connectFail(m.Seq, sid, "unknown object", &corr)
+			s.conn.Close()
+			s.conn = nil
+			return true
+		}
+		meta := pyval.DictOf("methods", strList(md.Methods), "oneway", strList(md.Oneway), "attrs", strList(md.Attrs))
+		resp = pyval.DictOf("handshake", resp, "meta", meta)
+		flags = wire.FlagMetaOnConnect
+	}
+	data, err := codec.Marshal(s.data[:0], resp, nil)
+	if err != nil {
+		s.connectFail(m.Seq, sid, exceptionText(err), &corr)
+		s.conn.Close()
+		s.conn = nil
+		return true
+	}
+	s.data = data
+	s.replyRaw(wire.MsgConnectOK, flags, m.Seq, m.SerializerID, data, &corr, s.userAnnotations())
+	s.ready = true
+	if h := s.d.hooks.ClientConnected; h != nil {
+		h(s.conn)
+	}
+	return false
+}
+
+func (s *session) connectFail(seq uint16, sid int, reason string, corr *[16]byte) {
+	codec, err := serial.ByID(sid)
+	if err != nil {
+		codec = serial.Marshal
+		sid = failSerializer
+	}
+	data, err := codec.Marshal(nil, reason, nil)
+	if err != nil {
+		return
+	}
+	s.appendFrame(wire.MsgConnectFail, 0, seq, uint16(sid), data, corr, nil, &s.d.woptsPlain)
+}
+
+// invoke runs one INVOKE request, following Pyro4's handleRequest.
+func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool) {
+	sid := int(m.SerializerID)
+	oneway := m.Flags&wire.FlagOneway != 0
+	codec, err := serial.ByID(sid)
+	if err != nil {
+		// unknown ids, and pickle & co, which gyro can neither read nor
+		// answer in: Pyro4 closes for the former; gyro closes for both
+		return true
+	}
+	corr := s.correlation(m)
+	if !s.d.accepted.Has(sid) {
+		if !oneway {
+			s.replyException(m.Seq, codec, pyval.NewException(pyval.ClassSerializeError, "message used serializer that is not accepted: "+itoa(sid)))
+		}
+		return true
+	}
+	call := &s.call
+	*call = serial.Call{}
+	if m.Flags&wire.FlagKeepSerialized != 0 {
+		err = s.blobCall(m, call)
+	} else {
+		err = codec.UnmarshalCall(m.Data, call)
+	}
+	if err != nil {
+		exc := dispatch.ToException(err)
+		if !oneway {
+			s.replyException(m.Seq, codec, exc)
+		}
+		return exc.Is(pyval.ErrCommunication)
+	}
+	cc := &s.cc
+	*cc = dispatch.CallContext{
+		Conn: s.conn, Client: s.client, Seq: m.Seq, Flags: uint16(m.Flags),
+		SerializerID: sid, CorrelationID: corr,
+	}
+	if len(m.Annotations) > 0 {
+		cc.Annotations = make(map[string][]byte, len(m.Annotations))
+		for _, a := range m.Annotations {
+			cc.Annotations[a.Key] = a.Value
+		}
+	}
+	if oneway {
+		if s.d.cfg.OnewayThreaded && call.Method != "__getattr__" && call.Method != "__setattr__" {
+			// the call outlives this request: give it its own copies
+			c2, cc2 := *call, *cc
+			s.spawn(func() {
+				if _, err := s.d.reg.Invoke(ctx, &cc2, &c2); err != nil {
+					s.d.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
+				}
+			})
+			return false
+		}
+		if _, err := s.d.reg.Invoke(ctx, cc, call); err != nil {
+			s.d.log.Debug("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
+		}
+		return false
+	}
+	result, err := s.d.reg.Invoke(ctx, cc, call)
+	if err != nil {
+		exc := dispatch.ToException(err)
+		s.replyException(m.Seq, codec, exc)
+		return exc.Is(pyval.ErrCommunication)
+	}
+	if st, ok := result.(dispatch.StreamStarted); ok {
+		exc := pyval.NewException(pyval.ClassProtocolError, "result of call is an iterator")
+		exc.SetAttr("_pyroTraceback", nil)
+		var extra []wire.Annotation
+		if st.ID != "" {
+			extra = []wire.Annotation{{Key: "STRM", Value: []byte(st.ID)}}
+		}
+		s.replyExceptionFlags(m.Seq, codec, exc, wire.FlagException|wire.FlagItemStreamResult, extra)
+		return false
+	}
+	data, err := codec.Marshal(s.data[:0], result, s.d.reg.Replacer())
+	if err != nil {
+		exc := dispatch.ToException(err)
+		s.replyException(m.Seq, codec, exc)
+		return exc.Is(pyval.ErrCommunication)
+	}
+	s.data = data
+	var flags wire.Flags
+	if m.Flags&wire.FlagBatch != 0 {
+		flags = wire.FlagBatch
+	}
+	s.replyRaw(wire.MsgResult, flags, m.Seq, m.SerializerID, data, &corr, s.responseAnnotations(cc))
+	return false
+}
+
+// blobCall decodes a KEEPSERIALIZED request: the target comes from the BLBI
+// annotation (always marshal), and the method receives a SerializedBlob.
+func (s *session) blobCall(m *wire.Message, call *serial.Call) error {
+	raw, ok := m.Annotation("BLBI")
+	if !ok {
+		return pyval.NewException(pyval.ClassSerializeError, "missing BLBI annotation")
+	}
+	v, err := serial.Marshal.Unmarshal(raw)
+	if err != nil {
+		return err
+	}
+	t, ok := v.(pyval.Tuple)
+	if !ok || len(t) != 3 {
+		return pyval.NewException(pyval.ClassSerializeError, "invalid BLBI annotation")
+	}
+	obj, _ := t[1].(string)
+	method, _ := t[2].(string)
+	data := make([]byte, len(m.Data))
+	copy(data, m.Data)
+	*call = serial.Call{Object: obj, Method: method,
+		Args: []any{&SerializedBlob{Info: t[0], Data: data, SerializerID: int(m.SerializerID)}}}
+	return nil
+}
+
+func (s *session) replyException(seq uint16, codec serial.Codec, exc *pyval.Exception) {
+	s.replyExceptionFlags(seq, codec, exc, wire.FlagException, nil)
+}
+
+// replyExceptionFlags sends an exception RESULT: no CORR, never compressed.
+func (s *session) replyExceptionFlags(seq uint16, codec serial.Codec, exc *pyval.Exception, flags wire.Flags, extra []wire.Annotation) {
+	data, err := codec.Marshal(s.data[:0], exc, nil)
+	if err != nil {
+		fallback := pyval.NewException(pyval.ClassPyroError, "Error serializing exception: "+err.Error()+". Original exception: "+exc.Error())
+		if data, err = codec.Marshal(s.data[:0], fallback, nil); err != nil {
+			return
+		}
+	}
+	s.data = data
+	s.appendFrame(wire.MsgResult, flags, seq, uint16(codec.ID()), data, nil, extra, &s.d.woptsPlain)
+}
+
+func (s *session) replyRaw(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation) {
+	s.appendFrame(t, flags, seq, sid, data, corr, extra, &s.d.wopts)
+}
+
+func (s *session) appendFrame(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation, opts *wire.Options) {
+	anns := s.anns[:0]
+	if corr != nil {
+		anns = append(anns, wire.Annotation{Key: "CORR", Value: corr[:]})
+	}
+	anns = append(anns, extra...)
+	msg := wire.Message{Type: t, Flags: flags, Seq: seq, SerializerID: sid, Annotations: anns, Data: data}
+	out, err := wire.Append(s.out, &msg, opts)
+	s.anns = anns[:0]
+	if err != nil {
+		// too large to send: Pyro4 drops the connection without a reply
+		s.d.log.Debug("reply not sent", "error", err)
+		s.broken = true
+		return
+	}
+	s.out = out
+}
+
+func (s *session) userAnnotations() []wire.Annotation {
+	if s.d.hooks.Annotations == nil {
+		return nil
+	}
+	return mapAnnotations(s.d.hooks.Annotations(), nil)
+}
+
+func (s *session) responseAnnotations(cc *dispatch.CallContext) []wire.Annotation {
+	if s.d.hooks.Annotations == nil && len(cc.ResponseAnnotations) == 0 {
+		return nil
+	}
+	var anns []wire.Annotation
+	if s.d.hooks.Annotations != nil {
+		anns = mapAnnotations(s.d.hooks.Annotations(), anns)
+	}
+	return mapAnnotations(cc.ResponseAnnotations, anns)
+}
+
+func mapAnnotations(m map[string][]byte, dst []wire.Annotation) []wire.Annotation {
+	for k, v := range m {
+		if len(k) == 4 && k != "CORR" && k != "HMAC" {
+			dst = append(dst, wire.Annotation{Key: k, Value: v})
+		}
+	}
+	return dst
+}
+
+// closeSession releases the connection's state and runs the disconnect hook.
+func (s *session) closeSession() {
+	if s.conn == nil {
+		return
+	}
+	s.conn.Close()
+	if h := s.d.hooks.ClientDisconnected; h != nil && s.ready {
+		h(s.conn)
+	}
+	s.conn = nil
+}
+
+// SerializedBlob is what a method receives for a KEEPSERIALIZED call
+// (Pyro4's SerializedBlob): the caller's info and the raw call payload,
+// decoded only when asked.
+type SerializedBlob struct {
+	Info         any
+	Data         []byte
+	SerializerID int
+}
+
+// Deserialized decodes the blob's data: the third element of the call.
+func (b *SerializedBlob) Deserialized() (any, error) {
+	codec, err := serial.ByID(b.SerializerID)
+	if err != nil {
+		return nil, err
+	}
+	var c serial.Call
+	if err := codec.UnmarshalCall(b.Data, &c); err != nil {
+		return nil, err
+	}
+	if len(c.Args) == 1 {
+		return c.Args[0], nil
+	}
+	return pyval.Tuple(c.Args), nil
+}
+
+func exceptionText(err error) string {
+	var e *pyval.Exception
+	if errors.As(err, &e) {
+		return e.Message()
+	}
+	return err.Error()
+}
+
+func strList(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

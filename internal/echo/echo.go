@@ -1,0 +1,181 @@
+// Package echo is the object behind `gyro echoserver`: the Go counterpart
+// of Pyro4's Pyro4.test.echoserver.EchoServer, with the same remote names
+// and the same behaviour, for interop tests and for trying a client out.
+package echo
+
+import (
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gyro-rpc/gyro/dispatch"
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+)
+
+// ObjectID is the id the echo server is registered under.
+const ObjectID = "test.echoserver"
+
+// Server is the echo object. Its zero value is not usable; use New.
+type Server struct {
+	mu         sync.Mutex
+	verbose    bool
+	out        io.Writer
+	onShutdown func()
+	// SlowDelay is how long Slow and OnewaySlow take (Pyro4: 5 s).
+	SlowDelay time.Duration
+}
+
+// New returns an echo server that prints its verbose lines to out and calls
+// onShutdown (if not nil) when a client calls shutdown().
+func New(out io.Writer, verbose bool, onShutdown func()) *Server {
+	return &Server{out: out, verbose: verbose, onShutdown: onShutdown, SlowDelay: 5 * time.Second}
+}
+
+// PyroExpose gives the Pyro4 names that Go cannot spell and marks the
+// oneway methods, as Pyro4's @oneway does.
+func (s *Server) PyroExpose() dispatch.Exposure {
+	return dispatch.Exposure{
+		Only: []string{"Echo", "Error", "ErrorWithText", "OnewayEcho", "Slow", "Generator",
+			"Nan", "Inf", "OnewaySlow", "Dunder", "Shutdown"},
+		Names:  map[string]string{"Dunder": "__dunder__"},
+		Oneway: []string{"OnewayEcho", "OnewaySlow"},
+		Attrs:  map[string]dispatch.Attr{"verbose": {Get: "Verbose", Set: "SetVerbose"}},
+		Params: map[string][]string{"Echo": {"message"}, "OnewayEcho": {"message"}},
+	}
+}
+
+func (s *Server) logf(format string, a ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.verbose && s.out != nil {
+		fmt.Fprintf(s.out, "%s - %s\n", time.Now().Format("Mon Jan _2 15:04:05 2006"), fmt.Sprintf(format, a...))
+	}
+}
+
+// Echo returns its argument.
+func (s *Server) Echo(message any) any {
+	s.logf("echo: %s", repr(message))
+	return message
+}
+
+// Error raises ValueError("expected error from echoserver error() method").
+func (s *Server) Error() error {
+	s.logf("error: generating exception")
+	return pyval.NewException("ValueError", "expected error from echoserver error() method")
+}
+
+// ErrorWithText raises ValueError("the message of the error").
+func (s *Server) ErrorWithText() error {
+	s.logf("error: generating exception")
+	return pyval.NewException("ValueError", "the message of the error")
+}
+
+// OnewayEcho is echo as a oneway call; its return value never travels.
+func (s *Server) OnewayEcho(message any) string {
+	s.logf("oneway_echo: %s", repr(message))
+	return "bogus return value"
+}
+
+// Slow answers after SlowDelay.
+func (s *Server) Slow() string {
+	s.logf("slow: waiting a bit...")
+	time.Sleep(s.SlowDelay)
+	s.logf("slow: returning result")
+	return "Finally, an answer!"
+}
+
+// Generator streams "one", "two", "three".
+func (s *Server) Generator() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, v := range []string{"one", "two", "three"} {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// Nan returns float('nan').
+func (s *Server) Nan() float64 { return math.NaN() }
+
+// Inf returns float('inf').
+func (s *Server) Inf() float64 { return math.Inf(1) }
+
+// OnewaySlow is slow as a oneway call.
+func (s *Server) OnewaySlow() string {
+	s.logf("oneway_slow: waiting a bit...")
+	time.Sleep(s.SlowDelay)
+	s.logf("oneway_slow: returning result")
+	return "bogus return value"
+}
+
+// Dunder is remote as __dunder__: dunder names are not private.
+func (s *Server) Dunder() string { return "should be allowed (dunder)" }
+
+// Shutdown asks the server to stop after this reply.
+func (s *Server) Shutdown() {
+	s.logf("shutting down")
+	if s.onShutdown != nil {
+		s.onShutdown()
+	}
+}
+
+// Verbose is the getter of the remote attribute verbose.
+func (s *Server) Verbose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.verbose
+}
+
+// SetVerbose is its setter; like Python's bool(), any value is accepted.
+func (s *Server) SetVerbose(v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.verbose = truthy(v)
+}
+
+// truthy is Python's bool() for model values.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []byte:
+		return len(x) > 0
+	case pyval.Tuple:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case pyval.Set:
+		return len(x) > 0
+	case *pyval.Dict:
+		return x.Len() > 0
+	}
+	return true
+}
+
+// repr renders a value as Python's repr() would, using serpent's encoding
+// (which is repr for literals) without its header line.
+func repr(v any) string {
+	b, err := serial.Serpent.Marshal(nil, v, nil)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	s := string(b)
+	if i := strings.IndexByte(s, '\n'); i >= 0 && strings.HasPrefix(s, "#") {
+		s = s[i+1:]
+	}
+	return s
+}
