@@ -1,0 +1,31 @@
+# gyro: the two commands a newcomer needs.
+#   make run    serve Pyro4's test echo object on embedded defaults
+#   make test   install what the tests need (the real Pyro4), then run them
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+GO ?= go
+
+.PHONY: run test deps bench fuzz
+
+run:
+	$(GO) run ./cmd/gyro echoserver
+
+# The interop tests drive the real Pyro4 4.82 from Debian (system python3).
+deps:
+	@/usr/bin/python3 -c 'import Pyro4' 2>/dev/null && [ -d /usr/share/doc/pyro4/examples ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pyro4 pyro4-examples; }
+	$(GO) mod download
+
+test: deps
+	GYRO_REQUIRE_PYRO4=1 $(GO) test -count=1 -timeout 12m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./wire ./serial ./dispatch ./engine
+
+# A short fuzzing pass over every parser (each target 30 s).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./wire
+	$(GO) test -run '^$$' -fuzz FuzzSerpentDecode -fuzztime 30s ./serial
+	$(GO) test -run '^$$' -fuzz FuzzJSONDecode -fuzztime 30s ./serial
+	$(GO) test -run '^$$' -fuzz FuzzMarshalDecode -fuzztime 30s ./serial
