@@ -71,6 +71,9 @@ func ParseURI(s string) (URI, error) {
 	if err != nil {
 		return u, fmt.Errorf("%w: %q: %v", ErrInvalidURI, s, err)
 	}
+	if host == "" {
+		return u, fmt.Errorf("%w: empty host: %q", ErrInvalidURI, s)
+	}
 	u.Host = host
 	if port == "" {
 		if u.Protocol == "PYRO" {
