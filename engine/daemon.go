@@ -25,6 +25,10 @@ const DaemonName = "Pyro.Daemon"
 // ErrClosed is returned by operations on a daemon that was closed.
 var ErrClosed = errors.New("daemon closed")
 
+// ErrNotCombinable is returned when a thread-type daemon is combined into
+// another loop; Pyro4 raises TypeError with the same words.
+var ErrNotCombinable = errors.New("You can't use the loop combiner on the threadpool server type")
+
 // Options are a daemon's constructor arguments, as Pyro4's Daemon(host,
 // port, unixsocket, nathost, natport, interface) plus Go's extras.
 type Options struct {
@@ -71,6 +75,17 @@ type Hooks struct {
 	Annotations func() map[string][]byte
 }
 
+// transport is a server type: how bytes move between sockets and sessions.
+type transport interface {
+	serve(cond func() bool) error // the request loop
+	sockets() []int               // for a foreign loop
+	writeSockets() []int          // connections with output waiting
+	events(ready []int) error     // one step for a foreign loop
+	timeout() time.Duration       // how long a foreign loop may block
+	wake()                        // make serve notice a shutdown
+	close(timeout time.Duration)  // release connections and goroutines
+}
+
 // Daemon publishes Go objects to Pyro4 clients.
 type Daemon struct {
 	cfg      config.Config
@@ -91,7 +106,7 @@ type Daemon struct {
 	natHost  string
 	natPort  int
 
-	srv *threadServer
+	srv transport
 
 	mu        sync.Mutex
 	closed    bool
@@ -107,9 +122,6 @@ func New(opts Options) (*Daemon, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if cfg.ServerType != "thread" {
-		return nil, fmt.Errorf("engine: server type %q is not available yet; use \"thread\"", cfg.ServerType)
 	}
 	accepted, err := serial.ParseAccepted(cfg.SerializersAccepted)
 	if err != nil {
@@ -153,8 +165,17 @@ func New(opts Options) (*Daemon, error) {
 		d.ln.Close()
 		return nil, fmt.Errorf("engine: registering %s: %w", DaemonName, err)
 	}
-	d.srv = newThreadServer(d)
 	d.lastHouse = time.Now()
+	switch cfg.ServerType {
+	case "multiplex":
+		d.srv, err = newMultiplexServer(d)
+	default:
+		d.srv = newThreadServer(d)
+	}
+	if err != nil {
+		d.ln.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -300,7 +321,13 @@ func (d *Daemon) RequestLoop(loopCondition func() bool) error {
 	if loopCondition == nil {
 		loopCondition = func() bool { return true }
 	}
-	return d.srv.loop(loopCondition)
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return d.srv.serve(loopCondition)
 }
 
 // Serve is RequestLoop stopped by ctx as well.
@@ -312,22 +339,50 @@ func (d *Daemon) Serve(ctx context.Context) error {
 
 // Sockets returns the file descriptors a foreign event loop must watch for
 // readability. For the thread server type it is the listening socket only:
-// each accepted connection is served by its own goroutine.
-func (d *Daemon) Sockets() []int { return []int{d.lnFd} }
+// each accepted connection is served by its own goroutine. For multiplex it
+// is the listener, every live connection and the reactor's wakeup
+// descriptor (readable when Shutdown or a worker wants the loop); the set
+// changes after every Events call, so ask again each time.
+//
+// Sockets and Events must be called from one goroutine at a time (the
+// foreign loop's), and not together with RequestLoop.
+func (d *Daemon) Sockets() []int { return d.srv.sockets() }
 
-// Events processes the descriptors of Sockets that became readable: for the
-// thread type, it accepts one client from the listening socket. Descriptors
-// that are not the daemon's are ignored. Call it from one goroutine at a
-// time (the foreign loop's).
+// Events processes the descriptors of Sockets that became readable without
+// blocking on any other: the thread type accepts one client from the
+// listener; multiplex accepts, reads and answers whatever is ready, drops
+// closed connections and runs due timers. Descriptors that are not the
+// daemon's are ignored.
 func (d *Daemon) Events(ready []int) error {
 	defer d.housekeep()
-	for _, fd := range ready {
-		if fd == d.lnFd {
-			return d.srv.acceptOne()
-		}
+	return d.srv.events(ready)
+}
+
+// WriteSockets returns the connections whose replies the kernel has not
+// yet taken (multiplex only). A foreign loop should watch them for
+// writability and pass them to Events; otherwise their output only
+// progresses when Events runs for other reasons.
+func (d *Daemon) WriteSockets() []int { return d.srv.writeSockets() }
+
+// Timeout reports how long a foreign loop may wait before calling Events
+// (with no descriptors if none is ready) so that timers run on time; -1
+// means it may wait indefinitely.
+func (d *Daemon) Timeout() time.Duration { return d.srv.timeout() }
+
+// Done is closed when the daemon is shut down.
+func (d *Daemon) Done() <-chan struct{} { return d.shutdown }
+
+// Combinable reports whether the daemon can join a combined loop
+// (package combine): only the multiplex type can, as in Pyro4.
+func (d *Daemon) Combinable() error {
+	if d.cfg.ServerType != "multiplex" {
+		return ErrNotCombinable
 	}
 	return nil
 }
+
+// ServerType reports the server type: "thread" or "multiplex".
+func (d *Daemon) ServerType() string { return d.cfg.ServerType }
 
 // Shutdown stops the request loop. It may be called from any goroutine,
 // including from inside a remote call (whose reply is still sent); it does
@@ -356,8 +411,8 @@ func (d *Daemon) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	d.Shutdown()
+	d.srv.close(5 * time.Second)
 	err := d.ln.Close()
-	d.srv.closeAll(5 * time.Second)
 	if d.unixPath != "" {
 		os.Remove(d.unixPath)
 	}

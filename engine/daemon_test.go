@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/pyval"
@@ -22,7 +21,7 @@ import (
 func newDaemon(t *testing.T, opts engine.Options) *engine.Daemon {
 	t.Helper()
 	if opts.Config == nil {
-		cfg := config.Default()
+		cfg := testConfig()
 		opts.Config = &cfg
 	}
 	d, err := engine.New(opts)
@@ -183,12 +182,22 @@ func TestForeignLoop(t *testing.T) {
 		result <- v
 	}()
 	socks := d.Sockets()
-	if len(socks) != 1 {
-		t.Fatalf("thread daemon Sockets() = %v, want the listener only", socks)
+	switch d.ServerType() {
+	case "thread":
+		if len(socks) != 1 {
+			t.Fatalf("thread daemon Sockets() = %v, want the listener only", socks)
+		}
+	case "multiplex":
+		if len(socks) != 2 {
+			t.Fatalf("idle multiplex daemon Sockets() = %v, want the listener and the wakeup descriptor", socks)
+		}
 	}
+	maxSockets := 0
 	for done := false; !done; {
 		fds := []unix.PollFd{{Fd: int32(pipe[0]), Events: unix.POLLIN}}
-		for _, s := range d.Sockets() {
+		socks := d.Sockets()
+		maxSockets = max(maxSockets, len(socks))
+		for _, s := range socks {
 			fds = append(fds, unix.PollFd{Fd: int32(s), Events: unix.POLLIN})
 		}
 		if _, err := unix.Poll(fds, 10000); err != nil && !errors.Is(err, unix.EINTR) {
@@ -207,5 +216,8 @@ func TestForeignLoop(t *testing.T) {
 	}
 	if v := <-result; v != int64(42) {
 		t.Fatalf("add via foreign loop = %v", v)
+	}
+	if d.ServerType() == "multiplex" && maxSockets < 3 {
+		t.Errorf("Sockets() never included the client connection (max %d descriptors)", maxSockets)
 	}
 }

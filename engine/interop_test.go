@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/echo"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
@@ -19,7 +18,7 @@ import (
 // startEcho serves the echo object on a fresh daemon and returns its URI.
 func startEcho(t *testing.T, mutate func(*engine.Options)) (*engine.Daemon, string) {
 	t.Helper()
-	cfg := config.Default()
+	cfg := testConfig()
 	opts := engine.Options{Host: "127.0.0.1", Config: &cfg}
 	if mutate != nil {
 		mutate(&opts)

@@ -6,7 +6,6 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 )
 
@@ -24,7 +23,7 @@ func openFds(t *testing.T) int {
 func TestCloseLeavesNothing(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	before := openFds(t)
-	cfg := config.Default()
+	cfg := testConfig()
 	d, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg})
 	if err != nil {
 		t.Fatal(err)

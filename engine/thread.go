@@ -38,13 +38,7 @@ func newThreadServer(d *Daemon) *threadServer {
 
 type deadliner interface{ SetDeadline(time.Time) error }
 
-func (t *threadServer) loop(cond func() bool) error {
-	t.d.mu.Lock()
-	closed := t.d.closed
-	t.d.mu.Unlock()
-	if closed {
-		return ErrClosed
-	}
+func (t *threadServer) serve(cond func() bool) error {
 	for cond() && !t.d.isShutdown() {
 		t.d.housekeep()
 		err := t.accept(t.d.cfg.PollTimeout)
@@ -76,18 +70,31 @@ func (t *threadServer) accept(timeout time.Duration) error {
 		nc.Close()
 		return nil
 	}
-	t.serve(nc)
+	t.serveConn(nc)
 	return nil
 }
 
-// acceptOne is Events' half: the listener is readable, so Accept returns
-// at once; the POLLTIMEOUT bound only guards against a spurious wakeup.
-func (t *threadServer) acceptOne() error {
-	err := t.accept(t.d.cfg.PollTimeout)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return nil
+func (t *threadServer) sockets() []int { return []int{t.d.lnFd} }
+
+func (t *threadServer) writeSockets() []int { return nil }
+
+func (t *threadServer) timeout() time.Duration { return t.d.houseInterval() }
+
+// events accepts one client when the listener is among the ready
+// descriptors: it is readable, so Accept returns at once; the POLLTIMEOUT
+// bound only guards against a spurious wakeup.
+func (t *threadServer) events(ready []int) error {
+	for _, fd := range ready {
+		if fd != t.d.lnFd {
+			continue
+		}
+		err := t.accept(t.d.cfg.PollTimeout)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil
+		}
+		return err
 	}
-	return err
+	return nil
 }
 
 // wake interrupts a blocked Accept so the loop sees a shutdown.
@@ -97,7 +104,7 @@ func (t *threadServer) wake() {
 	}
 }
 
-func (t *threadServer) serve(nc net.Conn) {
+func (t *threadServer) serveConn(nc net.Conn) {
 	select {
 	case t.slots <- struct{}{}:
 	default:
@@ -198,9 +205,9 @@ func (t *threadServer) stopConns() {
 	t.mu.Unlock()
 }
 
-// closeAll stops every connection and waits up to timeout for their
+// close stops every connection and waits up to timeout for their
 // goroutines; past it, connections are closed under running calls.
-func (t *threadServer) closeAll(timeout time.Duration) {
+func (t *threadServer) close(timeout time.Duration) {
 	t.stopConns()
 	if !waitTimeout(&t.wg, timeout) {
 		t.mu.Lock()

@@ -295,3 +295,13 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Available reports whether the real Pyro4 can be imported, for tests that
+// do more when it is there. Under CI (CI=true or GYRO_REQUIRE_PYRO4=1) it is
+// always true, so a missing Pyro4 fails the Pyro4 parts instead of hiding them.
+func Available() bool {
+	if required() {
+		return true
+	}
+	return exec.Command(Interpreter, "-c", "import Pyro4").Run() == nil
+}

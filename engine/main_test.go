@@ -1,0 +1,41 @@
+package engine_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/gyro-rpc/gyro/config"
+)
+
+// serverTypeEnv selects the server type the suite runs against. TestMain
+// runs the whole suite once per server type, so every behaviour is checked
+// on both transports.
+const serverTypeEnv = "GYRO_TEST_SERVERTYPE"
+
+func testConfig() config.Config {
+	cfg := config.Default()
+	if st := os.Getenv(serverTypeEnv); st != "" {
+		cfg.ServerType = st
+	}
+	return cfg
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	benchmarking := flag.Lookup("test.bench").Value.String() != ""
+	if code != 0 || os.Getenv(serverTypeEnv) != "" || benchmarking || testing.Short() {
+		os.Exit(code)
+	}
+	fmt.Println("=== engine suite again with SERVERTYPE=multiplex")
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), serverTypeEnv+"=multiplex")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Println("multiplex run failed:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
