@@ -1,0 +1,131 @@
+package serial
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gyro-rpc/gyro/pyval"
+)
+
+// Serializer ids, as in the wire header's serializer field.
+const (
+	IDSerpent     = 1
+	IDJSON        = 2
+	IDMarshal     = 3
+	IDPickle      = 4
+	IDDill        = 5
+	IDMsgpack     = 6
+	IDCloudpickle = 7
+)
+
+// ErrUnknown is returned for a serializer name or id gyro does not know.
+var ErrUnknown = errors.New("serializer is unknown or not available")
+
+// Call is an INVOKE payload: the target object, the method and its
+// arguments. Kwargs has str keys; nil means none (Pyro4 sends None for
+// __getattr__, __setattr__ and <batch>).
+type Call struct {
+	Object string
+	Method string
+	Args   []any
+	Kwargs *pyval.Dict
+}
+
+// A Replacer substitutes a value before it is encoded; it returns false to
+// leave v as it is. Encoders consult it only for values outside the model's
+// basic types (pointers, structs, maps and the like), which is where a
+// registered object can appear; it is how autoproxy works.
+type Replacer func(v any) (any, bool)
+
+// Codec is one serializer.
+type Codec interface {
+	ID() int
+	Name() string
+	// Marshal appends the encoding of v to dst.
+	Marshal(dst []byte, v any, r Replacer) ([]byte, error)
+	// Unmarshal decodes one value; class dicts are rebuilt.
+	Unmarshal(data []byte) (any, error)
+	// MarshalCall appends an INVOKE payload in this serializer's layout
+	// (serpent: a tuple with vargs as a tuple; json: an object with
+	// "object", "method", "params", "kwargs"; marshal: a tuple with vargs
+	// as a list).
+	MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error)
+	// UnmarshalCall decodes an INVOKE payload into c.
+	UnmarshalCall(data []byte, c *Call) error
+}
+
+// names lists every serializer Pyro4 knows, by id.
+var names = [...]string{IDSerpent: "serpent", IDJSON: "json", IDMarshal: "marshal",
+	IDPickle: "pickle", IDDill: "dill", IDMsgpack: "msgpack", IDCloudpickle: "cloudpickle"}
+
+// NameOf returns the name of a serializer id, or "" if the id is unknown.
+func NameOf(id int) string {
+	if id <= 0 || id >= len(names) {
+		return ""
+	}
+	return names[id]
+}
+
+// IDOf returns the id of a serializer name.
+func IDOf(name string) (int, error) {
+	for id, n := range names {
+		if n != "" && n == name {
+			return id, nil
+		}
+	}
+	return 0, fmt.Errorf("serializer %q: %w", name, ErrUnknown)
+}
+
+// ByID returns the codec for id: serpent, json or marshal. Known but unsafe
+// serializers are not available in gyro and give ErrUnknown as well.
+func ByID(id int) (Codec, error) {
+	switch id {
+	case IDSerpent:
+		return Serpent, nil
+	case IDJSON:
+		return JSON, nil
+	case IDMarshal:
+		return Marshal, nil
+	}
+	return nil, fmt.Errorf("serializer id %d: %w", id, ErrUnknown)
+}
+
+// ByName returns the codec called name.
+func ByName(name string) (Codec, error) {
+	id, err := IDOf(name)
+	if err != nil {
+		return nil, err
+	}
+	return ByID(id)
+}
+
+// Accepted is a set of serializer ids a daemon accepts
+// (SERIALIZERS_ACCEPTED).
+type Accepted uint16
+
+// ParseAccepted parses Pyro4's SERIALIZERS_ACCEPTED text, split on commas
+// without trimming exactly as Pyro4 does, so "serpent, json" fails on
+// " json" just as a Pyro4 daemon would. Naming pickle, dill or another
+// serializer gyro cannot decode is an error: gyro never accepts an unsafe
+// serializer.
+func ParseAccepted(s string) (Accepted, error) {
+	var a Accepted
+	for _, n := range strings.Split(s, ",") {
+		id, err := IDOf(n)
+		if err != nil {
+			return 0, fmt.Errorf("serializer '%s' is unknown or not available: %w", n, ErrUnknown)
+		}
+		if _, err := ByID(id); err != nil {
+			return 0, fmt.Errorf("serializer '%s' is not supported by gyro (unsafe): %w", n, ErrUnknown)
+		}
+		a |= 1 << id
+	}
+	return a, nil
+}
+
+// DefaultAccepted is Pyro4's default: serpent, marshal and json.
+const DefaultAccepted Accepted = 1<<IDSerpent | 1<<IDJSON | 1<<IDMarshal
+
+// Has reports whether id is accepted.
+func (a Accepted) Has(id int) bool { return id > 0 && id < 16 && a&(1<<id) != 0 }
