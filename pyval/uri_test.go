@@ -8,7 +8,7 @@ import (
 func TestParseURI(t *testing.T) {
 	tests := []struct {
 		in, want string // want "" means an error
-		u           URI
+		u        URI
 	}{
 		{"PYRO:obj@localhost:9999", "PYRO:obj@localhost:9999", URI{"PYRO", "obj", "", "localhost", 9999}},
 		{"pyro:obj@localhost:9999", "PYRO:obj@localhost:9999", URI{"PYRO", "obj", "", "localhost", 9999}},
