@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,27 +52,10 @@ func TestPyro4ClientCallsGyro(t *testing.T) {
 			_, uri := startEcho(t, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			out, err := pyrotest.Run(t, ctx, script(t, "testdata/pyro4_client.py", uri, ser))
+			out, err := pyrotest.RunScript(t, ctx, "testdata/pyro4_client.py", []string{uri, ser}, "")
 			reportChecks(t, out, err)
 		})
 	}
-}
-
-// script returns the python file with sys.argv set to args.
-func script(t *testing.T, file string, args ...string) string {
-	t.Helper()
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	b.WriteString("import sys\nsys.argv = [" + strconv.Quote(file))
-	for _, a := range args {
-		b.WriteString(", " + strconv.Quote(a))
-	}
-	b.WriteString("]\n")
-	b.Write(src)
-	return b.String()
 }
 
 // reportChecks turns the client's PASS/FAIL lines into subtests.

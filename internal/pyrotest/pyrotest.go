@@ -86,6 +86,18 @@ func environ(env []string) []string {
 // returns an error that includes its stderr.
 func Run(t testing.TB, ctx context.Context, script string, env ...string) (stdout string, err error) {
 	t.Helper()
+	return run(t, ctx, []string{"-c", script}, "", env)
+}
+
+// RunScript runs the python file at path with args, feeding it stdin (for
+// Pyro4's example clients, which ask for input), bounded like Run.
+func RunScript(t testing.TB, ctx context.Context, path string, args []string, stdin string, env ...string) (stdout string, err error) {
+	t.Helper()
+	return run(t, ctx, append([]string{path}, args...), stdin, env)
+}
+
+func run(t testing.TB, ctx context.Context, args []string, stdin string, env []string) (string, error) {
+	t.Helper()
 	py := Python(t)
 	if ctx == nil {
 		ctx = context.Background()
@@ -95,9 +107,10 @@ func Run(t testing.TB, ctx context.Context, script string, env ...string) (stdou
 		ctx, cancel = context.WithTimeout(ctx, DefaultRunTimeout)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, py, "-c", script)
+	cmd := exec.CommandContext(ctx, py, args...)
 	cmd.Env = environ(env)
 	cmd.WaitDelay = stopTimeout
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
