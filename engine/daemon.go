@@ -106,7 +106,8 @@ type Daemon struct {
 	natHost  string
 	natPort  int
 
-	srv transport
+	srv      transport
+	replacer serial.Replacer // autoproxy, made once
 
 	mu        sync.Mutex
 	closed    bool
@@ -157,6 +158,7 @@ func New(opts Options) (*Daemon, error) {
 		Host:              d,
 		Logger:            log,
 	})
+	d.replacer = d.reg.Replacer()
 	dobj := opts.DaemonObject
 	if dobj == nil {
 		dobj = &DaemonObject{d: d}

@@ -27,6 +27,7 @@ type session struct {
 	anns []wire.Annotation
 	cc   dispatch.CallContext
 	call serial.Call
+	corr [16]byte // the current request's correlation id
 
 	// broken is set when a reply could not be built (too large): the
 	// connection closes without it, as in Pyro4.
@@ -39,6 +40,8 @@ type session struct {
 func newSession(d *Daemon, client net.Addr, spawn func(func())) *session {
 	return &session{d: d, client: client, spawn: spawn}
 }
+
+var pong = []byte("pong")
 
 // failSerializer is what a handshake failure that happened before the
 // serializer was known is encoded with (Pyro4 uses marshal there).
@@ -83,18 +86,21 @@ func (s *session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
 		return s.invoke(ctx, m)
 	case wire.MsgPing:
 		corr := s.correlation(m)
-		s.replyRaw(wire.MsgPing, 0, m.Seq, m.SerializerID, []byte("pong"), &corr, nil)
+		s.replyRaw(wire.MsgPing, 0, m.Seq, m.SerializerID, pong, corr, nil)
 		return false
 	}
 	return true // any other type after the handshake: close without a reply
 }
 
-func (s *session) correlation(m *wire.Message) (id [16]byte) {
+// correlation sets s.corr from the request's CORR, or to a fresh uuid4 as
+// Pyro4 makes for requests that bring none, and returns it. Keeping it in
+// the session keeps it off the heap on the per-call path.
+func (s *session) correlation(m *wire.Message) *[16]byte {
+	id := &s.corr
 	if c, ok := m.Annotation("CORR"); ok && len(c) == 16 {
 		copy(id[:], c)
 		return id
 	}
-	// a uuid4, as Pyro4 makes for requests that bring none
 	a, b := rand.Uint64(), rand.Uint64()
 	for i := 0; i < 8; i++ {
 		id[i], id[8+i] = byte(a>>(56-8*i)), byte(b>>(56-8*i))
@@ -118,20 +124,20 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 	corr := s.correlation(m)
 	v, err := codec.Unmarshal(m.Data)
 	if err != nil {
-		s.connectFail(m.Seq, sid, exceptionText(err), &corr)
+		s.connectFail(m.Seq, sid, exceptionText(err), corr)
 		return true
 	}
 	payload, _ := v.(*pyval.Dict)
 	hs, ok := payload.Get("handshake")
 	if !ok {
-		s.connectFail(m.Seq, sid, "'handshake'", &corr)
+		s.connectFail(m.Seq, sid, "'handshake'", corr)
 		return true
 	}
 	s.conn = s.d.reg.NewConn(s.client)
 	resp := any("hello")
 	if h := s.d.hooks.ValidateHandshake; h != nil {
 		if resp, err = h(s.conn, hs); err != nil {
-			s.connectFail(m.Seq, sid, exceptionText(err), &corr)
+			s.connectFail(m.Seq, sid, exceptionText(err), corr)
 			s.conn.Close()
 			s.conn = nil
 			return true
@@ -143,7 +149,7 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 		id, _ := obj.(string)
 		md, err := s.d.reg.Metadata(id)
 		if err != nil {
-			s.connectFail(m.Seq, sid, "unknown object", &corr)
+			s.connectFail(m.Seq, sid, "unknown object", corr)
 			s.conn.Close()
 			s.conn = nil
 			return true
@@ -154,13 +160,13 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 	}
 	data, err := codec.Marshal(s.data[:0], resp, nil)
 	if err != nil {
-		s.connectFail(m.Seq, sid, exceptionText(err), &corr)
+		s.connectFail(m.Seq, sid, exceptionText(err), corr)
 		s.conn.Close()
 		s.conn = nil
 		return true
 	}
 	s.data = data
-	s.replyRaw(wire.MsgConnectOK, flags, m.Seq, m.SerializerID, data, &corr, s.userAnnotations())
+	s.replyRaw(wire.MsgConnectOK, flags, m.Seq, m.SerializerID, data, corr, s.userAnnotations())
 	s.ready = true
 	if h := s.d.hooks.ClientConnected; h != nil {
 		h(s.conn)
@@ -215,7 +221,7 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	cc := &s.cc
 	*cc = dispatch.CallContext{
 		Conn: s.conn, Client: s.client, Seq: m.Seq, Flags: uint16(m.Flags),
-		SerializerID: sid, CorrelationID: corr,
+		SerializerID: sid, CorrelationID: *corr,
 	}
 	if len(m.Annotations) > 0 {
 		cc.Annotations = make(map[string][]byte, len(m.Annotations))
@@ -255,7 +261,7 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		s.replyExceptionFlags(m.Seq, codec, exc, wire.FlagException|wire.FlagItemStreamResult, extra)
 		return false
 	}
-	data, err := codec.Marshal(s.data[:0], result, s.d.reg.Replacer())
+	data, err := codec.Marshal(s.data[:0], result, s.d.replacer)
 	if err != nil {
 		exc := dispatch.ToException(err)
 		s.replyException(m.Seq, codec, exc)
@@ -266,7 +272,7 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	if m.Flags&wire.FlagBatch != 0 {
 		flags = wire.FlagBatch
 	}
-	s.replyRaw(wire.MsgResult, flags, m.Seq, m.SerializerID, data, &corr, s.responseAnnotations(cc))
+	s.replyRaw(wire.MsgResult, flags, m.Seq, m.SerializerID, data, corr, s.responseAnnotations(cc))
 	return false
 }
 
