@@ -1,0 +1,90 @@
+package naming_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/naming"
+	"github.com/gyro-rpc/gyro/proxy"
+	"github.com/gyro-rpc/gyro/pyval"
+)
+
+// Thing is the chapter's example object.
+type Thing struct{}
+
+func (Thing) Method(arg int) int { return arg * 2 }
+
+// A name server, an object published in it, and a client that finds the
+// object by name: the chapter's Example 2, in Go.
+func Example() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// the name server (pyro4-ns -n 127.0.0.1 -p 0)
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ns.Close()
+	go ns.Serve(ctx)
+
+	// a server publishes Thing under a name
+	d, err := engine.New(engine.Options{Host: "127.0.0.1"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close()
+	uri, err := d.Register(Thing{}, "", false)
+	if err != nil {
+		log.Fatal(err)
+	}
+	go d.Serve(ctx)
+	locate := naming.LocateOptions{Host: "127.0.0.1", Port: ns.URI.Port}
+	nsProxy, err := naming.LocateNS(ctx, locate)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer nsProxy.Close()
+	_, err = nsProxy.CallKw(ctx, "register", []any{"mythingy", uri}, map[string]any{"metadata": []string{"kind:thing"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// a client asks for it by name, and by metadata
+	for _, name := range []string{"PYRONAME:mythingy", "PYROMETA:kind:thing"} {
+		thing := proxy.NewURI(pyval.MustParseURI(name), proxy.Options{Resolve: naming.Resolver(locate)})
+		v, err := thing.Call(ctx, "method", 42)
+		if err != nil {
+			log.Fatal(err)
+		}
+		thing.Close()
+		fmt.Println(name, v)
+	}
+	// Output:
+	// PYRONAME:mythingy 84
+	// PYROMETA:kind:thing 84
+}
+
+// ServeSimple publishes objects and serves them until the context ends;
+// with NS it registers the named ones in the name server LocateNS finds.
+func ExampleServeSimple() {
+	ctx := context.Background() // a real server: signal.NotifyContext(...)
+	err := naming.ServeSimple(ctx, []naming.Object{
+		{Obj: Thing{}, Name: "mythingy"},
+	}, naming.ServeSimpleOptions{NS: true, Verbose: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// A persistent name server: registrations live in a bbolt file and survive
+// restarts and crashes.
+func ExampleStartNSLoop() {
+	ctx := context.Background() // a real server: signal.NotifyContext(...)
+	err := naming.StartNSLoop(ctx, naming.NSOptions{Host: "0.0.0.0", Storage: "bolt:/var/lib/gyro/ns.db"})
+	if err != nil {
+		log.Fatal(err)
+	}
+}

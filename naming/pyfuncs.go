@@ -1,0 +1,231 @@
+package naming
+
+import (
+	"math/big"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/gyro-rpc/gyro/pyval"
+)
+
+// The name server's remote methods take their arguments as Python values
+// (any), because Pyro4's NameServer is dynamically typed and its callers
+// rely on its exact TypeErrors. The helpers here reproduce the bits of
+// Python those methods lean on: truthiness, type names, iteration, hashing.
+
+// classError is an error with a Pyro4 exception class that also wraps the Go
+// error behind it, so a Pyro4 client sees the class and message while Go
+// callers can still errors.Is the cause (bbolt.ErrDatabaseNotOpen, say).
+type classError struct {
+	exc   *pyval.Exception
+	cause error
+}
+
+func (e *classError) Error() string   { return e.exc.Error() }
+func (e *classError) Unwrap() []error { return []error{e.exc, e.cause} }
+
+func namingExc(msg string) *pyval.Exception { return pyval.NewException(pyval.ClassNamingError, msg) }
+func namingError(msg string) error          { return namingExc(msg) }
+func typeError(msg string) error            { return pyval.NewException(pyval.ClassTypeError, msg) }
+
+// truthy is Python's bool(v).
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case *big.Int:
+		return x.Sign() != 0
+	case float64:
+		return x != 0
+	case complex128:
+		return x != 0
+	case string:
+		return x != ""
+	case []byte:
+		return len(x) > 0
+	case pyval.Tuple:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case pyval.Set:
+		return len(x) > 0
+	case []string:
+		return len(x) > 0
+	case *pyval.Dict:
+		return x.Len() > 0
+	}
+	return true
+}
+
+// pyType is type(v).__name__ as Python prints it in messages.
+func pyType(v any) string {
+	n := pyval.TypeName(v)
+	if i := strings.LastIndexByte(n, '.'); i >= 0 {
+		n = n[i+1:]
+	}
+	if e, ok := v.(*pyval.Exception); ok {
+		n = e.Name()
+	}
+	return n
+}
+
+// unhashable reports the TypeError Python raises when v is used as a dict
+// key or set member, or nil when v is hashable.
+func unhashable(v any) error {
+	switch x := v.(type) {
+	case []any, pyval.Set, *pyval.Dict:
+		return typeError("unhashable type: '" + pyType(v) + "'")
+	case pyval.Tuple:
+		for _, e := range x {
+			if err := unhashable(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// iterate returns the elements Python's iter(v) yields for a container, or
+// the TypeError for a value that is not iterable. Strings are handled by
+// the callers, which refuse them before iterating.
+func iterate(v any) ([]any, error) {
+	switch x := v.(type) {
+	case []any:
+		return x, nil
+	case pyval.Tuple:
+		return x, nil
+	case pyval.Set:
+		return x, nil
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out, nil
+	case *pyval.Dict:
+		items := x.Items()
+		out := make([]any, len(items))
+		for i, it := range items {
+			out[i] = it.Key
+		}
+		return out, nil
+	case []byte:
+		out := make([]any, len(x))
+		for i, b := range x {
+			out[i] = int64(b)
+		}
+		return out, nil
+	}
+	return nil, typeError("'" + pyType(v) + "' object is not iterable")
+}
+
+// tagSet converts a metadata argument as Pyro4's NameServer does:
+// None or any falsy value means no tags, a str is refused ("<what> should
+// not be a str, ..."), anything else must be an iterable of hashable
+// values. gyro stores tags as strings only, so strict makes a non-str tag a
+// TypeError; without strict (searches) non-str tags are returned separately
+// as other, since they can never match a stored tag. The tags come back
+// sorted and without duplicates.
+func tagSet(v any, what string, strict bool) (tags []string, other bool, err error) {
+	if _, ok := v.(string); ok {
+		return nil, false, typeError(what + " should not be a str, but another iterable (set, list, etc)")
+	}
+	if !truthy(v) {
+		return nil, false, nil
+	}
+	elems, err := iterate(v)
+	if err != nil {
+		return nil, false, err
+	}
+	tags = make([]string, 0, len(elems))
+	for _, e := range elems {
+		if err := unhashable(e); err != nil {
+			return nil, false, err
+		}
+		s, ok := e.(string)
+		if !ok {
+			if strict {
+				return nil, false, typeError(what + " tags must be str, not " + pyType(e))
+			}
+			other = true
+			continue
+		}
+		tags = append(tags, s)
+	}
+	return normTags(tags), other, nil
+}
+
+// normTags sorts tags and drops duplicates, in place.
+func normTags(tags []string) []string {
+	if len(tags) == 0 {
+		return nil
+	}
+	slices.Sort(tags)
+	return slices.Compact(tags)
+}
+
+// tagList returns tags as the Python list Pyro4's NameServer sends.
+func tagList(tags []string) []any {
+	out := make([]any, len(tags))
+	for i, t := range tags {
+		out[i] = t
+	}
+	return out
+}
+
+// pyRepr returns Python's repr of a str.
+func pyRepr(s string) string {
+	q := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(q):
+			b.WriteByte('\\')
+			b.WriteByte(q)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			b.WriteString(`\x`)
+			b.WriteByte("0123456789abcdef"[r>>4])
+			b.WriteByte("0123456789abcdef"[r&15])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
+
+// setRepr returns Python's repr of a set of str (sorted, as gyro has no
+// hash order to imitate): {'a', 'b'}, or set() when empty.
+func setRepr(tags []string) string {
+	if len(tags) == 0 {
+		return "set()"
+	}
+	parts := make([]string, len(tags))
+	for i, t := range tags {
+		parts[i] = pyRepr(t)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// isPySpace is Python's str.isspace for one character, which is what \s
+// and \S mean in Pyro4's URI pattern.
+func isPySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+}
