@@ -105,7 +105,7 @@ func TestMultiplyHasPythonSemantics(t *testing.T) {
 		{"x", int64(-1), "", ""},
 		{[]any{int64(1)}, int64(2), []any{int64(1), int64(1)}, ""},
 		{pyval.Tuple{"a"}, int64(2), pyval.Tuple{"a", "a"}, ""},
-		{int64(1) << 62, int64(1) << 62 + 1, nil, ""},
+		{int64(1) << 62, int64(1)<<62 + 1, nil, ""},
 		{int64(9223372036854775807), int64(9223372036854775807), big1, ""},
 		{1.5, int64(2), 3.0, ""},
 		{true, int64(3), int64(3), ""},

@@ -243,4 +243,3 @@ func readStatus(addr string) (int, error) {
 	_, err = fmt.Sscanf(line, "calls %d", &n)
 	return n, err
 }
-
