@@ -1,7 +1,6 @@
 package naming
 
 import (
-	"math/big"
 	"slices"
 	"strings"
 	"unicode"
@@ -30,37 +29,7 @@ func namingError(msg string) error          { return namingExc(msg) }
 func typeError(msg string) error            { return pyval.NewException(pyval.ClassTypeError, msg) }
 
 // truthy is Python's bool(v).
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case *big.Int:
-		return x.Sign() != 0
-	case float64:
-		return x != 0
-	case complex128:
-		return x != 0
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) > 0
-	case pyval.Tuple:
-		return len(x) > 0
-	case []any:
-		return len(x) > 0
-	case pyval.Set:
-		return len(x) > 0
-	case []string:
-		return len(x) > 0
-	case *pyval.Dict:
-		return x.Len() > 0
-	}
-	return true
-}
+func truthy(v any) bool { return pyval.Truthy(v) }
 
 // pyType is type(v).__name__ as Python prints it in messages.
 func pyType(v any) string {

@@ -94,3 +94,37 @@ func TypeName(v any) string {
 	}
 	return "object"
 }
+
+// Truthy is Python's bool(v) for model values: None, zeros and empty
+// containers are false, everything else is true.
+func Truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case *big.Int:
+		return x.Sign() != 0
+	case float64:
+		return x != 0
+	case complex128:
+		return x != 0
+	case string:
+		return x != ""
+	case []byte:
+		return len(x) > 0
+	case Tuple:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case Set:
+		return len(x) > 0
+	case []string:
+		return len(x) > 0
+	case *Dict:
+		return x.Len() > 0
+	}
+	return true
+}

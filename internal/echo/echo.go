@@ -136,34 +136,7 @@ func (s *Server) Verbose() bool {
 func (s *Server) SetVerbose(v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.verbose = truthy(v)
-}
-
-// truthy is Python's bool() for model values.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) > 0
-	case pyval.Tuple:
-		return len(x) > 0
-	case []any:
-		return len(x) > 0
-	case pyval.Set:
-		return len(x) > 0
-	case *pyval.Dict:
-		return x.Len() > 0
-	}
-	return true
+	s.verbose = pyval.Truthy(v)
 }
 
 // repr renders a value as Python's repr() would, using serpent's encoding
