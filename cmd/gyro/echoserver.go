@@ -2,27 +2,26 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/echo"
+	"github.com/gyro-rpc/gyro/naming"
+	"github.com/gyro-rpc/gyro/pyval"
 )
 
-func echoServer(args []string, stdout, stderr io.Writer) int {
+// echoServer is `gyro echoserver`, pyro4-test-echoserver; it serves until
+// the echo object's shutdown() is called or ctx is done.
+func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gyro echoserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		host, unixSocket, key              string
-		port                               int
-		naming, nameserver, verbose, quiet bool
+		host, unixSocket, key             string
+		port                              int
+		useNS, nameserver, verbose, quiet bool
 	)
 	fs.StringVar(&host, "H", "localhost", "hostname to bind server on")
 	fs.StringVar(&host, "host", "localhost", "hostname to bind server on")
@@ -30,8 +29,8 @@ func echoServer(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&port, "port", 0, "port to bind server on (0 = random)")
 	fs.StringVar(&unixSocket, "u", "", "Unix domain socket name to bind server on")
 	fs.StringVar(&unixSocket, "unixsocket", "", "Unix domain socket name to bind server on")
-	fs.BoolVar(&naming, "n", false, "register with nameserver")
-	fs.BoolVar(&naming, "naming", false, "register with nameserver")
+	fs.BoolVar(&useNS, "n", false, "register with nameserver")
+	fs.BoolVar(&useNS, "naming", false, "register with nameserver")
 	fs.BoolVar(&nameserver, "N", false, "also start a nameserver")
 	fs.BoolVar(&nameserver, "nameserver", false, "also start a nameserver")
 	fs.BoolVar(&verbose, "v", false, "verbose output")
@@ -40,28 +39,16 @@ func echoServer(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&quiet, "quiet", false, "don't output anything")
 	fs.StringVar(&key, "k", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	fs.StringVar(&key, "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
-	if key != "" {
-		fmt.Fprintln(stderr, "warning: using -k to supply HMAC key on the command line is a security problem and is deprecated. Use PYRO_HMAC_KEY.")
-	}
-	if env, ok := os.LookupEnv("PYRO_HMAC_KEY"); ok {
-		if key != "" {
-			fmt.Fprintln(stderr, "error: don't use -k and PYRO_HMAC_KEY at the same time")
-			return 1
-		}
-		key = env
+	key, err := hmacKey(key, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
 	}
 	if nameserver {
-		naming = true
-	}
-	if naming {
-		fmt.Fprintln(stderr, "error: -n/-N need gyro's name server, which this build does not have yet")
-		return 1
+		useNS = true
 	}
 	if verbose {
 		quiet = false
@@ -80,11 +67,34 @@ func echoServer(args []string, stdout, stderr io.Writer) int {
 	if key == "" {
 		say("Warning: HMAC key not set. Anyone can connect to this server!")
 	}
+	var ns *naming.NS
+	if nameserver {
+		// Pyro4 starts it on the echo server's host at NS_PORT, in a
+		// thread of its own: here a goroutine that ends with the command.
+		ns, err = naming.StartNS(naming.NSOptions{Host: host, HMACKey: []byte(key), Config: &cfg, Logger: warnLogger(stderr)})
+		if err != nil {
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+		nsCtx, cancel := context.WithCancel(ctx)
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			if err := ns.Serve(nsCtx); err != nil {
+				fmt.Fprintln(stderr, "error: name server:", err)
+			}
+		}()
+		defer func() {
+			cancel()
+			<-served
+			ns.Close()
+		}()
+	}
 	var d *engine.Daemon
 	obj := echo.New(stdout, verbose, func() { d.Shutdown() })
 	d, err = engine.New(engine.Options{
 		Host: host, Port: port, UnixSocket: unixSocket, Config: &cfg, HMACKey: []byte(key),
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: warnLogger(stderr),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
@@ -96,18 +106,48 @@ func echoServer(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
-	if verbose {
+	if useNS {
+		if err := registerEcho(ctx, ns, uri, key, &cfg, say, verbose); err != nil {
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+	} else if verbose {
 		say("not using a name server.")
 	}
 	say("object name: %s", echo.ObjectID)
 	say("echo uri: %s", uri)
 	say("echoserver running.")
-	// Ctrl-C ends the loop cleanly, as it ends Pyro4's
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := d.Serve(ctx); err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
 	return 0
+}
+
+// registerEcho registers the echo object with the name server LocateNS
+// finds, or with ns when the command started one, as Pyro4's echo server.
+func registerEcho(ctx context.Context, ns *naming.NS, uri pyval.URI, key string, cfg *config.Config, say func(string, ...any), verbose bool) error {
+	opts := naming.LocateOptions{HMACKey: []byte(key), Config: cfg}
+	if ns != nil {
+		opts.Host, opts.Port = ns.URI.Host, ns.URI.Port
+	}
+	px, err := naming.LocateNS(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer px.Close()
+	if _, err := px.Call(ctx, "register", echo.ObjectID, uri); err != nil {
+		return err
+	}
+	if verbose {
+		say("using name server at %s", px.URI())
+		if ns != nil {
+			if ns.Broadcast != nil {
+				say("broadcast server running at %s", ns.Broadcast.LocationStr())
+			} else {
+				say("not using a broadcast server")
+			}
+		}
+	}
+	return nil
 }

@@ -1,23 +1,43 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// Ctrl-C and SIGTERM end the servers cleanly; a second one, after the
+	// first has cancelled ctx, kills the process as usual.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	os.Exit(runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// run is runContext without cancellation and with an empty stdin.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, nil, stdout, stderr)
+}
+
+// runContext runs the gyro command in args; servers stop when ctx is done.
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return 2
 	}
 	switch args[0] {
 	case "echoserver":
-		return echoServer(args[1:], stdout, stderr)
+		return echoServer(ctx, args[1:], stdout, stderr)
+	case "ns":
+		return nsServe(ctx, args[1:], stdout, stderr)
+	case "nsc":
+		return nsc(ctx, args[1:], stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0
@@ -32,6 +52,8 @@ func usage(w io.Writer) {
 
 commands:
   echoserver   serve Pyro4's test echo server object (pyro4-test-echoserver)
+  ns           run a name server (pyro4-ns)
+  nsc          control a name server (pyro4-nsc)
 
 Run 'gyro <command> -h' for a command's options.
 `)

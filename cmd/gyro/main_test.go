@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,88 @@ func TestUsage(t *testing.T) {
 	if code := run([]string{"bogus"}, &out, &errOut); code != 2 {
 		t.Errorf("unknown command: code %d", code)
 	}
-	if code := run([]string{"echoserver", "-n"}, &out, &errOut); code != 1 {
-		t.Errorf("-n without a name server: code %d", code)
+	if code := run([]string{"echoserver", "-x"}, &out, &errOut); code != 2 {
+		t.Errorf("unknown option: code %d", code)
+	}
+	for _, cmd := range []string{"ns", "nsc"} {
+		if !strings.Contains(errOut.String(), cmd) {
+			t.Errorf("usage does not mention %s", cmd)
+		}
+	}
+}
+
+// TestEchoServerNameServer runs `gyro echoserver -N -v`: it starts a name
+// server of its own, registers test.echoserver there and prints Pyro4's
+// lines about it; a Pyro4 client then finds the echo server through that
+// name server by PYRONAME and shuts it down.
+func TestEchoServerNameServer(t *testing.T) {
+	pyrotest.Python(t)
+	t.Setenv("PYRO_HMAC_KEY", "")
+	t.Setenv("PYRO_NS_PORT", "0") // NS_PORT 0: a free port, reported in the output
+	s := startGyro(t, "echoserver", "-H", "127.0.0.1", "-N", "-v")
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`^Starting Pyro's built-in test echo server\.$`),
+		regexp.MustCompile(`^Warning: HMAC key not set\. Anyone can connect to this server!$`),
+		regexp.MustCompile(`^using name server at PYRO:Pyro\.NameServer@127\.0\.0\.1:(\d+)$`),
+		regexp.MustCompile(`^not using a broadcast server$`),
+		regexp.MustCompile(`^object name: test\.echoserver$`),
+		regexp.MustCompile(`^echo uri: PYRO:test\.echoserver@127\.0\.0\.1:\d+$`),
+		regexp.MustCompile(`^echoserver running\.$`),
+	}
+	var nsPort string
+	for _, re := range want {
+		l := s.next(t)
+		m := re.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("line %q, want %s", l, re)
+		}
+		if len(m) > 1 {
+			nsPort = m[1]
+		}
+	}
+	out, err := pyrotest.Run(t, context.Background(), `
+import Pyro4
+p = Pyro4.Proxy("PYRONAME:test.echoserver")
+assert p.echo("via ns") == "via ns"
+print(Pyro4.locateNS().lookup("test.echoserver"))
+p.shutdown()
+`, "PYRO_NS_HOST=127.0.0.1", "PYRO_NS_PORT="+nsPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "PYRO:test.echoserver@127.0.0.1:") {
+		t.Errorf("client output %q", out)
+	}
+	select {
+	case code := <-s.code:
+		s.code <- code
+		if code != 0 {
+			t.Fatalf("exit code %d; stderr: %s", code, s.stderr)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("echoserver kept running after shutdown()")
+	}
+}
+
+// TestEchoServerNaming runs `gyro echoserver -n` against a gyro name
+// server found through NS_HOST/NS_PORT, and stops it by its context.
+func TestEchoServerNaming(t *testing.T) {
+	t.Setenv("PYRO_HMAC_KEY", "")
+	_, _, port := startGyroNS(t, "-n", "127.0.0.1", "-p", "0")
+	t.Setenv("PYRO_NS_HOST", "127.0.0.1")
+	t.Setenv("PYRO_NS_PORT", port)
+	s := startGyro(t, "echoserver", "-H", "127.0.0.1", "-n", "-v")
+	lines := s.until(t, regexp.MustCompile(`^echoserver running\.$`))
+	if !slices.Contains(lines, "using name server at PYRO:Pyro.NameServer@127.0.0.1:"+port) || slices.Contains(lines, "not using a broadcast server") {
+		t.Errorf("lines %q", lines)
+	}
+	out, _, _ := runNSC(t, "", "-n", "127.0.0.1", "-p", port, "list", "test.")
+	uri := strings.TrimPrefix(lines[len(lines)-2], "echo uri: ")
+	want := "--------START LIST - prefix 'test.'\ntest.echoserver --> " + uri + "\n--------END LIST - prefix 'test.'\n"
+	if out != want {
+		t.Errorf("nsc list: %q, want %q", out, want)
+	}
+	if _, code := s.stop(t); code != 0 {
+		t.Errorf("exit code %d; stderr: %s", code, s.stderr)
 	}
 }
