@@ -23,7 +23,12 @@ import (
 
 type jsonCodec struct{}
 
-// JSON is the json codec.
+// JSON writes what Pyro4's JsonSerializer writes (Python's json.dumps with
+// ensure_ascii=False, as UTF-8: separators ", " and ": ", floats as
+// Python's repr, NaN and ±Infinity, tuples and sets as lists, non-str keys
+// converted) and reads what json.loads reads. bytes and complex values are
+// a SerializeError, as in Pyro4. Decoding errors are the *pyval.Exception
+// Pyro4 raises for the same input, so a daemon can send them back as is.
 var JSON Codec = jsonCodec{}
 
 // ClassJSONDecodeError is the class of the exception the json codec
@@ -1453,7 +1458,7 @@ func unicodeDecodeError(b []byte, surrogatePass bool) error {
 }
 
 // utf8Problem finds the first error as CPython reports it.
-func utf8Problem(b []byte, surrogatePass bool) (start, end int, reason string, bad bool) {
+func utf8Problem[T string | []byte](b T, surrogatePass bool) (start, end int, reason string, bad bool) {
 	const (
 		invalidStart = "invalid start byte"
 		invalidCont  = "invalid continuation byte"

@@ -43,7 +43,9 @@ import (
 
 type marshalCodec struct{}
 
-// Marshal is the marshal codec.
+// Marshal reads and writes CPython's marshal format version 4, as Pyro4's
+// MarshalSerializer uses it on Python 3.11. Decoding errors are the
+// *pyval.Exception marshal.loads raises for the same input.
 var Marshal Codec = marshalCodec{}
 
 // Type codes of CPython's marshal format.
@@ -418,7 +420,12 @@ func (e *marshalEncoder) str(s string) {
 		}
 	}
 	e.code(mUnicode)
-	if _, _, _, bad := utf8Problem([]byte(s), true); !bad {
+	if utf8.ValidString(s) {
+		e.u32(len(s))
+		e.buf = append(e.buf, s...)
+		return
+	}
+	if _, _, _, bad := utf8Problem(s, true); !bad { // encoded surrogates
 		e.u32(len(s))
 		e.buf = append(e.buf, s...)
 		return

@@ -294,6 +294,61 @@ func TestMarshalDecodeLimits(t *testing.T) {
 	}
 }
 
+func TestMarshalUnmarshalDoesNotKeepInput(t *testing.T) {
+	data, err := Marshal.Marshal(nil, []any{"abc", "\u00e9t\u00e9", []byte("xyz"), pyval.DictOf("k", "v")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Marshal.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range data {
+		data[i] = 'x'
+	}
+	want := []any{"abc", "\u00e9t\u00e9", []byte("xyz"), pyval.DictOf("k", "v")}
+	if !jmEqual(v, want) {
+		t.Errorf("value changed with its input: %#v", v)
+	}
+}
+
+func TestMarshalUnmarshalCallShapes(t *testing.T) {
+	u32 := func(n uint32) []byte { return binary.LittleEndian.AppendUint32(nil, n) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	obj, m := []byte("z\x01o"), []byte("z\x01m")
+	tests := []struct {
+		name string
+		in   []byte
+		want Call
+	}{
+		{"set vargs", cat([]byte(")\x04"), obj, m, []byte("<"), u32(1), []byte("i"), u32(7), []byte("N")),
+			Call{Object: "o", Method: "m", Args: []any{int64(7)}}},
+		{"dict vargs", cat([]byte(")\x04"), obj, m, []byte("{z\x01k"), []byte("N0"), []byte("{0")),
+			Call{Object: "o", Method: "m", Args: []any{"k"}, Kwargs: pyval.NewDict(0)}},
+		{"flagged tuple", cat([]byte("\xa9\x04"), []byte("\xfa\x01o"), m, []byte("\xa9\x01"), []byte("r"), u32(1), []byte("N")),
+			Call{Object: "o", Method: "m", Args: []any{"o"}}},
+		{"set of four", cat([]byte("<"), u32(4), obj, m, []byte("N"), []byte("T")),
+			Call{}}, // unpacks, but None is not iterable: checked below
+	}
+	for _, tc := range tests[:3] {
+		var c Call
+		if err := Marshal.UnmarshalCall(tc.in, &c); err != nil || !jmEqual(&c, &tc.want) {
+			t.Errorf("%s: got %#v, %v", tc.name, c, err)
+		}
+	}
+	var c Call
+	err := Marshal.UnmarshalCall(tests[3].in, &c)
+	var ex *pyval.Exception
+	if !errors.As(err, &ex) || ex.Class != pyval.ClassTypeError {
+		t.Errorf("set of four: got %v, want a TypeError", err)
+	}
+	// A reference to the call tuple itself, which is still being read.
+	self := cat([]byte("\xa9\x04"), []byte("r"), u32(0), m, []byte("N"), []byte("N"))
+	if err := Marshal.UnmarshalCall(self, &c); err == nil {
+		t.Error("reference to the call tuple accepted")
+	}
+}
+
 func ExampleMarshal() {
 	out, _ := Marshal.MarshalCall(nil, &Call{Object: "test.echoserver", Method: "echo", Args: []any{"hi"}}, nil)
 	fmt.Printf("% x\n", out)
