@@ -137,10 +137,7 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 	resp := any("hello")
 	if h := s.d.hooks.ValidateHandshake; h != nil {
 		if resp, err = h(s.conn, hs); err != nil {
-			s.connectFail(m.Seq, sid, exceptionText(err), corr)
-			s.conn.Close()
-			s.conn = nil
-			return true
+			return s.rejectConn(m.Seq, sid, exceptionText(err), corr)
 		}
 	}
 	var flags wire.Flags
@@ -149,10 +146,7 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 		id, _ := obj.(string)
 		md, err := s.d.reg.Metadata(id)
 		if err != nil {
-			s.connectFail(m.Seq, sid, "unknown object", corr)
-			s.conn.Close()
-			s.conn = nil
-			return true
+			return s.rejectConn(m.Seq, sid, "unknown object", corr)
 		}
 		meta := pyval.DictOf("methods", strList(md.Methods), "oneway", strList(md.Oneway), "attrs", strList(md.Attrs))
 		resp = pyval.DictOf("handshake", resp, "meta", meta)
@@ -160,10 +154,7 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 	}
 	data, err := codec.Marshal(s.data[:0], resp, nil)
 	if err != nil {
-		s.connectFail(m.Seq, sid, exceptionText(err), corr)
-		s.conn.Close()
-		s.conn = nil
-		return true
+		return s.rejectConn(m.Seq, sid, exceptionText(err), corr)
 	}
 	s.data = data
 	s.replyRaw(wire.MsgConnectOK, flags, m.Seq, m.SerializerID, data, corr, s.userAnnotations())
@@ -172,6 +163,16 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 		h(s.conn)
 	}
 	return false
+}
+
+// rejectConn fails a handshake after the connection state was made: it
+// sends CONNECTFAIL and releases that state (no disconnect hook: the
+// client never connected).
+func (s *session) rejectConn(seq uint16, sid int, reason string, corr *[16]byte) (closeAfter bool) {
+	s.connectFail(seq, sid, reason, corr)
+	s.conn.Close()
+	s.conn = nil
+	return true
 }
 
 func (s *session) connectFail(seq uint16, sid int, reason string, corr *[16]byte) {
