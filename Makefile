@@ -16,9 +16,16 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pyro4 pyro4-examples; }
 	$(GO) mod download
+	@command -v Xvfb >/dev/null && command -v xwd >/dev/null && pkg-config --exists x11 xkbcommon-x11 \
+		x11-xcb xcursor xfixes egl glesv2 wayland-egl wayland-cursor vulkan 2>/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq xvfb x11-apps gcc pkg-config \
+			libx11-dev libx11-xcb-dev libxkbcommon-x11-dev libxcursor-dev libxfixes-dev libegl-dev \
+			libgles-dev libwayland-dev libvulkan-dev libegl-mesa0 libgl1-mesa-dri; }
 
 test: deps
 	GYRO_REQUIRE_PYRO4=1 $(GO) test -count=1 -timeout 12m ./...
+	cd examples/gui_eventloop && $(GO) test -count=1 ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./wire ./serial ./dispatch ./engine
@@ -29,3 +36,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSerpentDecode -fuzztime 30s ./serial
 	$(GO) test -run '^$$' -fuzz FuzzJSONDecode -fuzztime 30s ./serial
 	$(GO) test -run '^$$' -fuzz FuzzMarshalDecode -fuzztime 30s ./serial
+
