@@ -63,6 +63,9 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
+	// pyro4-test-echoserver forces the multiplex type whatever the config
+	// says; so does gyro's, so slow() delays other clients the same way
+	cfg.ServerType = "multiplex"
 	say("Starting Pyro's built-in test echo server.")
 	if key == "" {
 		say("Warning: HMAC key not set. Anyone can connect to this server!")
