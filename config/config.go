@@ -170,7 +170,7 @@ func setField(f reflect.Value, s string) error {
 // Validate checks the combinations Pyro4 checks when a daemon starts.
 func (c *Config) Validate() error {
 	switch c.ServerType {
-	case "thread", "multiplex":
+	case "thread", "multiplex", "multicore":
 	default:
 		return fmt.Errorf("config: invalid server type %q", c.ServerType)
 	}

@@ -171,6 +171,8 @@ func New(opts Options) (*Daemon, error) {
 	switch cfg.ServerType {
 	case "multiplex":
 		d.srv, err = newMultiplexServer(d)
+	case "multicore":
+		d.srv, err = newMulticoreServer(d)
 	default:
 		d.srv = newThreadServer(d)
 	}
@@ -344,7 +346,10 @@ func (d *Daemon) Serve(ctx context.Context) error {
 // each accepted connection is served by its own goroutine. For multiplex it
 // is the listener, every live connection and the reactor's wakeup
 // descriptor (readable when Shutdown or a worker wants the loop); the set
-// changes after every Events call, so ask again each time.
+// changes after every Events call, so ask again each time. For multicore
+// it is empty: gnet runs its own loops, which are not drivable by a foreign
+// loop; such a daemon serves clients by itself from New until Close, and
+// Events does nothing.
 //
 // Sockets and Events must be called from one goroutine at a time (the
 // foreign loop's), and not together with RequestLoop.
@@ -383,7 +388,7 @@ func (d *Daemon) Combinable() error {
 	return nil
 }
 
-// ServerType reports the server type: "thread" or "multiplex".
+// ServerType reports the server type: "thread", "multiplex" or "multicore".
 func (d *Daemon) ServerType() string { return d.cfg.ServerType }
 
 // Shutdown stops the request loop. It may be called from any goroutine,

@@ -12,7 +12,7 @@ import (
 
 // serverTypeEnv selects the server type the suite runs against. TestMain
 // runs the whole suite once per server type, so every behaviour is checked
-// on both transports.
+// on every transport.
 const serverTypeEnv = "GYRO_TEST_SERVERTYPE"
 
 func testConfig() config.Config {
@@ -29,13 +29,15 @@ func TestMain(m *testing.M) {
 	if code != 0 || os.Getenv(serverTypeEnv) != "" || benchmarking || testing.Short() {
 		os.Exit(code)
 	}
-	fmt.Println("=== engine suite again with SERVERTYPE=multiplex")
-	cmd := exec.Command(os.Args[0], os.Args[1:]...)
-	cmd.Env = append(os.Environ(), serverTypeEnv+"=multiplex")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Println("multiplex run failed:", err)
-		os.Exit(1)
+	for _, st := range []string{"multiplex", "multicore"} {
+		fmt.Println("=== engine suite again with SERVERTYPE=" + st)
+		cmd := exec.Command(os.Args[0], os.Args[1:]...)
+		cmd.Env = append(os.Environ(), serverTypeEnv+"="+st)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Println(st, "run failed:", err)
+			os.Exit(1)
+		}
 	}
 	os.Exit(0)
 }
