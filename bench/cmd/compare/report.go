@@ -1,0 +1,189 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// summary is the median repetition of one target on one workload, with
+// the range of call rates over all repetitions.
+type summary struct {
+	rate, lo, hi   float64
+	p50, p99, p999 time.Duration
+	cpuPerCall     time.Duration
+	ok             bool
+}
+
+func summarize(rs []result) summary {
+	if len(rs) == 0 {
+		return summary{}
+	}
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b result) int {
+		switch {
+		case a.rate() < b.rate():
+			return -1
+		case a.rate() > b.rate():
+			return 1
+		}
+		return 0
+	})
+	med := sorted[len(sorted)/2]
+	s := summary{rate: med.rate(), lo: sorted[0].rate(), hi: sorted[len(sorted)-1].rate(), ok: true}
+	var cpu time.Duration
+	var calls int64
+	for _, r := range rs {
+		cpu += r.cpu
+		calls += r.calls
+	}
+	if calls > 0 {
+		s.cpuPerCall = cpu / time.Duration(calls)
+	}
+	if lat := slices.Clone(med.lat); len(lat) > 0 {
+		slices.Sort(lat)
+		q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+		s.p50, s.p99, s.p999 = q(0.50), q(0.99), q(0.999)
+	}
+	return s
+}
+
+func us(d time.Duration) string {
+	if d == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", float64(d)/float64(time.Microsecond))
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func report(w io.Writer, targets []target, workloads []workload, res map[string]map[string][]result, rss map[string]string, allocs []string, pin bool, took time.Duration) {
+	host, _ := os.Hostname()
+	fmt.Fprintf(w, "# gyro comparison run\n\n")
+	fmt.Fprintf(w, "- machine: %s, %s/%s, %d CPUs (%s), %s\n", host, runtime.GOOS, runtime.GOARCH, hostCPUs(), cpuModel(), runtime.Version())
+	fmt.Fprintf(w, "- command: `%s`\n", strings.Join(os.Args, " "))
+	fmt.Fprintf(w, "- pinned with taskset (client cpu %s, server cpu %s): %v\n", cpuClnt, cpuSrv, pin)
+	fmt.Fprintf(w, "- per workload: warm-up %v, %d repetitions of %v; rate = median [min–max]; latencies of the median repetition; server CPU per call from /proc/<pid>/stat over all repetitions (10 ms ticks)\n", *warm, *reps, *dur)
+	fmt.Fprintf(w, "- total run time %v\n\n", took.Round(time.Second))
+	sum := map[string]map[string]summary{}
+	for _, wl := range workloads {
+		sum[wl.name] = map[string]summary{}
+		// echo, net/rpc and the floor do not depend on the serializer:
+		// they are shown with their serpent numbers
+		alias := strings.Replace(wl.name, "marshal", "serpent", 1)
+		fmt.Fprintf(w, "## %s\n\n", wl.name)
+		fmt.Fprintf(w, "| target | calls/s | range | p50 µs | p99 µs | p99.9 µs | server CPU µs/call | vs echo-gnet | vs pyro4-thread |\n")
+		fmt.Fprintf(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, t := range targets {
+			rs := res[wl.name][t.name]
+			if len(rs) == 0 && t.kind != kPyro {
+				rs = res[alias][t.name]
+			}
+			s := summarize(rs)
+			if !s.ok {
+				continue
+			}
+			sum[wl.name][t.name] = s
+		}
+		gn := sum[wl.name]["echo-gnet"].rate
+		py := sum[wl.name]["pyro4-thread"].rate
+		for _, t := range targets {
+			s, ok := sum[wl.name][t.name]
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(w, "| %s | %.0f | %.0f–%.0f | %s | %s | %s | %s | %s | %s |\n",
+				t.name, s.rate, s.lo, s.hi, us(s.p50), us(s.p99), us(s.p999), us(s.cpuPerCall), ratio(s.rate, gn), ratio(s.rate, py))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "## Targets of the issue\n\n")
+	check := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "NOT met"
+	}
+	c32, seq := sum["32x1 64B serpent"], sum["seq 64B serpent"]
+	for _, g := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
+		if s, ok := c32[g]; ok && c32["echo-gnet"].rate > 0 {
+			r := s.rate / c32["echo-gnet"].rate
+			fmt.Fprintf(w, "- 32×1 %s ≥ 0.8× raw gnet: %.2f× — %s\n", g, r, check(r >= 0.8))
+		}
+	}
+	for _, g := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
+		if s, ok := seq[g]; ok && seq["echo-gnet"].rate > 0 {
+			r := s.rate / seq["echo-gnet"].rate
+			fmt.Fprintf(w, "- 1 seq %s ≥ 0.9× raw gnet: %.2f× — %s\n", g, r, check(r >= 0.9))
+		}
+	}
+	gcpu, pcpu := c32["echo-gnet"].cpuPerCall, c32["pyro4-thread"].cpuPerCall
+	for _, g := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
+		s, ok := c32[g]
+		if !ok || s.cpuPerCall == 0 {
+			continue
+		}
+		line := fmt.Sprintf("- server CPU per small serpent call (32×1 64B), %s: %s µs", g, us(s.cpuPerCall))
+		if gcpu > 0 {
+			r := float64(s.cpuPerCall) / float64(gcpu)
+			line += fmt.Sprintf("; %.2f× raw gnet echo (≤ 2×: %s)", r, check(r <= 2))
+		}
+		if pcpu > 0 {
+			r := float64(pcpu) / float64(s.cpuPerCall)
+			line += fmt.Sprintf("; %.1f× less than Pyro4 thread (≥ 30×: %s)", r, check(r >= 30))
+		}
+		fmt.Fprintln(w, line)
+	}
+	if f, ok := seq["pingpong"]; ok {
+		fmt.Fprintf(w, "- plain ping-pong floor (Go goroutine byte echo, 1 conn, 64 B): %.0f round trips/s, p50 %s µs\n", f.rate, us(f.p50))
+	}
+	for _, k := range []string{"gyro-multiplex", "gyro-multicore"} {
+		if v, ok := rss[k]; ok {
+			fmt.Fprintf(w, "- idle connections, %s: %s\n", k, v)
+		}
+	}
+	for _, l := range allocs {
+		f := strings.Fields(l)
+		verdict := ""
+		for i := 1; i < len(f); i++ {
+			if f[i] == "allocs/op" {
+				n, _ := strconv.Atoi(f[i-1])
+				verdict = " — " + check(n <= 2)
+			}
+		}
+		fmt.Fprintf(w, "- dispatch core ≤ 2 allocs (`%s`)%s\n", l, verdict)
+	}
+	fmt.Fprintln(w)
+}
+
+// hostCPUs counts the machine's processors; runtime.NumCPU only sees the
+// core this process is pinned to.
+func hostCPUs() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "processor") {
+			n++
+		}
+	}
+	return max(n, runtime.NumCPU())
+}
+
+func cpuModel() string {
+	out, err := exec.Command("sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}
