@@ -5,6 +5,11 @@
 //	gyro ns [-n host] [-p port] [-u unixsocket] [-s storage] [--bchost host] [--bcport port]
 //	        [--nathost host] [--natport port] [-x] [-k key]
 //	gyro nsc [-n host] [-p port] [-u unixsocket] [-k key] [-v] command [arguments]
+//	gyro bench serve [-H host] [-p port] [-u unixsocket] [-t servertype]
+//
+// bench serve publishes the object of Pyro4's benchmark example as
+// "example.benchmark", so Pyro4's unchanged benchmark/client.py runs
+// against gyro.
 //
 // echoserver serves the test object "test.echoserver" exactly as Pyro4's
 // pyro4-test-echoserver does; -n registers it with the name server that

@@ -38,6 +38,8 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return nsServe(ctx, args[1:], stdout, stderr)
 	case "nsc":
 		return nsc(ctx, args[1:], stdin, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0
@@ -54,6 +56,7 @@ commands:
   echoserver   serve Pyro4's test echo server object (pyro4-test-echoserver)
   ns           run a name server (pyro4-ns)
   nsc          control a name server (pyro4-nsc)
+  bench serve  serve the object of Pyro4's benchmark example (example.benchmark)
 
 Run 'gyro <command> -h' for a command's options.
 `)
