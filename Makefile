@@ -42,3 +42,8 @@ fuzz:
 .PHONY: bench-compare
 bench-compare:
 	$(GO) run ./bench/cmd/compare $(if $(QUICK),-quick)
+
+# Regenerate bench/RESULTS.md's report section and bench/results.png (full run).
+.PHONY: bench-results
+bench-results:
+	$(GO) run ./bench/cmd/compare -out bench/RESULTS.md -png bench/results.png

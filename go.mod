@@ -12,6 +12,7 @@ require (
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/tidwall/evio v1.0.8
 	go.etcd.io/bbolt v1.5.0
+	golang.org/x/image v0.48.0
 )
 
 require (

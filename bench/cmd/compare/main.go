@@ -11,6 +11,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -42,6 +43,8 @@ var (
 	idle     = flag.Int("idle", 10000, "idle connections for the RSS check (0 skips it)")
 	pinned   = flag.Bool("pin", true, "pin client and servers to separate cores with taskset")
 	pyScript = flag.String("pyro4", "", "path of pyro4server.py (default next to this source)")
+	outFile  = flag.String("out", "", "also write the report into this markdown file, between its report markers (bench/RESULTS.md)")
+	pngFile  = flag.String("png", "", "also draw calls/s per workload and target into this PNG file")
 )
 
 // kinds of targets: how the client talks to them
@@ -221,7 +224,18 @@ func run(pin bool) error {
 		}
 	}
 	allocs := dispatchAllocs()
-	report(os.Stdout, targets, workloads, res, rss, allocs, pin, time.Since(start))
+	var buf bytes.Buffer
+	report(io.MultiWriter(os.Stdout, &buf), targets, workloads, res, rss, allocs, pin, time.Since(start))
+	if *outFile != "" {
+		if err := spliceReport(*outFile, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	if *pngFile != "" {
+		if err := writePlot(*pngFile, targets, workloads, res); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -547,4 +561,26 @@ func rssKB(pid int) int {
 func countFds(pid int) int {
 	e, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
 	return len(e)
+}
+
+// spliceReport replaces what lies between the report markers of a markdown
+// file, so the hand-written reading of the figures around them survives a
+// regeneration.
+func spliceReport(path string, report []byte) error {
+	const begin, end = "<!-- report:", "<!-- /report -->"
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	i := bytes.Index(old, []byte(begin))
+	j := bytes.Index(old, []byte(end))
+	if i < 0 || j < i {
+		return fmt.Errorf("%s has no report markers", path)
+	}
+	i += bytes.IndexByte(old[i:], '\n') + 1
+	var out bytes.Buffer
+	out.Write(old[:i])
+	out.Write(report)
+	out.Write(old[j:])
+	return os.WriteFile(path, out.Bytes(), 0o644)
 }
