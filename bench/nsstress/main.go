@@ -1,4 +1,4 @@
-// Command nsstress is a stress test for a name server, after Pyro4's
+// Package main is the nsstress command, a stress test for a name server, after Pyro4's
 // nameserverstress example: many concurrent clients register, look up,
 // list (all, by prefix, by regex) and remove random names for a fixed time,
 // then it reports operations per second and latency percentiles per

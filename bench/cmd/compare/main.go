@@ -1,4 +1,4 @@
-// Command compare runs the same workloads, in one invocation, against
+// Package main is the compare command. It runs the same workloads, in one invocation, against
 // gyro's three server types, Pyro4's daemon (thread and multiplex), Go's
 // net/rpc and raw echo servers of Pyro4's 24-byte framing on gnet, evio
 // and gyro's loop, plus a plain ping-pong floor. Servers run as separate

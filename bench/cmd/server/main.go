@@ -1,4 +1,4 @@
-// Command server serves one benchmark target on 127.0.0.1 and prints
+// Package main is the benchmark server command. It serves one benchmark target on 127.0.0.1 and prints
 // "READY <addr>" once it listens: a gyro daemon of any server type with
 // bench.py's object, net/rpc with an equivalent service, or a raw echo of
 // Pyro4's framing on gnet, evio or gyro's loop, or a plain ping-pong echo.
