@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
 )
 
 // A converter turns one decoded model value into a value of a Go parameter
@@ -643,7 +644,7 @@ func fieldAlloc(v reflect.Value, index []int) (reflect.Value, bool) {
 func repr(k any) string {
 	switch x := k.(type) {
 	case string:
-		return "'" + x + "'"
+		return serial.ReprString(x)
 	case nil:
 		return "None"
 	case bool:

@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
 )
 
 // The name server's remote methods take their arguments as Python values
@@ -148,37 +149,7 @@ func tagList(tags []string) []any {
 }
 
 // pyRepr returns Python's repr of a str.
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x`)
-			b.WriteByte("0123456789abcdef"[r>>4])
-			b.WriteByte("0123456789abcdef"[r&15])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
+func pyRepr(s string) string { return serial.ReprString(s) }
 
 // setRepr returns Python's repr of a set of str (sorted, as gyro has no
 // hash order to imitate): {'a', 'b'}, or set() when empty.
