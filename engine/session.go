@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -225,9 +226,12 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		SerializerID: sid, CorrelationID: *corr,
 	}
 	if len(m.Annotations) > 0 {
+		// copies: on the reactors the values point into the read buffer,
+		// which the next frame overwrites while a method (or a threaded
+		// oneway) may still hold them
 		cc.Annotations = make(map[string][]byte, len(m.Annotations))
 		for _, a := range m.Annotations {
-			cc.Annotations[a.Key] = a.Value
+			cc.Annotations[a.Key] = bytes.Clone(a.Value)
 		}
 	}
 	if oneway {
