@@ -125,7 +125,7 @@ func (jsonCodec) UnmarshalCall(data []byte, c *Call) error {
 	}
 	// The call object is read straight into its parts: no dict, and the
 	// object and method strings stay unboxed.
-	var p callParts
+	p := callParts{dst: c.Args}
 	if err := d.callObject(&p); err != nil {
 		return err
 	}
@@ -152,6 +152,7 @@ var callKeys = [4]string{"params", "kwargs", "object", "method"}
 // method name are kept as strings when they are (the normal case), else
 // as values.
 type callParts struct {
+	dst            []any // the Call's Args, whose array args reuse
 	object, method part
 	vargs, kwargs  any
 	args           []any // the vargs when they are a list, if argsSet
@@ -814,15 +815,16 @@ func (d *jsonDecoder) enter(what string) error {
 }
 
 func (d *jsonDecoder) array() (any, error) {
-	l, err := d.arrayElems()
+	l, err := d.arrayElems(nil, false)
 	if err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-// arrayElems parses the array at d.pos.
-func (d *jsonDecoder) arrayElems() ([]any, error) {
+// arrayElems parses the array at d.pos into a new slice, or appended to
+// dst when into is set (see popElems).
+func (d *jsonDecoder) arrayElems(dst []any, into bool) ([]any, error) {
 	if err := d.enter("array"); err != nil {
 		return nil, err
 	}
@@ -849,11 +851,7 @@ func (d *jsonDecoder) arrayElems() ([]any, error) {
 	}
 	d.pos++
 	d.depth--
-	out := make([]any, len(d.elems)-base)
-	copy(out, d.elems[base:])
-	clear(d.elems[base:])
-	d.elems = d.elems[:base]
-	return out, nil
+	return popElems(&d.elems, base, dst, into), nil
 }
 
 func (d *jsonDecoder) object() (any, error) {
@@ -903,6 +901,22 @@ func (d *jsonDecoder) object() (any, error) {
 	return popDict(&d.items, base), nil
 }
 
+// emptyObject consumes an empty object {} at d.pos, if there is one.
+func (d *jsonDecoder) emptyObject() bool {
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+		return false
+	}
+	save := d.pos
+	d.pos++
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return true
+	}
+	d.pos = save
+	return false
+}
+
 // callObject reads the top-level call object into p, following object()
 // step for step so that errors are the same.
 func (d *jsonDecoder) callObject(p *callParts) error {
@@ -943,11 +957,11 @@ func (d *jsonDecoder) callObject(p *callParts) error {
 		case 2, 3: // object, method
 			var pt part
 			if d.pos < len(d.data) && d.data[d.pos] == '"' {
-				s, err := d.str()
+				b, err := d.strBytes()
 				if err != nil {
 					return err
 				}
-				pt = part{s: s, isStr: true}
+				pt = part{s: internString(b), isStr: true}
 			} else {
 				v, err := d.value()
 				if err != nil {
@@ -962,7 +976,7 @@ func (d *jsonDecoder) callObject(p *callParts) error {
 			}
 		case 0: // params: a list, normally, kept unboxed
 			if d.pos < len(d.data) && d.data[d.pos] == '[' {
-				l, err := d.arrayElems()
+				l, err := d.arrayElems(p.dst, true)
 				if err != nil {
 					return err
 				}
@@ -974,13 +988,19 @@ func (d *jsonDecoder) callObject(p *callParts) error {
 				}
 				p.args, p.argsSet, p.vargs = nil, false, v
 			}
-		default:
+		case 1: // kwargs: {} is kept as nil, sparing a dict per call
+			if d.emptyObject() {
+				p.kwargs = nil
+				break
+			}
 			v, err := d.value()
 			if err != nil {
 				return err
 			}
-			if key == 1 {
-				p.kwargs = v
+			p.kwargs = v
+		default:
+			if _, err := d.value(); err != nil {
+				return err
 			}
 		}
 		if key >= 0 {
@@ -1002,6 +1022,23 @@ func (d *jsonDecoder) callObject(p *callParts) error {
 }
 
 // ---- shared by the json and marshal codecs ----
+
+// popElems moves (*stack)[base:] off the scratch stack: appended to dst[:0]
+// when into is set, which is how a Call's Args array is reused from call to
+// call, or else into a new slice of exactly that size.
+func popElems(stack *[]any, base int, dst []any, into bool) []any {
+	its := (*stack)[base:]
+	var out []any
+	if into {
+		out = append(dst[:0], its...)
+	} else {
+		out = make([]any, len(its))
+		copy(out, its)
+	}
+	clear(its)
+	*stack = (*stack)[:base]
+	return out
+}
 
 // popDict turns (*items)[base:] into a dict of exactly that size and
 // truncates the scratch stack back to base.
@@ -1077,7 +1114,9 @@ func fillCall(c *Call, p *callParts) error {
 	switch x := kwargs.(type) {
 	case nil:
 	case *pyval.Dict:
-		kw = x
+		if x.Len() > 0 {
+			kw = x
+		}
 		if !kwargsMayBeNone(m) {
 			for _, it := range x.Items() {
 				if _, ok := it.Key.(string); !ok {

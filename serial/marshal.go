@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"math/big"
 	"math/bits"
 	"reflect"
@@ -139,7 +140,7 @@ func (marshalCodec) Unmarshal(data []byte) (any, error) {
 func (marshalCodec) UnmarshalCall(data []byte, c *Call) error {
 	d := newMarshalDecoder(data)
 	defer d.release()
-	var p callParts
+	p := callParts{dst: c.Args}
 	if ok, err := d.callTuple(&p); err != nil {
 		return err
 	} else if !ok {
@@ -381,7 +382,7 @@ func isNameString(s string) bool {
 	return true
 }
 
-func isASCII(s string) bool {
+func isASCII[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
@@ -543,7 +544,7 @@ type marshalRef struct {
 	v any
 	// A str or a list, tuple or set not yet boxed into v: boxing costs
 	// an allocation, so it waits for a back-reference that needs it.
-	lazy     byte // 0, or 's', '[', ')' or '<'
+	lazy     byte // 0, or 's', '[', ')' or '<', or 'A'+ '[' or ')' for a call's reused vargs
 	s        string
 	elems    []any
 	hashable bool
@@ -735,6 +736,10 @@ func (d *marshalDecoder) value1() (v any, hashable bool, err error) {
 			r.v = pyval.Tuple(r.elems)
 		case '<':
 			r.v = pyval.Set(r.elems)
+		case 'A' + '[':
+			r.v = slices.Clone(r.elems)
+		case 'A' + ')':
+			r.v = pyval.Tuple(slices.Clone(r.elems))
 		}
 		r.lazy = 0
 		return r.v, r.hashable, d.count(r.weight)
@@ -809,64 +814,50 @@ func (d *marshalDecoder) scalar(typ byte) (any, error) {
 		}
 		return append([]byte{}, b...), nil
 	case mUnicode, mInterned, mASCII, mASCIIInterned, mShortASCII, mShortASCIIInt:
-		return d.scalarString(typ)
+		return d.scalarString(typ, false)
 	}
 	return nil, errBadMarshal("unknown type code")
 }
 
-// scalarString reads the str types.
-func (d *marshalDecoder) scalarString(typ byte) (string, error) {
+// scalarString reads the str types; names (object ids, method names) come
+// from the intern table.
+func (d *marshalDecoder) scalarString(typ byte, name bool) (string, error) {
+	var n int
+	var err error
 	switch typ {
-	case mUnicode, mInterned:
-		n, err := d.size("string")
-		if err != nil {
-			return "", err
-		}
-		b, err := d.take(n)
-		if err != nil {
-			return "", err
-		}
+	case mUnicode, mInterned, mASCII, mASCIIInterned:
+		n, err = d.size("string")
+	case mShortASCII, mShortASCIIInt:
+		n, err = d.byte1()
+	default:
+		return "", errBadMarshal("unknown type code")
+	}
+	if err != nil {
+		return "", err
+	}
+	b, err := d.take(n)
+	if err != nil {
+		return "", err
+	}
+	if typ == mUnicode || typ == mInterned {
 		// CPython decodes with surrogatepass; the encoded surrogates are
 		// kept as they are, so they go back out unchanged.
 		if err := unicodeDecodeError(b, true); err != nil {
 			return "", err
 		}
-		return string(b), nil
-	case mASCII, mASCIIInterned:
-		n, err := d.size("string")
-		if err != nil {
-			return "", err
-		}
-		b, err := d.take(n)
-		if err != nil {
-			return "", err
-		}
-		return latin1(b), nil
-	case mShortASCII, mShortASCIIInt:
-		n, err := d.byte1()
-		if err != nil {
-			return "", err
-		}
-		b, err := d.take(n)
-		if err != nil {
-			return "", err
-		}
+	} else if !isASCII(b) {
 		return latin1(b), nil
 	}
-	return "", errBadMarshal("unknown type code")
+	if name {
+		return internString(b), nil
+	}
+	return string(b), nil
 }
 
 // latin1 converts the one-byte-per-character text of the ASCII codes (which
 // CPython reads as Latin-1) to a Go string.
 func latin1(b []byte) string {
-	ascii := true
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCII(b) {
 		return string(b)
 	}
 	out := make([]byte, 0, len(b)*2)
@@ -1012,7 +1003,7 @@ func (d *marshalDecoder) callTuple(p *callParts) (bool, error) {
 			flag := d.data[d.pos]&mFlagRef != 0
 			d.pos++
 			d.depth++
-			l, _, err := d.containerElems(typ, flag)
+			l, _, err := d.containerElems(typ, flag, p.dst, true)
 			d.depth--
 			if err != nil {
 				return true, err
@@ -1029,6 +1020,14 @@ func (d *marshalDecoder) callTuple(p *callParts) (bool, error) {
 			return true, pyval.NewException(pyval.ClassTypeError, "NULL object in marshal data for "+what)
 		}
 		p.vargs = v
+	}
+	// kwargs: an empty dict, the usual case, is kept as nil. Nothing
+	// follows it that could refer to it, so its reference slot, if
+	// flagged, is never filled.
+	if d.pos+2 == len(d.data) && d.data[d.pos]&^mFlagRef == mDict && d.data[d.pos+1] == mNull {
+		d.reserve(d.data[d.pos]&mFlagRef != 0)
+		d.pos += 2
+		return true, d.count(1)
 	}
 	v, _, err := d.value()
 	if err != nil {
@@ -1051,7 +1050,7 @@ func (d *marshalDecoder) callPart(what string) (part, error) {
 				break
 			}
 			d.pos++
-			v, err := d.scalarString(typ)
+			v, err := d.scalarString(typ, true)
 			if err != nil {
 				return part{}, err
 			}
@@ -1075,7 +1074,7 @@ func (d *marshalDecoder) callPart(what string) (part, error) {
 }
 
 func (d *marshalDecoder) container(typ byte, flag bool) (any, bool, error) {
-	elems, hashable, err := d.containerElems(typ, flag)
+	elems, hashable, err := d.containerElems(typ, flag, nil, false)
 	if err != nil {
 		return nil, false, err
 	}
@@ -1089,8 +1088,9 @@ func (d *marshalDecoder) container(typ byte, flag bool) (any, bool, error) {
 }
 
 // containerElems reads a tuple, list, set or frozenset, whose code was
-// typ, and returns its elements.
-func (d *marshalDecoder) containerElems(typ byte, flag bool) ([]any, bool, error) {
+// typ, and returns its elements: in a new slice, or appended to dst when
+// into is set (a call's vargs, see popElems).
+func (d *marshalDecoder) containerElems(typ byte, flag bool, dst []any, into bool) ([]any, bool, error) {
 	var n int
 	var err error
 	var what string
@@ -1142,16 +1142,17 @@ func (d *marshalDecoder) containerElems(typ byte, flag bool) ([]any, bool, error
 		}
 		d.elems = append(d.elems, v)
 	}
-	elems := make([]any, len(d.elems)-base)
-	copy(elems, d.elems[base:])
-	clear(d.elems[base:])
-	d.elems = d.elems[:base]
+	elems := popElems(&d.elems, base, dst, into)
 	kind := byte(')')
 	switch typ {
 	case mList:
 		kind = '['
 	case mSet, mFrozenset:
 		kind = '<'
+	}
+	if into {
+		// the caller reuses the array: a back-reference gets a copy
+		kind = 'A' + kind
 	}
 	d.fillLazy(idx, kind, elems, hashable)
 	return elems, hashable, nil

@@ -100,12 +100,12 @@ func marshalCases() []jmCase {
 		{name: "batch_result", dec: []any{int64(1), "two", pyval.ExceptionWrapper{Exception: &pyval.Exception{
 			Class: "builtins.ValueError", Args: pyval.Tuple{"x"}}}}},
 
-		{name: "call_echo", call: &Call{Object: "test.echoserver", Method: "echo", Args: []any{"hi"}, Kwargs: empty}},
+		{name: "call_echo", call: &Call{Object: "test.echoserver", Method: "echo", Args: []any{"hi"}}},
 		{name: "call_kwargs", call: &Call{Object: "obj", Method: "method", Args: []any{int64(1), 2.5, "x"},
 			Kwargs: pyval.DictOf("a", int64(1), "b", []any{int64(1), int64(2)})}},
 		{name: "call_uri_arg", call: &Call{Object: "Pyro.NameServer", Method: "register", Args: []any{"name", uri},
 			Kwargs: pyval.DictOf("safe", true)}},
-		{name: "call_noargs", call: &Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj"}, Kwargs: empty}},
+		{name: "call_noargs", call: &Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj"}}},
 
 		{name: "raw_pyro_uri", decodeOnly: true, dec: uri},
 		{name: "raw_pyro_exception", decodeOnly: true, dec: valueError},
@@ -324,7 +324,7 @@ func TestMarshalUnmarshalCallShapes(t *testing.T) {
 		{"set vargs", cat([]byte(")\x04"), obj, m, []byte("<"), u32(1), []byte("i"), u32(7), []byte("N")),
 			Call{Object: "o", Method: "m", Args: []any{int64(7)}}},
 		{"dict vargs", cat([]byte(")\x04"), obj, m, []byte("{z\x01k"), []byte("N0"), []byte("{0")),
-			Call{Object: "o", Method: "m", Args: []any{"k"}, Kwargs: pyval.NewDict(0)}},
+			Call{Object: "o", Method: "m", Args: []any{"k"}}},
 		{"flagged tuple", cat([]byte("\xa9\x04"), []byte("\xfa\x01o"), m, []byte("\xa9\x01"), []byte("r"), u32(1), []byte("N")),
 			Call{Object: "o", Method: "m", Args: []any{"o"}}},
 		{"set of four", cat([]byte("<"), u32(4), obj, m, []byte("N"), []byte("T")),

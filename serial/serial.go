@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gyro-rpc/gyro/pyval"
 )
@@ -23,8 +24,9 @@ const (
 var ErrUnknown = errors.New("serializer is unknown or not available")
 
 // Call is an INVOKE payload: the target object, the method and its
-// arguments. Kwargs has str keys; nil means none (Pyro4 sends None for
-// __getattr__, __setattr__ and <batch>).
+// arguments. Kwargs has str keys; nil means none: decoders return nil both
+// for None (which Pyro4 sends for __getattr__, __setattr__ and <batch>)
+// and for an empty dict, the usual case.
 type Call struct {
 	Object string
 	Method string
@@ -51,7 +53,11 @@ type Codec interface {
 	// "object", "method", "params", "kwargs"; marshal: a tuple with vargs
 	// as a list).
 	MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error)
-	// UnmarshalCall decodes an INVOKE payload into c.
+	// UnmarshalCall decodes an INVOKE payload into c, overwriting it.
+	// Like encoding/json with a slice, it reuses the array behind c.Args:
+	// a caller that keeps one Call per connection decodes the arguments
+	// of every call without allocating a slice, and must copy c.Args
+	// before decoding the next call if it still needs them.
 	UnmarshalCall(data []byte, c *Call) error
 }
 
@@ -129,3 +135,40 @@ const DefaultAccepted Accepted = 1<<IDSerpent | 1<<IDJSON | 1<<IDMarshal
 
 // Has reports whether id is accepted.
 func (a Accepted) Has(id int) bool { return id > 0 && id < 16 && a&(1<<id) != 0 }
+
+// internTable caches short strings that recur in every call (object ids,
+// method names, dict keys), with their boxed form, so that decoding them
+// costs no allocation once seen; every decoder uses it. A slot holds the last string hashed to it; the
+// table is shared and lock-free.
+var internTable [1024]atomic.Pointer[interned]
+
+type interned struct {
+	s string
+	v any
+}
+
+const internMax = 64
+
+func internLookup(b []byte) *interned {
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &internTable[h%uint32(len(internTable))]
+	if e := slot.Load(); e != nil && e.s == string(b) {
+		return e
+	}
+	s := string(b)
+	e := &interned{s: s, v: s}
+	slot.Store(e)
+	return e
+}
+
+// internString returns b as a string, from the intern table when it is
+// short enough to be there.
+func internString(b []byte) string {
+	if len(b) > internMax {
+		return string(b)
+	}
+	return internLookup(b).s
+}

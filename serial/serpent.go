@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -539,15 +538,16 @@ func (serpentCodec) Unmarshal(data []byte) (any, error) {
 }
 
 // UnmarshalCall decodes (objectId, method, vargs, kwargs) into c. vargs may
-// be a tuple or a list, kwargs a dict with str keys or None (c.Kwargs nil).
+// be a tuple or a list, kwargs a dict with str keys or None.
 func (serpentCodec) UnmarshalCall(data []byte, c *Call) error {
 	p := newSerpentParser(data)
 	defer p.release()
 	if err := p.check(); err != nil {
 		return err
 	}
+	dst := c.Args
 	*c = Call{}
-	ok, err := p.parseCallFast(c)
+	ok, err := p.parseCallFast(c, dst)
 	if err != nil || ok {
 		return err
 	}
@@ -578,15 +578,15 @@ func (serpentCodec) UnmarshalCall(data []byte, c *Call) error {
 		return pyval.Errorf(pyval.ClassTypeError, "serpent call: method name must be str, got %s", pyval.TypeName(t[1]))
 	}
 	c.Object, c.Method = obj, method
-	return serpentFillCall(c, t[2], t[3])
+	return serpentFillCall(c, t[2], false, t[3])
 }
 
-// serpentFillCall sets c's Args from vargs (unless they are already set)
-// and c's Kwargs from kwargs.
-func serpentFillCall(c *Call, vargs, kwargs any) error {
+// serpentFillCall sets c's Args from vargs (unless argsSet: the caller set
+// them) and c's Kwargs from kwargs.
+func serpentFillCall(c *Call, vargs any, argsSet bool, kwargs any) error {
 	switch x := vargs.(type) {
 	case nil:
-		if c.Args == nil {
+		if !argsSet {
 			return pyval.Errorf(pyval.ClassTypeError, "serpent call: vargs must be a tuple or list, got NoneType")
 		}
 	case pyval.Tuple:
@@ -604,7 +604,9 @@ func serpentFillCall(c *Call, vargs, kwargs any) error {
 				return pyval.Errorf(pyval.ClassTypeError, "serpent call: keywords must be strings, got %s", pyval.TypeName(it.Key))
 			}
 		}
-		c.Kwargs = x
+		if x.Len() > 0 {
+			c.Kwargs = x
+		}
 	default:
 		return pyval.Errorf(pyval.ClassTypeError, "serpent call: kwargs must be a dict or None, got %s", pyval.TypeName(kwargs))
 	}
@@ -757,7 +759,7 @@ func (p *serpentParser) parseTop() (any, error) {
 			p.stack = append(p.stack, el)
 			p.skipSpace()
 		}
-		v = p.popTuple(base)
+		v = pyval.Tuple(popElems(&p.stack, base, nil, false))
 	}
 	if p.pos < len(p.data) {
 		return nil, p.unexpected()
@@ -768,7 +770,7 @@ func (p *serpentParser) parseTop() (any, error) {
 // parseCallFast parses the usual call shape ('obj','method',vargs,kwargs)
 // without boxing the two strings. It reports false, with no error, when the
 // payload has another shape, which the caller then parses generally.
-func (p *serpentParser) parseCallFast(c *Call) (bool, error) {
+func (p *serpentParser) parseCallFast(c *Call, dst []any) (bool, error) {
 	p.skipSpace()
 	if p.peek() != '(' {
 		return false, nil
@@ -794,7 +796,7 @@ func (p *serpentParser) parseCallFast(c *Call) (bool, error) {
 		}
 		p.pos++
 	}
-	args, vargs, err := p.parseArgs()
+	args, seq, vargs, err := p.parseArgs(dst)
 	if err != nil {
 		return false, err
 	}
@@ -803,9 +805,11 @@ func (p *serpentParser) parseCallFast(c *Call) (bool, error) {
 		return false, nil
 	}
 	p.pos++
-	kwargs, _, err := p.parseExpr(1)
-	if err != nil {
-		return false, err
+	var kwargs any
+	if !p.emptyDict() { // {}, the usual kwargs, is kept as nil
+		if kwargs, _, err = p.parseExpr(1); err != nil {
+			return false, err
+		}
 	}
 	p.skipSpace()
 	if p.peek() == ',' {
@@ -821,11 +825,28 @@ func (p *serpentParser) parseCallFast(c *Call) (bool, error) {
 		return false, nil
 	}
 	c.Object, c.Method = strs[0], strs[1]
-	if args != nil {
+	if seq {
 		c.Args = args
-		return true, serpentFillCall(c, nil, kwargs)
+		return true, serpentFillCall(c, nil, true, kwargs)
 	}
-	return true, serpentFillCall(c, vargs, kwargs)
+	return true, serpentFillCall(c, vargs, false, kwargs)
+}
+
+// emptyDict consumes an empty dict {} at p.pos, if there is one.
+func (p *serpentParser) emptyDict() bool {
+	p.skipSpace()
+	if p.peek() != '{' {
+		return false
+	}
+	save := p.pos
+	p.pos++
+	p.skipSpace()
+	if p.peek() == '}' {
+		p.pos++
+		return true
+	}
+	p.pos = save
+	return false
 }
 
 // parseExpr parses an expression: an atom, a signed number, or the complex
@@ -1008,7 +1029,7 @@ func (p *serpentParser) parseParen(depth int) (any, serpentKind, error) {
 	default:
 		return nil, k, p.unexpected()
 	}
-	t, hashable, err := p.parseTupleTail(depth, first, k)
+	t, hashable, err := p.parseTupleTail(depth, first, k, nil, false)
 	if err != nil {
 		return nil, k, err
 	}
@@ -1020,7 +1041,7 @@ func (p *serpentParser) parseParen(depth int) (any, serpentKind, error) {
 
 // parseTupleTail parses the rest of a tuple whose first element (of kind
 // k) and the comma after it have been seen, up to and including the ')'.
-func (p *serpentParser) parseTupleTail(depth int, first any, k serpentKind) (pyval.Tuple, bool, error) {
+func (p *serpentParser) parseTupleTail(depth int, first any, k serpentKind, dst []any, into bool) (pyval.Tuple, bool, error) {
 	base := len(p.stack)
 	p.stack = append(p.stack, first)
 	hashable := k != skUnhashable
@@ -1046,11 +1067,11 @@ func (p *serpentParser) parseTupleTail(depth int, first any, k serpentKind) (pyv
 		}
 	}
 	p.pos++ // the ')'
-	return p.popTuple(base), hashable, nil
+	return popElems(&p.stack, base, dst, into), hashable, nil
 }
 
 func (p *serpentParser) parseList(depth int) (any, serpentKind, error) {
-	l, err := p.parseListElems(depth)
+	l, err := p.parseListElems(depth, nil, false)
 	if err != nil {
 		return nil, skUnhashable, err
 	}
@@ -1058,8 +1079,9 @@ func (p *serpentParser) parseList(depth int) (any, serpentKind, error) {
 	return l, skUnhashable, nil
 }
 
-// parseListElems parses the elements of a list after its '['.
-func (p *serpentParser) parseListElems(depth int) ([]any, error) {
+// parseListElems parses the elements of a list after its '[', into a new
+// slice or appended to dst when into is set (see popElems).
+func (p *serpentParser) parseListElems(depth int, dst []any, into bool) ([]any, error) {
 	base := len(p.stack)
 	p.skipSpace()
 	for p.peek() != ']' {
@@ -1079,42 +1101,40 @@ func (p *serpentParser) parseListElems(depth int) ([]any, error) {
 		}
 	}
 	p.pos++
-	l := make([]any, len(p.stack)-base)
-	copy(l, p.stack[base:])
-	p.dropStack(base)
-	return l, nil
+	return popElems(&p.stack, base, dst, into), nil
 }
 
-// parseArgs parses call vargs: a tuple or a list, returned without boxing
-// them in an interface; anything else is parsed generally.
-func (p *serpentParser) parseArgs() (args []any, other any, err error) {
+// parseArgs parses call vargs: a tuple or a list, appended to dst[:0]
+// without boxing them in an interface (seq is set); anything else is
+// parsed generally into other.
+func (p *serpentParser) parseArgs(dst []any) (args []any, seq bool, other any, err error) {
 	p.skipSpace()
 	switch p.peek() {
 	case '[':
 		p.pos++
-		args, err = p.parseListElems(1)
-		return args, nil, err
+		args, err = p.parseListElems(1, dst, true)
+		return args, true, nil, err
 	case '(':
 		start := p.pos
 		p.pos++
 		p.skipSpace()
 		if p.peek() == ')' {
 			p.pos++
-			return []any{}, nil, nil
+			return dst[:0], true, nil, nil
 		}
 		first, k, err := p.parseExpr(2)
 		if err != nil {
-			return nil, nil, err
+			return nil, false, nil, err
 		}
 		p.skipSpace()
 		if p.peek() == ',' {
-			t, _, err := p.parseTupleTail(1, first, k)
-			return t, nil, err
+			t, _, err := p.parseTupleTail(1, first, k, dst, true)
+			return t, true, nil, err
 		}
 		p.pos = start // a parenthesized expression: parse it again, generally
 	}
 	other, _, err = p.parseExpr(1)
-	return nil, other, err
+	return nil, false, other, err
 }
 
 // parseBrace parses a dict or a set; {} is a dict.
@@ -1343,13 +1363,6 @@ func (ix *serpentKeyIndex) add(p *serpentParser, key any, rel int) {
 
 var serpentParserPool = sync.Pool{New: func() any { return new(serpentParser) }}
 
-func (p *serpentParser) popTuple(base int) pyval.Tuple {
-	t := make(pyval.Tuple, len(p.stack)-base)
-	copy(t, p.stack[base:])
-	p.dropStack(base)
-	return t
-}
-
 func (p *serpentParser) dropStack(base int) {
 	clear(p.stack[base:])
 	p.stack = p.stack[:base]
@@ -1424,34 +1437,6 @@ func (p *serpentParser) parseStrings() (s string, b []byte, isBytes bool, err er
 	return string(p.sbuf), nil, false, nil
 }
 
-// serpentIntern caches short strings that recur in every call (object ids,
-// method names, dict keys), with their boxed form, so decoding them costs
-// no allocation once seen. A slot holds the last string hashed to it; the
-// table is shared and lock-free.
-var serpentIntern [1024]atomic.Pointer[serpentInterned]
-
-type serpentInterned struct {
-	s string
-	v any
-}
-
-const serpentInternMax = 64
-
-func serpentInternLookup(b []byte) *serpentInterned {
-	h := uint32(2166136261) // FNV-1a
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	slot := &serpentIntern[h%uint32(len(serpentIntern))]
-	if e := slot.Load(); e != nil && e.s == string(b) {
-		return e
-	}
-	s := string(b)
-	e := &serpentInterned{s: s, v: s}
-	slot.Store(e)
-	return e
-}
-
 // parseStringsInterned is parseStrings for names: a single short literal
 // without escapes comes from the intern table.
 func (p *serpentParser) parseStringsInterned() (string, bool, error) {
@@ -1467,13 +1452,13 @@ func (p *serpentParser) parseStringsInterned() (string, bool, error) {
 // internedLiteral looks at the literal at p.pos, and when it is a short str
 // with no escapes that is not followed by another literal, consumes it and
 // returns its interned entry.
-func (p *serpentParser) internedLiteral() (*serpentInterned, bool) {
+func (p *serpentParser) internedLiteral() (*interned, bool) {
 	q := p.peek()
 	if q != '\'' && q != '"' {
 		return nil, false
 	}
 	end := p.pos + 1
-	limit := min(len(p.data), end+serpentInternMax+1)
+	limit := min(len(p.data), end+internMax+1)
 	for ; end < limit; end++ {
 		c := p.data[end]
 		if c == q {
@@ -1493,7 +1478,7 @@ func (p *serpentParser) internedLiteral() (*serpentInterned, bool) {
 		p.pos = save // concatenation: the general path
 		return nil, false
 	}
-	return serpentInternLookup(p.data[save+1 : end]), true
+	return internLookup(p.data[save+1 : end]), true
 }
 
 // parseKey parses a dict key or set element, taking short str keys from the

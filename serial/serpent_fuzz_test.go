@@ -34,8 +34,7 @@ func FuzzSerpentDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var c Call
-		if err := Serpent.UnmarshalCall(data, &c); err != nil {
+		if err := checkCallReuse(t, Serpent, data); err != nil {
 			serpentFuzzCheckErr(t, "UnmarshalCall", err)
 		}
 		v, err := Serpent.Unmarshal(data)

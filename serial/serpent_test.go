@@ -198,11 +198,11 @@ var serpentGoldenCalls = []struct {
 	name string
 	call Call
 }{
-	{"call_echo", Call{Object: "test.echoserver", Method: "echo", Args: []any{"hi"}, Kwargs: pyval.NewDict(0)}},
+	{"call_echo", Call{Object: "test.echoserver", Method: "echo", Args: []any{"hi"}}},
 	{"call_kwargs", Call{Object: "obj", Method: "method", Args: []any{int64(1), "a", []any{2.5}},
 		Kwargs: pyval.DictOf("k", []any{int64(1), int64(2)}, "z", nil)}},
-	{"call_uri_arg", Call{Object: "obj", Method: "register", Args: []any{"name", serpentURI}, Kwargs: pyval.NewDict(0)}},
-	{"proxy_echo", Call{Object: "test.thing", Method: "echo", Args: []any{"hi"}, Kwargs: pyval.NewDict(0)}},
+	{"call_uri_arg", Call{Object: "obj", Method: "register", Args: []any{"name", serpentURI}}},
+	{"proxy_echo", Call{Object: "test.thing", Method: "echo", Args: []any{"hi"}}},
 	{"proxy_kwargs", Call{Object: "test.thing", Method: "echo", Args: []any{int64(1)}, Kwargs: pyval.DictOf("k", "v")}},
 	{"proxy_getattr", Call{Object: "test.thing", Method: "__getattr__", Args: []any{"prop"}}},
 	{"proxy_setattr", Call{Object: "test.thing", Method: "__setattr__", Args: []any{"prop", int64(5)}}},
@@ -210,11 +210,11 @@ var serpentGoldenCalls = []struct {
 		pyval.Tuple{"echo", pyval.Tuple{int64(1)}, pyval.NewDict(0)},
 		pyval.Tuple{"echo", pyval.Tuple{int64(2)}, pyval.DictOf("k", int64(3))},
 	}}},
-	{"proxy_get_metadata", Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"test.thing"}, Kwargs: pyval.NewDict(0)}},
+	{"proxy_get_metadata", Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"test.thing"}}},
 	{"proxy_get_next_stream_item", Call{Object: "Pyro.Daemon", Method: "get_next_stream_item",
-		Args: []any{"12345678-1234-5678-1234-567812345678"}, Kwargs: pyval.NewDict(0)}},
+		Args: []any{"12345678-1234-5678-1234-567812345678"}}},
 	{"proxy_close_stream", Call{Object: "Pyro.Daemon", Method: "close_stream",
-		Args: []any{"12345678-1234-5678-1234-567812345678"}, Kwargs: pyval.NewDict(0)}},
+		Args: []any{"12345678-1234-5678-1234-567812345678"}}},
 }
 
 func TestSerpentGoldenCalls(t *testing.T) {
@@ -477,12 +477,12 @@ func TestSerpentUnmarshalCall(t *testing.T) {
 		want Call
 	}{
 		{"('a','b',(1,),None)", Call{Object: "a", Method: "b", Args: []any{int64(1)}}},
-		{"['a','b',[1],{}]", Call{Object: "a", Method: "b", Args: []any{int64(1)}, Kwargs: pyval.NewDict(0)}},
+		{"['a','b',[1],{}]", Call{Object: "a", Method: "b", Args: []any{int64(1)}}},
 		{"(('a'),'b',(),{'k':1})", Call{Object: "a", Method: "b", Args: []any{}, Kwargs: pyval.DictOf("k", int64(1))}},
-		{serpentHeader + "( 'a' 'b' , \"m\" ,\n(),{},)\n", Call{Object: "ab", Method: "m", Args: []any{}, Kwargs: pyval.NewDict(0)}},
-		{"'a','b',(),{}", Call{Object: "a", Method: "b", Args: []any{}, Kwargs: pyval.NewDict(0)}},
+		{serpentHeader + "( 'a' 'b' , \"m\" ,\n(),{},)\n", Call{Object: "ab", Method: "m", Args: []any{}}},
+		{"'a','b',(),{}", Call{Object: "a", Method: "b", Args: []any{}}},
 		{"('a','b',({'__class__':'Pyro4.core.URI','state':('PYRO','obj',None,'localhost',9999)},),{})",
-			Call{Object: "a", Method: "b", Args: []any{serpentURI}, Kwargs: pyval.NewDict(0)}},
+			Call{Object: "a", Method: "b", Args: []any{serpentURI}}},
 	}
 	for _, tt := range tests {
 		c := Call{Object: "stale", Args: []any{1}}
