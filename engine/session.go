@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 
 	"github.com/gyro-rpc/gyro/dispatch"
@@ -206,8 +207,11 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		}
 		return true
 	}
+	// s.call is reused from call to call: the decoder appends the
+	// arguments to its Args array (see serial.Codec.UnmarshalCall), and
+	// they are cleared after the call so the session keeps nothing alive.
 	call := &s.call
-	*call = serial.Call{}
+	defer func() { clear(call.Args) }()
 	if m.Flags&wire.FlagKeepSerialized != 0 {
 		err = s.blobCall(m, call)
 	} else {
@@ -238,6 +242,7 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		if s.d.cfg.OnewayThreaded && call.Method != "__getattr__" && call.Method != "__setattr__" {
 			// the call outlives this request: give it its own copies
 			c2, cc2 := *call, *cc
+			c2.Args = slices.Clone(call.Args)
 			s.spawn(func() {
 				if _, err := s.d.reg.Invoke(ctx, &cc2, &c2); err != nil {
 					s.d.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)

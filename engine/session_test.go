@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gyro-rpc/gyro/config"
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+type recorder struct{ got []string }
+
+func (r *recorder) Record(s string)    { r.got = append(r.got, s) }
+func (*recorder) Echo(s string) string { return s }
+
+// TestThreadedOnewayKeepsItsArguments: the session decodes every call into
+// one reused Args array; a threaded oneway call runs later, after the next
+// call was decoded over that array, and must still see its own arguments.
+func TestThreadedOnewayKeepsItsArguments(t *testing.T) {
+	cfg := config.Default()
+	cfg.OnewayThreaded = true
+	d, err := New(Options{Host: "127.0.0.1", Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rec := &recorder{}
+	if _, err := d.Register(rec, "rec", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, codec := range []serial.Codec{serial.Serpent, serial.JSON, serial.Marshal} {
+		t.Run(codec.Name(), func(t *testing.T) {
+			rec.got = nil
+			var pending []func()
+			s := newSession(d, nil, func(f func()) { pending = append(pending, f) })
+			hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
+			s.handle(context.Background(), &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs})
+			if !s.ready {
+				t.Fatalf("handshake failed: %q", s.out)
+			}
+			send := func(method, arg string, flags wire.Flags) {
+				t.Helper()
+				data, err := codec.MarshalCall(nil, &serial.Call{Object: "rec", Method: method, Args: []any{arg}}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.handle(context.Background(), &wire.Message{Type: wire.MsgInvoke, Flags: flags, Seq: 1, SerializerID: uint16(codec.ID()), Data: data}) {
+					t.Fatalf("%s closed the connection: %q", method, s.out)
+				}
+			}
+			send("record", "oneway argument", wire.FlagOneway)
+			send("echo", "next call", 0)
+			if len(pending) != 1 {
+				t.Fatalf("%d oneway calls spawned, want 1", len(pending))
+			}
+			pending[0]()
+			if len(rec.got) != 1 || rec.got[0] != "oneway argument" {
+				t.Errorf("the oneway call saw %q, want [\"oneway argument\"]", rec.got)
+			}
+		})
+	}
+}
