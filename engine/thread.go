@@ -159,7 +159,7 @@ func (t *threadServer) run(nc net.Conn) {
 		t.mu.Unlock()
 	}()
 	ct := t.d.cfg.CommTimeout
-	br := bufio.NewReaderSize(nc, 16<<10)
+	fr := frameReader{br: bufio.NewReaderSize(nc, 16<<10), opts: &t.d.wopts}
 	for {
 		// the deadline goes first, the shutdown check second: stopConns
 		// sets a past deadline after marking shutdown, so either this
@@ -170,7 +170,7 @@ func (t *threadServer) run(nc net.Conn) {
 		if t.d.isShutdown() {
 			return
 		}
-		m, err := wire.ReadMessage(br, &t.d.wopts)
+		m, err := fr.next()
 		if err != nil {
 			s.frameError(err)
 			if len(s.out) > 0 {
@@ -233,4 +233,30 @@ func waitTimeout(wg *sync.WaitGroup, timeout time.Duration) bool {
 	case <-timer.C:
 		return false
 	}
+}
+
+// frameReader reads a connection's frames. A frame that fits in the
+// buffer is parsed in place into one reused Message, as the reactors do:
+// no allocation per call, and the message is valid until the next read
+// (the session copies what a call keeps). Anything else (a frame larger
+// than the buffer, a bad header, an error or the end of the stream) goes
+// through wire.ReadMessage, which owns its memory and the error rules.
+type frameReader struct {
+	br   *bufio.Reader
+	m    wire.Message
+	opts *wire.Options
+}
+
+func (r *frameReader) next() (*wire.Message, error) {
+	if hb, err := r.br.Peek(wire.HeaderSize); err == nil {
+		h, err := wire.ParseHeader(hb)
+		if err == nil && r.opts.CheckSize(h) == nil && h.FrameSize() <= r.br.Size() {
+			if buf, err := r.br.Peek(h.FrameSize()); err == nil {
+				n, err := wire.ParseInto(&r.m, buf, r.opts)
+				r.br.Discard(n)
+				return &r.m, err
+			}
+		}
+	}
+	return wire.ReadMessage(r.br, r.opts)
 }

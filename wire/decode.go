@@ -41,7 +41,7 @@ func ParseInto(m *Message, buf []byte, opts *Options) (n int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := opts.checkSize(h); err != nil {
+	if err := opts.CheckSize(h); err != nil {
 		setHeader(m, h)
 		return 0, err
 	}
@@ -73,7 +73,7 @@ func ReadMessage(r io.Reader, opts *Options) (*Message, error) {
 	}
 	m := new(Message)
 	setHeader(m, h)
-	if err := opts.checkSize(h); err != nil {
+	if err := opts.CheckSize(h); err != nil {
 		return m, err
 	}
 	body, err := readBody(r, h.AnnLen+h.DataLen)

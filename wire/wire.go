@@ -225,8 +225,10 @@ func orDefault(o *Options) *Options {
 	return o
 }
 
-// checkSize applies MaxMessageSize to a header, before its body is read.
-func (o *Options) checkSize(h Header) error {
+// CheckSize applies MaxMessageSize to a header, before its body is read:
+// a reader that buffers frames itself calls it before waiting for a body.
+func (o *Options) CheckSize(h Header) error {
+	o = orDefault(o)
 	if size := h.DataLen + h.AnnLen; o.MaxMessageSize > 0 && size > o.MaxMessageSize {
 		return tooLarge(size, o.MaxMessageSize)
 	}
