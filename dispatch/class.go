@@ -76,31 +76,25 @@ func (c *Class) Type() reflect.Type { return c.typ }
 
 func (c *Class) String() string { return fmt.Sprintf("dispatch.Class(%s, %s)", c.typ, c.mode) }
 
-// instance is one object calls go to. Fast-path methods of pointer types
-// are called through the method expression with ptr as receiver; objects
-// registered by value get their fast methods bound once, when the
-// instance is long-lived.
+// instance is one object calls go to. Fast-path methods are called
+// through their method expression with ptr as the receiver: the object
+// itself for pointer types, an addressable copy for objects registered by
+// value (whose methods get a copy of the value anyway).
 type instance struct {
-	obj   any
-	rv    reflect.Value
-	ptr   unsafe.Pointer // the receiver, for pointer types
-	bound []any          // by slot: expr-shaped adapters of bound methods (value types)
+	obj any
+	rv  reflect.Value
+	ptr unsafe.Pointer
 }
 
-func newInstance(obj any, tab *typeTable, bind bool) *instance {
+func newInstance(obj any) *instance {
 	in := &instance{obj: obj, rv: reflect.ValueOf(obj)}
 	if in.rv.Kind() == reflect.Pointer {
 		in.ptr = in.rv.UnsafePointer()
 		return in
 	}
-	if bind {
-		in.bound = make([]any, len(tab.all))
-		for i, m := range tab.all {
-			if m.fast != fastNone && m.expr == nil {
-				in.bound[i] = boundExpr(in.rv.Method(m.index), m.fast)
-			}
-		}
-	}
+	cp := reflect.New(in.rv.Type())
+	cp.Elem().Set(in.rv)
+	in.ptr = cp.UnsafePointer()
 	return in
 }
 
@@ -120,7 +114,7 @@ func (r *Registry) instanceFor(e *entry, conn *Conn) (in *instance, perCall bool
 		if in := e.single.Load(); in != nil {
 			return in, false, nil
 		}
-		in, err := r.create(e, true)
+		in, err := r.create(e)
 		if err != nil {
 			return nil, false, err
 		}
@@ -132,12 +126,12 @@ func (r *Registry) instanceFor(e *entry, conn *Conn) (in *instance, perCall bool
 		}
 	}
 	// PerCall, or a session without a connection (a direct Invoke).
-	in, err = r.create(e, false)
+	in, err = r.create(e)
 	return in, err == nil, err
 }
 
 // create makes a class instance and tells it its id.
-func (r *Registry) create(e *entry, bind bool) (in *instance, err error) {
+func (r *Registry) create(e *entry) (in *instance, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = r.raisePanic(p, debug.Stack(), nil)
@@ -151,7 +145,7 @@ func (r *Registry) create(e *entry, bind bool) (in *instance, err error) {
 	if h, ok := obj.(RegisteredHook); ok {
 		h.PyroRegistered(e.id, r.opts.Host)
 	}
-	return newInstance(obj, e.tab, bind), nil
+	return newInstance(obj), nil
 }
 
 // release closes an instance that implements io.Closer.

@@ -94,7 +94,7 @@ func (c *Conn) sessionInstance(r *Registry, e *entry) (*instance, bool, error) {
 	if in := c.instances[e.class]; in != nil {
 		return in, false, nil
 	}
-	in, err := r.create(e, true)
+	in, err := r.create(e)
 	if err != nil {
 		return nil, false, err
 	}

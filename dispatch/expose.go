@@ -132,7 +132,6 @@ type typeTable struct {
 	methods       map[string]*method // exposed methods by remote name
 	attrs         map[string]*attr
 	hidden        map[string]bool // remote names of methods that exist but are not exposed
-	all           []*method       // methods and accessors, by slot
 	meta          Metadata
 }
 
@@ -146,7 +145,6 @@ type method struct {
 	name     string // remote name
 	qual     string // "Echo.echo", as Python names functions in TypeErrors
 	index    int    // in the registered type's method set
-	slot     int    // in typeTable.all and instance.bound
 	oneway   bool
 	ctx      bool // first parameter is context.Context
 	kwargs   bool // last positional parameter is Kwargs
@@ -400,7 +398,7 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 		delete(tab.hidden, an)
 	}
 
-	// Slots, in a stable order, and metadata.
+	// Metadata, in a stable order.
 	names := make([]string, 0, len(tab.methods))
 	for n := range tab.methods {
 		names = append(names, n)
@@ -408,10 +406,7 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 	sort.Strings(names)
 	tab.meta = Metadata{Methods: names, Oneway: []string{}, Attrs: []string{}}
 	for _, n := range names {
-		m := tab.methods[n]
-		m.slot = len(tab.all)
-		tab.all = append(tab.all, m)
-		if m.oneway {
+		if tab.methods[n].oneway {
 			tab.meta.Oneway = append(tab.meta.Oneway, n)
 		}
 	}
@@ -420,15 +415,7 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 		anames = append(anames, n)
 	}
 	sort.Strings(anames)
-	for _, n := range anames {
-		tab.meta.Attrs = append(tab.meta.Attrs, n)
-		for _, m := range []*method{tab.attrs[n].get, tab.attrs[n].set} {
-			if m != nil {
-				m.slot = len(tab.all)
-				tab.all = append(tab.all, m)
-			}
-		}
-	}
+	tab.meta.Attrs = append(tab.meta.Attrs, anames...)
 	return tab, nil
 }
 
@@ -501,7 +488,14 @@ func newMethod(tab *typeTable, rm reflect.Method, remote string, pnames []string
 	}
 	m.fast = fastKindOf(rm.Type)
 	if m.fast != fastNone {
-		m.expr = methodExpr(rm.Func, m.fast)
+		fn := rm.Func
+		if recv := fn.Type().In(0); recv.Kind() != reflect.Pointer {
+			// A value receiver: *T has the same method with a pointer
+			// receiver, which the fast path calls on the instance's copy.
+			pm, _ := reflect.PointerTo(recv).MethodByName(rm.Name)
+			fn = pm.Func
+		}
+		m.expr = methodExpr(fn, m.fast)
 	}
 	return m, nil
 }

@@ -3,7 +3,10 @@ package dispatch
 import (
 	"math"
 	"reflect"
+	"slices"
 	"unsafe"
+
+	"github.com/gyro-rpc/gyro/pyval"
 )
 
 // fastKind names a common method signature that is called through a type
@@ -36,6 +39,8 @@ const (
 	fastErr                // func() error
 	fastAny                // func() any
 	fastStr                // func() string
+	fastVarAny             // func(...any) any
+	fastVarTuple           // func(...any) pyval.Tuple: Python's def f(*args): return args
 )
 
 var fastTypes = map[reflect.Type]fastKind{
@@ -50,6 +55,8 @@ var fastTypes = map[reflect.Type]fastKind{
 	reflect.TypeFor[func() error]():                   fastErr,
 	reflect.TypeFor[func() any]():                     fastAny,
 	reflect.TypeFor[func() string]():                  fastStr,
+	reflect.TypeFor[func(...any) any]():               fastVarAny,
+	reflect.TypeFor[func(...any) pyval.Tuple]():       fastVarTuple,
 }
 
 // fastKindOf classifies a method by the type of its method value (the
@@ -79,6 +86,8 @@ type (
 	exprErr       = func(unsafe.Pointer) error
 	exprAny       = func(unsafe.Pointer) any
 	exprStr       = func(unsafe.Pointer) string
+	exprVarAny    = func(unsafe.Pointer, ...any) any
+	exprVarTuple  = func(unsafe.Pointer, ...any) pyval.Tuple
 )
 
 // methodExpr returns the method expression fn (whose first parameter is a
@@ -114,36 +123,10 @@ func methodExpr(fn reflect.Value, kind fastKind) any {
 		return *(*exprAny)(p)
 	case fastStr:
 		return *(*exprStr)(p)
-	}
-	return nil
-}
-
-// boundExpr adapts a method value bound by reflect (a value receiver) to
-// the expr* shape of kind; the pointer argument is ignored.
-func boundExpr(mv reflect.Value, kind fastKind) any {
-	switch f := mv.Interface().(type) {
-	case func(string) string:
-		return exprStrStr(func(_ unsafe.Pointer, s string) string { return f(s) })
-	case func(string) (string, error):
-		return exprStrStrErr(func(_ unsafe.Pointer, s string) (string, error) { return f(s) })
-	case func(any) any:
-		return exprAnyAny(func(_ unsafe.Pointer, v any) any { return f(v) })
-	case func(any) (any, error):
-		return exprAnyAnyErr(func(_ unsafe.Pointer, v any) (any, error) { return f(v) })
-	case func(int, int) int:
-		return exprIntInt(func(_ unsafe.Pointer, a, b int) int { return f(a, b) })
-	case func(int64, int64) int64:
-		return exprI64I64(func(_ unsafe.Pointer, a, b int64) int64 { return f(a, b) })
-	case func(float64, float64) float64:
-		return exprF64F64(func(_ unsafe.Pointer, a, b float64) float64 { return f(a, b) })
-	case func():
-		return exprVoid(func(unsafe.Pointer) { f() })
-	case func() error:
-		return exprErr(func(unsafe.Pointer) error { return f() })
-	case func() any:
-		return exprAny(func(unsafe.Pointer) any { return f() })
-	case func() string:
-		return exprStr(func(unsafe.Pointer) string { return f() })
+	case fastVarAny:
+		return *(*exprVarAny)(p)
+	case fastVarTuple:
+		return *(*exprVarTuple)(p)
 	}
 	return nil
 }
@@ -228,6 +211,18 @@ func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any) (res any, err
 			return fn.(exprAny)(p), nil, true
 		}
 		return fn.(exprStr)(p), nil, true
+	case fastVarAny, fastVarTuple:
+		// A variadic method may keep its slice, and args is the caller's
+		// reused array: the method gets a copy, as a Go call f(s...) with
+		// a fresh s, and as reflect would make.
+		var own []any
+		if len(args) > 0 {
+			own = slices.Clone(args)
+		}
+		if kind == fastVarAny {
+			return fn.(exprVarAny)(p, own...), nil, true
+		}
+		return fn.(exprVarTuple)(p, own...), nil, true
 	}
 	return nil, nil, false
 }

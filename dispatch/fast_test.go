@@ -1,10 +1,12 @@
 package dispatch
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
 )
 
 // fastPtr has every fast signature on pointer receivers; the results
@@ -32,6 +34,10 @@ func (f *fastPtr) Void()                       {}
 func (f *fastPtr) Err() error                  { return errPlain }
 func (f *fastPtr) Any() any                    { return f.n }
 func (f *fastPtr) Str() string                 { return "str" }
+func (f *fastPtr) VarAny(a ...any) any         { return pyval.Tuple{len(a), f.n} }
+func (f *fastPtr) VarTuple(a ...any) pyval.Tuple {
+	return append(pyval.Tuple(a), f.n)
+}
 
 // fastVal has them on value receivers, registered by value.
 type fastVal struct{ n int }
@@ -56,7 +62,11 @@ func (f fastVal) F64F64(a, b float64) float64 { return a / b }
 func (f fastVal) Void()                       {}
 func (f fastVal) Err() error                  { return errPlain }
 func (f fastVal) Any() any                    { return f.n }
-func (f fastVal) Str() string                 { return "str" }
+func (f fastVal) VarAny(a ...any) any         { return pyval.Tuple{len(a), f.n} }
+func (f fastVal) VarTuple(a ...any) pyval.Tuple {
+	return append(pyval.Tuple(a), f.n)
+}
+func (f fastVal) Str() string { return "str" }
 
 func TestFastPaths(t *testing.T) {
 	cases := []invokeCase{
@@ -73,6 +83,9 @@ func TestFastPaths(t *testing.T) {
 		{name: "err", method: "err", class: pyval.ClassRuntimeError, message: "plain failure"},
 		{name: "any", method: "any", want: 10},
 		{name: "str", method: "str", want: "str"},
+		{name: "var any", method: "var_any", args: []any{"a", int64(1)}, want: pyval.Tuple{2, 10}},
+		{name: "var tuple", method: "var_tuple", args: []any{"a", nil}, want: pyval.Tuple{"a", nil, 10}},
+		{name: "var tuple no args", method: "var_tuple", want: pyval.Tuple{10}},
 		// Not an exact fit: the general path converts or reports.
 		{name: "int int from bool", method: "int_int", args: []any{true, int64(7)}, want: 17},
 		{name: "f64 from int", method: "f64_f64", args: []any{int64(1), 4.0}, want: 0.25},
@@ -87,11 +100,7 @@ func TestFastPaths(t *testing.T) {
 			}
 			e := r.state.Load().byID["f"]
 			for name, m := range e.tab.methods {
-				fn := m.expr
-				if fn == nil && e.inst.bound != nil {
-					fn = e.inst.bound[m.slot]
-				}
-				if m.fast == fastNone || fn == nil {
+				if m.fast == fastNone || m.expr == nil {
 					t.Errorf("%s has no fast path", name)
 				}
 			}
@@ -102,5 +111,28 @@ func TestFastPaths(t *testing.T) {
 			}
 			runInvokeCases(t, r, "f", tests)
 		})
+	}
+}
+
+type keeper struct{ kept []any }
+
+func (k *keeper) Keep(a ...any) any { k.kept = a; return len(a) }
+
+// TestVariadicFastPathCopiesArgs: a variadic method may keep its slice, as
+// a Go callee may; the caller's args array, which the daemon reuses for
+// the next call, must not be it.
+func TestVariadicFastPathCopiesArgs(t *testing.T) {
+	r := NewRegistry(Options{Logger: discardLogger()})
+	k := &keeper{}
+	if _, err := r.Register(k, "k", false); err != nil {
+		t.Fatal(err)
+	}
+	args := []any{"first"}
+	if _, err := r.Invoke(context.Background(), nil, &serial.Call{Object: "k", Method: "keep", Args: args}); err != nil {
+		t.Fatal(err)
+	}
+	args[0] = "overwritten"
+	if len(k.kept) != 1 || k.kept[0] != "first" {
+		t.Errorf("the method's slice is the caller's array: kept %q", k.kept)
 	}
 }

@@ -106,11 +106,7 @@ func (r *Registry) call(ctx context.Context, cc *CallContext, in *instance, m *m
 		}
 	}()
 	if m.fast != fastNone && kwargs.Len() == 0 {
-		fn := m.expr
-		if fn == nil && in.bound != nil {
-			fn = in.bound[m.slot]
-		}
-		if fn != nil {
+		if fn := m.expr; fn != nil {
 			if res, err, ok := fastCall(m.fast, fn, in.ptr, args); ok {
 				if err != nil {
 					return nil, r.raise(err, m)

@@ -178,7 +178,7 @@ func (r *Registry) Register(obj any, id string, force bool) (string, error) {
 		e.key = key
 	}
 	if cls == nil {
-		e.inst = newInstance(obj, tab, true)
+		e.inst = newInstance(obj)
 	}
 	st := old.clone()
 	if prev, ok := st.byID[id]; ok {
