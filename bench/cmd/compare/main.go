@@ -40,6 +40,8 @@ var (
 	warm     = flag.Duration("warm", 250*time.Millisecond, "warm-up per workload")
 	reps     = flag.Int("reps", 3, "repetitions per workload (median and range)")
 	only     = flag.String("targets", "", "comma-separated target names (default all)")
+	onlyW    = flag.String("workloads", "", "comma-separated workload names, as in the report's headings (default all)")
+	profDir  = flag.String("profile", "", "write a CPU profile of each Go server into this directory (<target>.pprof), for go tool pprof")
 	idle     = flag.Int("idle", 10000, "idle connections for the RSS check (0 skips it)")
 	pinned   = flag.Bool("pin", true, "pin client and servers to separate cores with taskset")
 	pyScript = flag.String("pyro4", "", "path of pyro4server.py (default next to this source)")
@@ -153,6 +155,13 @@ func run(pin bool) error {
 		want := strings.Split(*only, ",")
 		targets = slices.DeleteFunc(targets, func(t target) bool { return !slices.Contains(want, t.name) })
 	}
+	if *profDir != "" {
+		for i, t := range targets {
+			if t.cmd[0] == srvBin {
+				targets[i].cmd = append(slices.Clip(t.cmd), "-cpuprofile", filepath.Join(*profDir, t.name+".pprof"))
+			}
+		}
+	}
 	workloads := []workload{
 		{"seq 64B serpent", 1, "seq", 64, serial.IDSerpent},
 		{"seq 64B marshal", 1, "seq", 64, serial.IDMarshal},
@@ -161,6 +170,10 @@ func run(pin bool) error {
 		{"32x1 64B marshal", 32, "inflight", 64, serial.IDMarshal},
 		{"32x1 1KiB serpent", 32, "inflight", 1024, serial.IDSerpent},
 		{"32 pipelined oneway 64B serpent", 32, "pipe", 64, serial.IDSerpent},
+	}
+	if *onlyW != "" {
+		want := strings.Split(*onlyW, ",")
+		workloads = slices.DeleteFunc(workloads, func(w workload) bool { return !slices.Contains(want, w.name) })
 	}
 	// every server runs for the whole benchmark and repetitions take
 	// turns across targets, so that noise from the machine spreads over
@@ -271,7 +284,20 @@ func findPyroScript() string {
 type proc struct{ cmd *exec.Cmd }
 
 func (p proc) pid() int { return p.cmd.Process.Pid }
-func (p proc) kill()    { p.cmd.Process.Kill(); p.cmd.Wait() }
+
+// kill stops the server: SIGTERM first, so that a profiling server can
+// write its profile, then SIGKILL after a grace period.
+func (p proc) kill() {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
 
 func startServer(t target, pin bool) (proc, string, error) {
 	args := t.cmd

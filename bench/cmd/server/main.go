@@ -13,7 +13,10 @@ import (
 	"net"
 	"net/rpc"
 	"os"
+	"os/signal"
+	"runtime/pprof"
 	"strings"
+	"syscall"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/tidwall/evio"
@@ -27,7 +30,13 @@ import (
 
 func main() {
 	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, ended by SIGTERM or SIGINT")
 	flag.Parse()
+	if *cpuProfile != "" {
+		if err := profileUntilSignal(*cpuProfile); err != nil {
+			log.Fatal(err)
+		}
+	}
 	var err error
 	switch {
 	case strings.HasPrefix(*kind, "gyro-"):
@@ -51,6 +60,27 @@ func main() {
 }
 
 func ready(addr string) { fmt.Printf("READY %s\n", addr) }
+
+// profileUntilSignal profiles the process until SIGTERM or SIGINT, then
+// writes the profile and exits: the servers otherwise run until killed.
+func profileUntilSignal(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		<-sig
+		pprof.StopCPUProfile()
+		f.Close()
+		os.Exit(0)
+	}()
+	return nil
+}
 
 func serveGyro(st string) error {
 	cfg := config.Default()
