@@ -49,9 +49,9 @@
 //
 // Methods of common signatures (func(string) string, func(any) any,
 // func(any) (any, error), func(int, int) int, func(...any) any,
-// func(...any) pyval.Tuple, ...) are called through a type assertion
-// instead of reflect.Value.Call: the method expression is called directly
-// with the receiver's address (see fast.go for why this is sound). An
+// func(...any) pyval.Tuple, func(...any), ...) are called through a type
+// assertion instead of reflect.Value.Call: the method expression is called
+// directly with the receiver's address (see fast.go for why this is sound). An
 // object registered by value is called the same way, through *T's method
 // on a copy of the value made at registration; a reflect-made method value
 // would cost about 165ns and several allocations per call. A string echo

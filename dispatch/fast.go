@@ -41,6 +41,7 @@ const (
 	fastStr                // func() string
 	fastVarAny             // func(...any) any
 	fastVarTuple           // func(...any) pyval.Tuple: Python's def f(*args): return args
+	fastVarVoid            // func(...any)
 )
 
 var fastTypes = map[reflect.Type]fastKind{
@@ -57,6 +58,7 @@ var fastTypes = map[reflect.Type]fastKind{
 	reflect.TypeFor[func() string]():                  fastStr,
 	reflect.TypeFor[func(...any) any]():               fastVarAny,
 	reflect.TypeFor[func(...any) pyval.Tuple]():       fastVarTuple,
+	reflect.TypeFor[func(...any)]():                   fastVarVoid,
 }
 
 // fastKindOf classifies a method by the type of its method value (the
@@ -88,6 +90,7 @@ type (
 	exprStr       = func(unsafe.Pointer) string
 	exprVarAny    = func(unsafe.Pointer, ...any) any
 	exprVarTuple  = func(unsafe.Pointer, ...any) pyval.Tuple
+	exprVarVoid   = func(unsafe.Pointer, ...any)
 )
 
 // methodExpr returns the method expression fn (whose first parameter is a
@@ -127,6 +130,8 @@ func methodExpr(fn reflect.Value, kind fastKind) any {
 		return *(*exprVarAny)(p)
 	case fastVarTuple:
 		return *(*exprVarTuple)(p)
+	case fastVarVoid:
+		return *(*exprVarVoid)(p)
 	}
 	return nil
 }
@@ -211,7 +216,7 @@ func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any) (res any, err
 			return fn.(exprAny)(p), nil, true
 		}
 		return fn.(exprStr)(p), nil, true
-	case fastVarAny, fastVarTuple:
+	case fastVarAny, fastVarTuple, fastVarVoid:
 		// A variadic method may keep its slice, and args is the caller's
 		// reused array: the method gets a copy, as a Go call f(s...) with
 		// a fresh s, and as reflect would make.
@@ -219,10 +224,14 @@ func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any) (res any, err
 		if len(args) > 0 {
 			own = slices.Clone(args)
 		}
-		if kind == fastVarAny {
+		switch kind {
+		case fastVarAny:
 			return fn.(exprVarAny)(p, own...), nil, true
+		case fastVarTuple:
+			return fn.(exprVarTuple)(p, own...), nil, true
 		}
-		return fn.(exprVarTuple)(p, own...), nil, true
+		fn.(exprVarVoid)(p, own...)
+		return nil, nil, true
 	}
 	return nil, nil, false
 }

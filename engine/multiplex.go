@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -21,6 +22,9 @@ type multiplexServer struct {
 	// cancel ends the context of calls; close cancels it.
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // threaded oneway calls
+	// spawned is set (on the loop goroutine) when a step started threaded
+	// oneway calls; see yield.
+	spawned bool
 }
 
 func newMultiplexServer(d *Daemon) (*multiplexServer, error) {
@@ -92,6 +96,7 @@ func (m *multiplexServer) OnClose(c *loop.Conn, err error) {
 
 // spawn runs a threaded oneway call off the loop (ONEWAY_THREADED).
 func (m *multiplexServer) spawn(fn func()) {
+	m.spawned = true
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -107,15 +112,31 @@ func (m *multiplexServer) serve(cond func() bool) error {
 			}
 			return err
 		}
+		m.yield()
 	}
 	return nil
 }
 
-func (m *multiplexServer) sockets() []int           { return m.l.Sockets() }
-func (m *multiplexServer) writeSockets() []int      { return m.l.WriteSockets() }
-func (m *multiplexServer) events(ready []int) error { return m.l.Events(ready) }
-func (m *multiplexServer) timeout() time.Duration   { return m.l.Timeout() }
-func (m *multiplexServer) wake()                    { m.l.Shutdown() }
+// yield lets the oneway calls a step started run before the loop blocks
+// in epoll_wait again: there the loop goroutine would keep its P in a
+// system call until sysmon takes it away, which on one core (GOMAXPROCS=1)
+// leaves them waiting and costs a thread handoff for each batch.
+func (m *multiplexServer) yield() {
+	if m.spawned {
+		m.spawned = false
+		runtime.Gosched()
+	}
+}
+
+func (m *multiplexServer) sockets() []int      { return m.l.Sockets() }
+func (m *multiplexServer) writeSockets() []int { return m.l.WriteSockets() }
+func (m *multiplexServer) events(ready []int) error {
+	err := m.l.Events(ready)
+	m.yield()
+	return err
+}
+func (m *multiplexServer) timeout() time.Duration { return m.l.Timeout() }
+func (m *multiplexServer) wake()                  { m.l.Shutdown() }
 
 func (m *multiplexServer) close(timeout time.Duration) {
 	m.l.Close()
