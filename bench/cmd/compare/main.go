@@ -38,7 +38,7 @@ var (
 	quick    = flag.Bool("quick", false, "short runs (under a minute)")
 	dur      = flag.Duration("d", 700*time.Millisecond, "measured time per repetition")
 	warm     = flag.Duration("warm", 250*time.Millisecond, "warm-up per workload")
-	reps     = flag.Int("reps", 3, "repetitions per workload (median and range)")
+	reps     = flag.Int("reps", 5, "repetitions per workload (median and range)")
 	only     = flag.String("targets", "", "comma-separated target names (default all)")
 	onlyW    = flag.String("workloads", "", "comma-separated workload names, as in the report's headings (default all)")
 	profDir  = flag.String("profile", "", "write a CPU profile of each Go server into this directory (<target>.pprof), for go tool pprof")
@@ -87,7 +87,7 @@ func (r result) rate() float64 { return float64(r.calls) / r.elapsed.Seconds() }
 func main() {
 	flag.Parse()
 	if *quick {
-		*dur, *warm = 120*time.Millisecond, 40*time.Millisecond
+		*dur, *warm, *reps = 120*time.Millisecond, 40*time.Millisecond, min(*reps, 3)
 		if *idle > 2000 {
 			*idle = 2000
 		}
