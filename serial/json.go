@@ -402,7 +402,9 @@ const hexDigits = "0123456789abcdef"
 func (e *jsonEncoder) str(s string) {
 	b := append(e.buf, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	// Words of plain ASCII are skipped whole: at the start and after each
+	// byte that is not plain ASCII, where another plain run may begin.
+	for i := skipPlain(s, 0, stopHigh, '"', '\\'); i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -411,13 +413,13 @@ func (e *jsonEncoder) str(s string) {
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r != utf8.RuneError || size != 1 {
-				i += size
+				i = skipPlain(s, i+size, stopHigh, '"', '\\')
 				continue
 			}
 			b = append(b, s[start:i]...)
 			b = append(b, "\uFFFD"...)
-			i++
-			start = i
+			start = i + 1
+			i = skipPlain(s, i+1, stopHigh, '"', '\\')
 			continue
 		}
 		b = append(b, s[start:i]...)
@@ -439,8 +441,8 @@ func (e *jsonEncoder) str(s string) {
 		default:
 			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		i++
-		start = i
+		start = i + 1
+		i = skipPlain(s, i+1, stopHigh, '"', '\\')
 	}
 	b = append(b, s[start:]...)
 	e.buf = append(b, '"')
@@ -708,10 +710,11 @@ func (d *jsonDecoder) str() (string, error) {
 // its text, which is valid until the next call.
 func (d *jsonDecoder) strBytes() ([]byte, error) {
 	data, start := d.data, d.pos
-	i := start + 1
-	for i < len(data) {
-		c := data[i]
-		switch {
+	// The first quote, backslash or control character decides. Short
+	// strings (names, keys) are scanned byte by byte; past 16 bytes the
+	// quote and the backslash are found with the vectorized IndexByte.
+	for i := start + 1; i < min(len(data), start+17); i++ {
+		switch c := data[i]; {
 		case c == '"':
 			d.pos = i + 1
 			return data[start+1 : i], nil
@@ -720,9 +723,27 @@ func (d *jsonDecoder) strBytes() ([]byte, error) {
 		case c < 0x20:
 			return nil, d.syntaxError("Invalid control character at", i)
 		}
-		i++
 	}
-	return nil, d.syntaxError("Unterminated string starting at", start)
+	body := data[start+1:]
+	end := bytes.IndexByte(body, '"')
+	if end < 0 {
+		end = len(body)
+	}
+	bs := bytes.IndexByte(body[:end], '\\')
+	if bs >= 0 {
+		end = bs
+	}
+	if k := ctlIndex(body[:end]); k >= 0 {
+		return nil, d.syntaxError("Invalid control character at", start+1+k)
+	}
+	switch {
+	case bs >= 0:
+		return d.strEscaped(start + 1 + bs)
+	case end == len(body):
+		return nil, d.syntaxError("Unterminated string starting at", start)
+	}
+	d.pos = start + 1 + end + 1
+	return body[:end], nil
 }
 
 // strEscaped finishes, in d.scratch, a string that has an escape at i.

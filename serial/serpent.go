@@ -463,7 +463,9 @@ func appendPyRepr(dst []byte, s string) []byte {
 	}
 	dst = append(dst, quote)
 	start := 0
-	for i := 0; i < len(s); {
+	// Words of plain ASCII are skipped whole: at the start and after each
+	// byte that is not plain ASCII, where another plain run may begin.
+	for i := skipPlain(s, 0, stopHigh|stopDel, '\\', quote); i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != 0x7f && c != '\\' && c != quote {
@@ -483,20 +485,20 @@ func appendPyRepr(dst []byte, s string) []byte {
 			default:
 				dst = append(dst, '\\', 'x', serpentHex[c>>4], serpentHex[c&0xf])
 			}
-			i++
-			start = i
+			start = i + 1
+			i = skipPlain(s, i+1, stopHigh|stopDel, '\\', quote)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = utf8.AppendRune(dst, utf8.RuneError)
-			i++
-			start = i
+			start = i + 1
+			i = skipPlain(s, i+1, stopHigh|stopDel, '\\', quote)
 			continue
 		}
 		if unicode.IsPrint(r) {
-			i += size
+			i = skipPlain(s, i+size, stopHigh|stopDel, '\\', quote)
 			continue
 		}
 		dst = append(dst, s[start:i]...)
@@ -510,8 +512,8 @@ func appendPyRepr(dst []byte, s string) []byte {
 			dst = append(dst, '\\', 'U')
 			dst = serpentAppendHex(dst, uint32(r), 8)
 		}
-		i += size
-		start = i
+		start = i + size
+		i = skipPlain(s, i+size, stopHigh|stopDel, '\\', quote)
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, quote)
@@ -1538,7 +1540,11 @@ func (p *serpentParser) literal() (raw []byte, decoded, isBytes bool, err error)
 	open := p.pos
 	// fast path: a body without backslashes or carriage returns
 	i := open
-	for ; i < len(p.data); i++ {
+	for {
+		i = plainEnd(p.data, i, q, triple)
+		if i >= len(p.data) {
+			break
+		}
 		c := p.data[i]
 		if c == q {
 			if !triple {
@@ -1549,15 +1555,15 @@ func (p *serpentParser) literal() (raw []byte, decoded, isBytes bool, err error)
 				p.pos = i + 3
 				return p.data[open:i], false, isBytes, p.checkBytes(isBytes, open, i)
 			}
+			i++
 			continue
 		}
 		if c == '\\' || c == '\r' {
 			break
 		}
-		if c == '\n' && !triple {
-			p.pos = i
-			return nil, false, false, p.syntaxError("unterminated string literal")
-		}
+		// a newline in a single-quoted literal
+		p.pos = i
+		return nil, false, false, p.syntaxError("unterminated string literal")
 	}
 	if i >= len(p.data) {
 		p.pos = start
@@ -1645,6 +1651,25 @@ func (p *serpentParser) newline(i int) int {
 		return i + 2
 	}
 	return i + 1
+}
+
+// plainEnd returns the index of the first byte from i on that ends the
+// plain run of a string literal quoted with q: the quote, a backslash, a
+// carriage return, or a newline unless triple-quoted; len(data) if none.
+// bytes.IndexByte is vectorized, so long strings cost a few passes rather
+// than a branch per byte.
+func plainEnd(data []byte, i int, q byte, triple bool) int {
+	rest := data[i:]
+	n := len(rest)
+	for _, c := range [...]byte{q, '\\', '\r', '\n'} {
+		if c == '\n' && triple {
+			break
+		}
+		if j := bytes.IndexByte(rest[:n], c); j >= 0 {
+			n = j
+		}
+	}
+	return i + n
 }
 
 func (p *serpentParser) checkBytes(isBytes bool, from, to int) error {

@@ -1,0 +1,95 @@
+package serial
+
+import "unicode/utf8"
+
+// Word-at-a-time scans for the string codecs' hot loops: a 1 KiB argument
+// is read and written once per call, and a branch per byte made that cost
+// more than the rest of the call. Each test below is the classic exact
+// "does any byte of x ..." bit trick: it may point at the wrong byte, but
+// it never misses one, and callers only use it to skip words that are
+// wholly plain, falling back to their byte loop otherwise.
+
+const (
+	swarLo = 0x0101010101010101
+	swarHi = 0x8080808080808080
+)
+
+// word8 reads s[i:i+8] as a little-endian word (the compiler makes it one
+// load).
+func word8[T string | []byte](s T, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// hasByte reports whether any byte of x is c.
+func hasByte(x uint64, c byte) bool {
+	v := x ^ (swarLo * uint64(c))
+	return (v-swarLo)&^v&swarHi != 0
+}
+
+// plainStop says which bytes besides the controls (below 0x20) and the two
+// given ones end a plain run.
+type plainStop uint8
+
+const (
+	stopHigh plainStop = 1 << iota // bytes from 0x80 on
+	stopDel                        // 0x7f
+)
+
+// hasStop reports whether any byte of x is below 0x20 or, as stop says,
+// 0x7f or from 0x80 on.
+func hasStop(x uint64, stop plainStop) bool {
+	m := (x - swarLo*0x20) &^ x // a byte below 0x20
+	if stop&stopHigh != 0 {
+		m |= x
+	}
+	if stop&stopDel != 0 {
+		m |= x + swarLo // 0x7f becomes 0x80
+	}
+	return m&swarHi != 0
+}
+
+func isASCII[T string | []byte](s T) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if word8(s, i)&swarHi != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// skipPlain returns i advanced over the whole words of s that hold no
+// control byte, no byte that stop names, and neither a nor b: the bytes a
+// quoting or unquoting loop copies as they are.
+func skipPlain[T string | []byte](s T, i int, stop plainStop, a, b byte) int {
+	for ; i+8 <= len(s); i += 8 {
+		x := word8(s, i)
+		if hasStop(x, stop) || hasByte(x, a) || hasByte(x, b) {
+			break
+		}
+	}
+	return i
+}
+
+// ctlIndex returns the index of the first byte of b below 0x20, or -1.
+func ctlIndex(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if hasStop(word8(b, i), 0) {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] < 0x20 {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,59 @@
+package serial
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestWordScans puts every byte value at every position of a plain
+// string and compares each word-at-a-time scan with a byte loop.
+func TestWordScans(t *testing.T) {
+	stops := []struct {
+		stop plainStop
+		a, b byte
+	}{
+		{stopHigh | stopDel, '\\', '\''}, // serpent repr
+		{stopHigh, '"', '\\'},            // json encoding
+		{0, '"', '\\'},                   // json decoding (with ctlIndex)
+	}
+	plain := func(c byte, stop plainStop, a, b byte) bool {
+		return c >= 0x20 && c != a && c != b &&
+			!(stop&stopHigh != 0 && c >= 0x80) && !(stop&stopDel != 0 && c == 0x7f)
+	}
+	base := strings.Repeat("abcdefgh", 3)
+	for v := 0; v < 256; v++ {
+		for pos := 0; pos < len(base); pos++ {
+			s := []byte(base)
+			s[pos] = byte(v)
+			str := string(s)
+			for _, st := range stops {
+				got := skipPlain(str, 0, st.stop, st.a, st.b)
+				want := 0 // whole plain words, by a byte loop
+			words:
+				for ; want+8 <= len(s); want += 8 {
+					for _, c := range s[want : want+8] {
+						if !plain(c, st.stop, st.a, st.b) {
+							break words
+						}
+					}
+				}
+				if got != want {
+					t.Fatalf("skipPlain(%q, stop %d, %q, %q) = %d, want %d", str, st.stop, st.a, st.b, got, want)
+				}
+				if got2 := skipPlain(s, 0, st.stop, st.a, st.b); got2 != got {
+					t.Fatalf("skipPlain differs between string and []byte: %d, %d", got, got2)
+				}
+			}
+			if got, want := isASCII(str), v < 0x80; got != want {
+				t.Fatalf("isASCII(%q) = %v", str, got)
+			}
+			wantCtl := -1
+			if v < 0x20 {
+				wantCtl = pos
+			}
+			if got := ctlIndex(s); got != wantCtl {
+				t.Fatalf("ctlIndex(%q) = %d, want %d", str, got, wantCtl)
+			}
+		}
+	}
+}
