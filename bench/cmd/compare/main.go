@@ -165,9 +165,11 @@ func run(pin bool) error {
 	workloads := []workload{
 		{"seq 64B serpent", 1, "seq", 64, serial.IDSerpent},
 		{"seq 64B marshal", 1, "seq", 64, serial.IDMarshal},
+		{"seq 64B json", 1, "seq", 64, serial.IDJSON},
 		{"seq 1KiB serpent", 1, "seq", 1024, serial.IDSerpent},
 		{"32x1 64B serpent", 32, "inflight", 64, serial.IDSerpent},
 		{"32x1 64B marshal", 32, "inflight", 64, serial.IDMarshal},
+		{"32x1 64B json", 32, "inflight", 64, serial.IDJSON},
 		{"32x1 1KiB serpent", 32, "inflight", 1024, serial.IDSerpent},
 		{"32 pipelined oneway 64B serpent", 32, "pipe", 64, serial.IDSerpent},
 	}
