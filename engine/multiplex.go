@@ -22,9 +22,9 @@ type multiplexServer struct {
 	// cancel ends the context of calls; close cancels it.
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // threaded oneway calls
-	// spawned is set (on the loop goroutine) when a step started threaded
-	// oneway calls; see yield.
-	spawned bool
+	// spawned counts (on the loop goroutine) the threaded oneway calls
+	// started since the loop last yielded; see yield.
+	spawned int
 }
 
 func newMultiplexServer(d *Daemon) (*multiplexServer, error) {
@@ -96,12 +96,16 @@ func (m *multiplexServer) OnClose(c *loop.Conn, err error) {
 
 // spawn runs a threaded oneway call off the loop (ONEWAY_THREADED).
 func (m *multiplexServer) spawn(fn func()) {
-	m.spawned = true
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		fn()
 	}()
+	if m.spawned++; m.spawned >= yieldEvery {
+		// a long pipelined batch: let its calls run rather than pile
+		// up thousands of goroutines before the step ends
+		m.yield()
+	}
 }
 
 func (m *multiplexServer) serve(cond func() bool) error {
@@ -117,13 +121,17 @@ func (m *multiplexServer) serve(cond func() bool) error {
 	return nil
 }
 
+// yieldEvery is how many threaded oneway calls the loop starts before it
+// yields in the middle of a step.
+const yieldEvery = 16
+
 // yield lets the oneway calls a step started run before the loop blocks
 // in epoll_wait again: there the loop goroutine would keep its P in a
 // system call until sysmon takes it away, which on one core (GOMAXPROCS=1)
 // leaves them waiting and costs a thread handoff for each batch.
 func (m *multiplexServer) yield() {
-	if m.spawned {
-		m.spawned = false
+	if m.spawned > 0 {
+		m.spawned = 0
 		runtime.Gosched()
 	}
 }
