@@ -5,8 +5,10 @@
 // processes (bench/cmd/server, bench/pyro4server.py), pinned to another
 // core than the client when taskset is there. It prints a Markdown report.
 //
-//	go run ./bench/cmd/compare            # about 3-4 minutes
+//	go run ./bench/cmd/compare            # about 4-5 minutes
 //	go run ./bench/cmd/compare -quick     # under a minute
+//	go run ./bench/cmd/compare -targets gyro-thread,echo-gnet \
+//		-workloads "32x1 64B serpent" -profile /tmp/prof   # CPU profiles of the servers
 package main
 
 import (

@@ -97,7 +97,7 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 	host, _ := os.Hostname()
 	fmt.Fprintf(w, "# gyro comparison run\n\n")
 	fmt.Fprintf(w, "- machine: %s, %s/%s, %d CPUs (%s), %s\n", host, runtime.GOOS, runtime.GOARCH, hostCPUs(), cpuModel(), runtime.Version())
-	fmt.Fprintf(w, "- command: `%s`\n", strings.Join(os.Args, " "))
+	fmt.Fprintf(w, "- command: `%s`\n", commandLine())
 	fmt.Fprintf(w, "- pinned with taskset (client cpu %s, server cpu %s): %v\n", cpuClnt, cpuSrv, pin)
 	fmt.Fprintf(w, "- per workload: warm-up %v, %d repetitions of %v; rate = median [min–max]; ratios = median of the ratios of repetitions run in the same round; latencies of the median repetition; server CPU per call from /proc/<pid>/stat over all repetitions (10 ms ticks)\n", *warm, *reps, *dur)
 	fmt.Fprintf(w, "- total run time %v\n\n", took.Round(time.Second))
@@ -225,4 +225,14 @@ func cpuModel() string {
 		return "?"
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// commandLine is the command as typed: under go run, os.Args[0] is a
+// binary in the build cache.
+func commandLine() string {
+	args := strings.Join(os.Args[1:], " ")
+	if strings.Contains(os.Args[0], "go-build") {
+		return strings.TrimSpace("go run ./bench/cmd/compare " + args)
+	}
+	return strings.Join(os.Args, " ")
 }
