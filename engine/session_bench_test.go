@@ -28,12 +28,7 @@ func echoSession(tb testing.TB, codec serial.Codec) (call func()) {
 	if _, err := d.Register(&benchEcho{}, "bench", false); err != nil {
 		tb.Fatal(err)
 	}
-	s := newSession(d, nil, func(f func()) { f() })
-	hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
-	s.handle(context.Background(), &wire.Message{Type: wire.MsgConnect, Flags: wire.FlagMetaOnConnect, SerializerID: uint16(codec.ID()), Data: hs})
-	if !s.ready {
-		tb.Fatalf("handshake failed: %q", s.out)
-	}
+	s := readySession(tb, d, codec, func(f func()) { f() })
 	payload, _ := codec.MarshalCall(nil, &serial.Call{Object: "bench", Method: "echo", Args: []any{"hello"}}, nil)
 	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint16(codec.ID()), Data: payload}, &wire.Options{})
 	var m wire.Message
@@ -47,6 +42,20 @@ func echoSession(tb testing.TB, codec serial.Codec) (call func()) {
 			tb.Fatalf("no reply: %q", s.out)
 		}
 	}
+}
+
+// readySession returns a session of d that has done its handshake in
+// codec; spawn runs its threaded oneway calls.
+func readySession(tb testing.TB, d *Daemon, codec serial.Codec, spawn func(func())) *session {
+	tb.Helper()
+	s := newSession(d, nil, spawn)
+	hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
+	s.handle(context.Background(), &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs})
+	if !s.ready {
+		tb.Fatalf("handshake failed: %q", s.out)
+	}
+	s.out = s.out[:0]
+	return s
 }
 
 // BenchmarkSessionInvoke measures one full dispatch of a small call with no

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/gyro-rpc/gyro/config"
-	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
 )
@@ -34,12 +33,7 @@ func TestThreadedOnewayKeepsItsArguments(t *testing.T) {
 		t.Run(codec.Name(), func(t *testing.T) {
 			rec.got = nil
 			var pending []func()
-			s := newSession(d, nil, func(f func()) { pending = append(pending, f) })
-			hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
-			s.handle(context.Background(), &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs})
-			if !s.ready {
-				t.Fatalf("handshake failed: %q", s.out)
-			}
+			s := readySession(t, d, codec, func(f func()) { pending = append(pending, f) })
 			send := func(method, arg string, flags wire.Flags) {
 				t.Helper()
 				data, err := codec.MarshalCall(nil, &serial.Call{Object: "rec", Method: method, Args: []any{arg}}, nil)
