@@ -68,9 +68,14 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 		cleanup = func() { r.release(in) }
 	}
 	var res any
-	if a != nil {
+	switch {
+	case a != nil:
 		res, exc = r.attrAsMethod(ctx, cc, in, a)
-	} else {
+	case call.KwargsNone:
+		// Pyro4's daemon calls method(*vargs, **kwargs), and **None is
+		// Python's TypeError
+		exc = r.raise(pyval.NewException(pyval.ClassTypeError, m.qual+"() argument after ** must be a mapping, not NoneType"), m)
+	default:
 		res, exc = r.call(ctx, cc, in, m, call.Args, call.Kwargs)
 	}
 	if exc == nil && m != nil && (m.stream || (m.dynOut && isStreamValue(res))) {

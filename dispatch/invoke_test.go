@@ -392,3 +392,37 @@ func TestFromContext(t *testing.T) {
 		t.Error("FromContext reported a nil CallContext")
 	}
 }
+
+// TestNoneKwargs: Pyro4's daemon calls method(*vargs, **kwargs), so a call
+// whose kwargs are None fails with Python's TypeError, except for the
+// three special methods, for which Pyro4's proxy sends None.
+func TestNoneKwargs(t *testing.T) {
+	r := NewRegistry(Options{RequireExpose: true, Logger: discardLogger()})
+	if _, err := r.Register(&Svc{}, "svc", false); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		method  string
+		args    []any
+		message string // "" when the call must succeed
+	}{
+		{"echo", []any{"x"}, "Svc.echo() argument after ** must be a mapping, not NoneType"},
+		{"__getattr__", []any{"verbose"}, ""},
+		{"__setattr__", []any{"verbose", true}, ""},
+		{"<batch>", []any{pyval.Tuple{"echo", pyval.Tuple{"x"}, pyval.NewDict(0)}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			_, err := r.Invoke(context.Background(), &CallContext{}, &serial.Call{Object: "svc", Method: tt.method, Args: tt.args, KwargsNone: true})
+			if tt.message == "" {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			if e := exc(t, err); e.Class != typeError || e.Message() != tt.message {
+				t.Fatalf("raised %s(%q), want %s(%q)", e.Class, e.Message(), typeError, tt.message)
+			}
+		})
+	}
+}

@@ -12,7 +12,7 @@ import (
 // kwargs come back nil, and nothing of the previous call is left over.
 func TestUnmarshalCallReusesArgs(t *testing.T) {
 	first := &Call{Object: "obj", Method: "m", Args: []any{"a", int64(2), 3.5}, Kwargs: pyval.DictOf("k", int64(1))}
-	second := &Call{Object: "obj", Method: "m", Args: []any{"b"}}
+	second := &Call{Object: "obj", Method: "m", Args: []any{"b"}, KwargsNone: true}
 	none := &Call{Object: "obj", Method: "m", Args: []any{}}
 	for _, codec := range []Codec{Serpent, JSON, Marshal} {
 		t.Run(codec.Name(), func(t *testing.T) {
@@ -43,7 +43,7 @@ func TestUnmarshalCallReusesArgs(t *testing.T) {
 			if err := codec.UnmarshalCall(enc(none), &c); err != nil {
 				t.Fatal(err)
 			}
-			if len(c.Args) != 0 || c.Kwargs != nil {
+			if len(c.Args) != 0 || c.Kwargs != nil || c.KwargsNone {
 				t.Errorf("call without arguments: got %#v", c)
 			}
 		})
@@ -76,7 +76,8 @@ func TestMarshalBackrefToReusedArgs(t *testing.T) {
 func checkCallReuse(t *testing.T, codec Codec, data []byte) error {
 	var fresh Call
 	err := codec.UnmarshalCall(data, &fresh)
-	reused := Call{Object: "stale", Method: "stale", Args: append(make([]any, 0, 8), "stale", int64(1), nil), Kwargs: pyval.DictOf("k", "v")}
+	reused := Call{Object: "stale", Method: "stale", Args: append(make([]any, 0, 8), "stale", int64(1), nil),
+		Kwargs: pyval.DictOf("k", "v"), KwargsNone: true}
 	err2 := codec.UnmarshalCall(data, &reused)
 	switch {
 	case (err == nil) != (err2 == nil):

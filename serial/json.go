@@ -76,7 +76,7 @@ func (jsonCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
 		if err := e.dict(c.Kwargs, 0); err != nil {
 			return dst, err
 		}
-	case kwargsMayBeNone(c.Method):
+	case c.KwargsNone || kwargsMayBeNone(c.Method):
 		e.buf = append(e.buf, "null"...)
 	default:
 		e.buf = append(e.buf, "{}"...)
@@ -1011,7 +1011,7 @@ func (d *jsonDecoder) callObject(p *callParts) error {
 			}
 		case 1: // kwargs: {} is kept as nil, sparing a dict per call
 			if d.emptyObject() {
-				p.kwargs = nil
+				p.kwargs = emptyKwargs{}
 				break
 			}
 			v, err := d.value()
@@ -1133,6 +1133,7 @@ func fillCall(c *Call, p *callParts) error {
 	}
 	var kw *pyval.Dict
 	switch x := kwargs.(type) {
+	case emptyKwargs:
 	case nil:
 	case *pyval.Dict:
 		if x.Len() > 0 {
@@ -1150,7 +1151,7 @@ func fillCall(c *Call, p *callParts) error {
 			return pyval.NewException(pyval.ClassTypeError, "argument after ** must be a mapping, not "+pyval.TypeName(kwargs))
 		}
 	}
-	*c = Call{Object: obj, Method: m, Args: args, Kwargs: kw}
+	*c = Call{Object: obj, Method: m, Args: args, Kwargs: kw, KwargsNone: kwargs == nil}
 	return nil
 }
 

@@ -90,7 +90,7 @@ func jmEqual(a, b any) bool {
 		return ok && jmEqual(x.ClassDict(), y.ClassDict())
 	case *Call:
 		y, ok := b.(*Call)
-		return ok && x.Object == y.Object && x.Method == y.Method && jmEqualSlices(x.Args, y.Args) &&
+		return ok && x.Object == y.Object && x.Method == y.Method && jmEqualSlices(x.Args, y.Args) && x.KwargsNone == y.KwargsNone &&
 			(x.Kwargs == nil) == (y.Kwargs == nil) && (x.Kwargs == nil || jmEqual(x.Kwargs, y.Kwargs))
 	}
 	if a == nil || b == nil {
@@ -345,10 +345,10 @@ func jsonCases() []jmCase {
 		{name: "call_echo", call: &Call{Object: "test.echoserver", Method: "echo", Args: []any{"hi"}}},
 		{name: "call_kwargs", call: &Call{Object: "obj", Method: "method", Args: []any{int64(1), 2.5, "x"},
 			Kwargs: pyval.DictOf("a", int64(1), "b", []any{int64(1), int64(2)})}},
-		{name: "call_getattr", call: &Call{Object: "obj", Method: "__getattr__", Args: []any{"prop"}}},
-		{name: "call_setattr", call: &Call{Object: "obj", Method: "__setattr__", Args: []any{"prop", int64(5)}}},
+		{name: "call_getattr", call: &Call{Object: "obj", Method: "__getattr__", Args: []any{"prop"}, KwargsNone: true}},
+		{name: "call_setattr", call: &Call{Object: "obj", Method: "__setattr__", Args: []any{"prop", int64(5)}, KwargsNone: true}},
 		{name: "call_batch", call: &Call{Object: "obj", Method: "<batch>", Args: []any{
-			[]any{"echo", []any{int64(1)}, empty}, []any{"error", []any{}, empty}}}},
+			[]any{"echo", []any{int64(1)}, empty}, []any{"error", []any{}, empty}}, KwargsNone: true}},
 		{name: "call_uri_arg", call: &Call{Object: "Pyro.NameServer", Method: "register", Args: []any{"name", uri},
 			Kwargs: pyval.DictOf("safe", true)}},
 		{name: "call_noargs", call: &Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"obj"}}},
@@ -361,7 +361,7 @@ func jsonCases() []jmCase {
 			math.Inf(1), math.Inf(-1), jmBig("123456789012345678901234567890")}},
 		{name: "raw_many_keys", decodeOnly: true, dec: manyKeys},
 		{name: "raw_compact", decodeOnly: true, call: &Call{Object: "test.echoserver", Method: "echo", Args: []any{"hi"}}},
-		{name: "raw_call_kwargs_null", decodeOnly: true, call: &Call{Object: "obj", Method: "m", Args: []any{}}},
+		{name: "raw_call_kwargs_null", decodeOnly: true, call: &Call{Object: "obj", Method: "m", Args: []any{}, KwargsNone: true}},
 		{name: "raw_call_string_params", decodeOnly: true, call: &Call{Object: "obj", Method: "m", Args: []any{"a", "b"}}},
 		{name: "raw_call_reordered", decodeOnly: true, call: &Call{Object: "o", Method: "m", Args: []any{int64(1)}, Kwargs: pyval.DictOf("k", int64(1))}},
 		{name: "raw_call_dup", decodeOnly: true, call: &Call{Object: "b", Method: "m", Args: []any{}}},

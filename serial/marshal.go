@@ -110,6 +110,12 @@ func (marshalCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error)
 	if err := e.seq(mList, c.Args, 1); err != nil {
 		return dst, err
 	}
+	// Pyro4's own marshal proxy cannot send None (it iterates kwargs), so
+	// nil kwargs go out as {} unless the call says None.
+	if c.Kwargs == nil && c.KwargsNone {
+		e.buf = append(e.buf, mNone)
+		return e.buf, nil
+	}
 	kw := c.Kwargs
 	if kw == nil {
 		kw = emptyDict
@@ -1018,6 +1024,7 @@ func (d *marshalDecoder) callTuple(p *callParts) (bool, error) {
 	if d.pos+2 == len(d.data) && d.data[d.pos]&^mFlagRef == mDict && d.data[d.pos+1] == mNull {
 		d.reserve(d.data[d.pos]&mFlagRef != 0)
 		d.pos += 2
+		p.kwargs = emptyKwargs{}
 		return true, d.count(1)
 	}
 	v, _, err := d.value()

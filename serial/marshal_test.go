@@ -130,8 +130,8 @@ func marshalCases() []jmCase {
 		{name: "raw_many_keys", decodeOnly: true, dec: manyKeys},
 		{name: "raw_long_zero", decodeOnly: true, dec: int64(0)},
 		{name: "raw_long_small", decodeOnly: true, dec: int64(-5)},
-		{name: "raw_call_list", decodeOnly: true, call: &Call{Object: "obj", Method: "m", Args: []any{int64(7)}}},
-		{name: "raw_call_none_kwargs", decodeOnly: true, call: &Call{Object: "obj", Method: "m", Args: []any{"a"}}},
+		{name: "raw_call_list", decodeOnly: true, call: &Call{Object: "obj", Method: "m", Args: []any{int64(7)}, KwargsNone: true}},
+		{name: "raw_call_none_kwargs", decodeOnly: true, call: &Call{Object: "obj", Method: "m", Args: []any{"a"}, KwargsNone: true}},
 	}
 }
 
@@ -322,11 +322,11 @@ func TestMarshalUnmarshalCallShapes(t *testing.T) {
 		want Call
 	}{
 		{"set vargs", cat([]byte(")\x04"), obj, m, []byte("<"), u32(1), []byte("i"), u32(7), []byte("N")),
-			Call{Object: "o", Method: "m", Args: []any{int64(7)}}},
+			Call{Object: "o", Method: "m", Args: []any{int64(7)}, KwargsNone: true}},
 		{"dict vargs", cat([]byte(")\x04"), obj, m, []byte("{z\x01k"), []byte("N0"), []byte("{0")),
 			Call{Object: "o", Method: "m", Args: []any{"k"}}},
 		{"flagged tuple", cat([]byte("\xa9\x04"), []byte("\xfa\x01o"), m, []byte("\xa9\x01"), []byte("r"), u32(1), []byte("N")),
-			Call{Object: "o", Method: "m", Args: []any{"o"}}},
+			Call{Object: "o", Method: "m", Args: []any{"o"}, KwargsNone: true}},
 		{"set of four", cat([]byte("<"), u32(4), obj, m, []byte("N"), []byte("T")),
 			Call{}}, // unpacks, but None is not iterable: checked below
 	}

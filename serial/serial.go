@@ -25,14 +25,24 @@ var ErrUnknown = errors.New("serializer is unknown or not available")
 
 // Call is an INVOKE payload: the target object, the method and its
 // arguments. Kwargs has str keys; nil means none: decoders return nil both
-// for None (which Pyro4 sends for __getattr__, __setattr__ and <batch>)
-// and for an empty dict, the usual case.
+// for an empty dict, the usual case, and for None, which they report in
+// KwargsNone. Pyro4's proxy sends None for __getattr__, __setattr__ and
+// <batch>, which ignore kwargs; for any other method Pyro4's daemon fails
+// the call (f(**None) is a TypeError), and so does gyro's. Encoders write
+// None for KwargsNone or for those three methods when Kwargs is nil, else
+// a dict.
 type Call struct {
-	Object string
-	Method string
-	Args   []any
-	Kwargs *pyval.Dict
+	Object     string
+	Method     string
+	Args       []any
+	Kwargs     *pyval.Dict
+	KwargsNone bool
 }
+
+// emptyKwargs stands, between a decoder's call parser and the function
+// that fills the Call, for a kwargs that was the literal {}: nil there
+// means None.
+type emptyKwargs struct{}
 
 // A Replacer substitutes a value before it is encoded; it returns false to
 // leave v as it is. Encoders consult it only for values outside the model's

@@ -101,7 +101,7 @@ func (serpentCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error)
 	switch {
 	case c.Kwargs != nil:
 		err = e.encodeDict(c.Kwargs, 1)
-	case c.Method == "__getattr__" || c.Method == "__setattr__" || c.Method == "<batch>":
+	case c.KwargsNone || kwargsMayBeNone(c.Method):
 		e.buf = append(e.buf, "None"...)
 	default:
 		e.buf = append(e.buf, "{}"...)
@@ -599,7 +599,9 @@ func serpentFillCall(c *Call, vargs any, argsSet bool, kwargs any) error {
 		return pyval.Errorf(pyval.ClassTypeError, "serpent call: vargs must be a tuple or list, got %s", pyval.TypeName(vargs))
 	}
 	switch x := kwargs.(type) {
+	case emptyKwargs:
 	case nil:
+		c.KwargsNone = true
 	case *pyval.Dict:
 		for _, it := range x.Items() {
 			if _, ok := it.Key.(string); !ok {
@@ -807,8 +809,8 @@ func (p *serpentParser) parseCallFast(c *Call, dst []any) (bool, error) {
 		return false, nil
 	}
 	p.pos++
-	var kwargs any
-	if !p.emptyDict() { // {}, the usual kwargs, is kept as nil
+	var kwargs any = emptyKwargs{} // {}, the usual kwargs, is kept as nil
+	if !p.emptyDict() {
 		if kwargs, _, err = p.parseExpr(1); err != nil {
 			return false, err
 		}

@@ -204,12 +204,12 @@ var serpentGoldenCalls = []struct {
 	{"call_uri_arg", Call{Object: "obj", Method: "register", Args: []any{"name", serpentURI}}},
 	{"proxy_echo", Call{Object: "test.thing", Method: "echo", Args: []any{"hi"}}},
 	{"proxy_kwargs", Call{Object: "test.thing", Method: "echo", Args: []any{int64(1)}, Kwargs: pyval.DictOf("k", "v")}},
-	{"proxy_getattr", Call{Object: "test.thing", Method: "__getattr__", Args: []any{"prop"}}},
-	{"proxy_setattr", Call{Object: "test.thing", Method: "__setattr__", Args: []any{"prop", int64(5)}}},
+	{"proxy_getattr", Call{Object: "test.thing", Method: "__getattr__", Args: []any{"prop"}, KwargsNone: true}},
+	{"proxy_setattr", Call{Object: "test.thing", Method: "__setattr__", Args: []any{"prop", int64(5)}, KwargsNone: true}},
 	{"proxy_batch", Call{Object: "test.thing", Method: "<batch>", Args: []any{
 		pyval.Tuple{"echo", pyval.Tuple{int64(1)}, pyval.NewDict(0)},
 		pyval.Tuple{"echo", pyval.Tuple{int64(2)}, pyval.DictOf("k", int64(3))},
-	}}},
+	}, KwargsNone: true}},
 	{"proxy_get_metadata", Call{Object: "Pyro.Daemon", Method: "get_metadata", Args: []any{"test.thing"}}},
 	{"proxy_get_next_stream_item", Call{Object: "Pyro.Daemon", Method: "get_next_stream_item",
 		Args: []any{"12345678-1234-5678-1234-567812345678"}}},
@@ -476,7 +476,7 @@ func TestSerpentUnmarshalCall(t *testing.T) {
 		in   string
 		want Call
 	}{
-		{"('a','b',(1,),None)", Call{Object: "a", Method: "b", Args: []any{int64(1)}}},
+		{"('a','b',(1,),None)", Call{Object: "a", Method: "b", Args: []any{int64(1)}, KwargsNone: true}},
 		{"['a','b',[1],{}]", Call{Object: "a", Method: "b", Args: []any{int64(1)}}},
 		{"(('a'),'b',(),{'k':1})", Call{Object: "a", Method: "b", Args: []any{}, Kwargs: pyval.DictOf("k", int64(1))}},
 		{serpentHeader + "( 'a' 'b' , \"m\" ,\n(),{},)\n", Call{Object: "ab", Method: "m", Args: []any{}}},
@@ -881,7 +881,7 @@ func serpentSameSlice(a, b []any) bool {
 }
 
 func serpentSameCall(a, b *Call) bool {
-	return a.Object == b.Object && a.Method == b.Method && serpentSame(a.Args, b.Args) &&
+	return a.Object == b.Object && a.Method == b.Method && serpentSame(a.Args, b.Args) && a.KwargsNone == b.KwargsNone &&
 		(a.Kwargs == nil) == (b.Kwargs == nil) && (a.Kwargs == nil || serpentSame(a.Kwargs, b.Kwargs))
 }
 

@@ -153,6 +153,16 @@ def _():
 
 
 if ser != "marshal":  # Pyro4's marshal client cannot send None kwargs
+    @check("None kwargs")
+    def _():
+        # Pyro4's own daemon: method(*vargs, **None) is a TypeError
+        try:
+            p._pyroInvoke("echo", ("x",), None)
+        except TypeError as e:
+            assert "argument after ** must be a mapping, not NoneType" in str(e), e
+        else:
+            raise AssertionError("no TypeError")
+
     @check("attributes")
     def _():
         assert p.verbose is False
