@@ -174,6 +174,7 @@ func run(pin bool) error {
 		{"32x1 64B json", 32, "inflight", 64, serial.IDJSON},
 		{"32x1 1KiB serpent", 32, "inflight", 1024, serial.IDSerpent},
 		{"32 pipelined oneway 64B serpent", 32, "pipe", 64, serial.IDSerpent},
+		{"32 pipelined batch 64B serpent", 32, "batch", 64, serial.IDSerpent},
 	}
 	if *onlyW != "" {
 		want := strings.Split(*onlyW, ",")
@@ -394,10 +395,24 @@ func dial(t target, addr string, w workload) (*conn, error) {
 	owData, _ := codec.MarshalCall(nil, &serial.Call{Object: benchobj.ObjectID, Method: "oneway", Args: []any{c.arg}, Kwargs: pyval.DictOf()}, nil)
 	one, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: 2, SerializerID: uint16(w.ser), Data: owData}, nil)
 	c.owSize = len(one)
-	for range owBatch {
-		c.ow = append(c.ow, one...)
+	if w.mode == "batch" {
+		// what Pyro4's batch proxy sends: one <batch> call, flagged
+		// BATCH, with None kwargs and the calls as (name, args, kwargs)
+		entries := make([]any, owBatch+1)
+		for i := range entries {
+			entries[i] = pyval.Tuple{"echo", pyval.Tuple{c.arg}, pyval.DictOf()}
+		}
+		bd, err := codec.MarshalCall(nil, &serial.Call{Object: benchobj.ObjectID, Method: "<batch>", Args: entries, KwargsNone: true}, nil)
+		if err != nil {
+			return nil, err
+		}
+		c.ow, _ = wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagBatch, Seq: 3, SerializerID: uint16(w.ser), Data: bd}, nil)
+	} else {
+		for range owBatch {
+			c.ow = append(c.ow, one...)
+		}
+		c.ow = append(c.ow, c.req...)
 	}
-	c.ow = append(c.ow, c.req...)
 	if t.kind == kFloor {
 		c.req = c.req[:min(len(c.req), w.size)]
 	}
@@ -448,8 +463,10 @@ func (c *conn) readFrame() error {
 
 // pipe sends rounds of owBatch oneway calls followed by one normal call,
 // in one write, and waits for that call's reply: the oneways are
-// pipelined, and the reply bounds the backlog. Echo servers echo the
-// whole round. net/rpc has no oneway: it keeps owBatch+1 calls in flight.
+// pipelined, and the reply bounds the backlog. In the batch workload a
+// round is one <batch> call of owBatch+1 echo calls instead. Echo servers
+// echo the whole round. net/rpc has neither: it keeps owBatch+1 calls in
+// flight.
 func (c *conn) pipe(until time.Time) (int64, error) {
 	var n int64
 	if c.rc != nil {
@@ -518,7 +535,7 @@ func measure(t target, addr string, w workload, d time.Duration, pid int) (resul
 			var lat []time.Duration
 			var n int64
 			var err error
-			if w.mode == "pipe" {
+			if w.mode == "pipe" || w.mode == "batch" {
 				n, err = c.pipe(until)
 			} else {
 				lat = make([]time.Duration, 0, 1<<14)

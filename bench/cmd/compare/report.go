@@ -153,13 +153,13 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 			}
 		}
 	}
-	// The CPU target is set on the pipelined workload, where the transport
-	// costs least per call; the 32×1 figures show the same ratios with a
-	// read, a write and a wakeup in every call.
+	// The CPU target is set on the pipelined workloads (batch and oneway),
+	// where the transport costs least per call; the 32×1 figures show the
+	// same ratios with a read, a write and a wakeup in every call.
 	for _, c := range []struct {
 		wl      string
 		verdict bool
-	}{{"32 pipelined oneway 64B serpent", true}, {"32x1 64B serpent", false}} {
+	}{{"32 pipelined oneway 64B serpent", true}, {"32 pipelined batch 64B serpent", true}, {"32x1 64B serpent", false}} {
 		gcpu, pcpu := sum[c.wl]["echo-gnet"].cpuPerCall, sum[c.wl]["pyro4-thread"].cpuPerCall
 		for _, g := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
 			s, ok := sum[c.wl][g]
