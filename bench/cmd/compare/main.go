@@ -205,8 +205,11 @@ func run(pin bool) error {
 		res[w.name] = map[string][]result{}
 		var active []int
 		for i, t := range targets {
-			if t.kind != kPyro && w.ser != serial.IDSerpent {
-				continue // the serializer only matters to Pyro4 targets
+			if t.kind != kPyro && w.ser != serial.IDSerpent && t.name != "echo-gnet" {
+				// the serializer only matters to Pyro4 targets; echo-gnet,
+				// the reference of every ratio, runs in every workload so
+				// that ratios pair repetitions of the same round
+				continue
 			}
 			if t.kind == kFloor && (w.mode != "seq" || w.size != 64) {
 				continue

@@ -107,8 +107,9 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 	}
 	for _, wl := range workloads {
 		sum[wl.name] = map[string]summary{}
-		// echo, net/rpc and the floor do not depend on the serializer:
-		// they are shown with their serpent numbers
+		// the echoes other than echo-gnet (which runs everywhere), net/rpc
+		// and the floor do not depend on the serializer: they are shown
+		// with their serpent numbers
 		alias := strings.NewReplacer("marshal", "serpent", "json", "serpent").Replace(wl.name)
 		fmt.Fprintf(w, "## %s\n\n", wl.name)
 		fmt.Fprintf(w, "| target | calls/s | range | p50 µs | p99 µs | p99.9 µs | server CPU µs/call | vs echo-gnet | vs pyro4-thread |\n")
