@@ -594,7 +594,22 @@ func idleRSS(t target, pin bool, n int) string {
 	for i := 0; i < 50 && countFds(p.pid()) < n; i++ {
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Sprintf("%d conns: RSS %.1f MB (%.1f MB before), %d fds", n, float64(rssKB(p.pid()))/1024, float64(before)/1024, countFds(p.pid()))
+	rss, fds := rssKB(p.pid()), countFds(p.pid())
+	// while they stay open, another client is served
+	c, err := dial(t, addr, workload{name: "live client", conns: 1, mode: "seq", size: 64, ser: serial.IDSerpent})
+	if err != nil {
+		return fmt.Sprintf("error: live client beside %d idle connections: %v", n, err)
+	}
+	defer c.close()
+	const calls = 1000
+	start := time.Now()
+	for range calls {
+		if err := c.call(); err != nil {
+			return fmt.Sprintf("error: live client beside %d idle connections: %v", n, err)
+		}
+	}
+	return fmt.Sprintf("%d conns: RSS %.1f MB (%.1f MB before), %d fds; meanwhile %d echo calls of another client took %v",
+		n, float64(rss)/1024, float64(before)/1024, fds, calls, time.Since(start).Round(time.Millisecond))
 }
 
 func rssKB(pid int) int {
