@@ -22,9 +22,9 @@ type multiplexServer struct {
 	// cancel ends the context of calls; close cancels it.
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // threaded oneway calls
-	// spawned counts (on the loop goroutine) the threaded oneway calls
-	// started since the loop last yielded; see yield.
-	spawned int
+	// spawned is set (on the loop goroutine) when a step started threaded
+	// oneway calls; see yield.
+	spawned bool
 }
 
 func newMultiplexServer(d *Daemon) (*multiplexServer, error) {
@@ -101,11 +101,7 @@ func (m *multiplexServer) spawn(fn func()) {
 		defer m.wg.Done()
 		fn()
 	}()
-	if m.spawned++; m.spawned >= yieldEvery {
-		// a long pipelined batch: let its calls run rather than pile
-		// up thousands of goroutines before the step ends
-		m.yield()
-	}
+	m.spawned = true
 }
 
 func (m *multiplexServer) serve(cond func() bool) error {
@@ -121,17 +117,14 @@ func (m *multiplexServer) serve(cond func() bool) error {
 	return nil
 }
 
-// yieldEvery is how many threaded oneway calls the loop starts before it
-// yields in the middle of a step.
-const yieldEvery = 16
-
 // yield lets the oneway calls a step started run before the loop blocks
 // in epoll_wait again: there the loop goroutine would keep its P in a
 // system call until sysmon takes it away, which on one core (GOMAXPROCS=1)
-// leaves them waiting and costs a thread handoff for each batch.
+// leaves them waiting and costs a thread handoff for each batch. (Within
+// a step, the session yields every yieldEvery of them.)
 func (m *multiplexServer) yield() {
-	if m.spawned > 0 {
-		m.spawned = 0
+	if m.spawned {
+		m.spawned = false
 		runtime.Gosched()
 	}
 }

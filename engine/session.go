@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
 
@@ -37,7 +38,17 @@ type session struct {
 
 	// spawn runs a threaded oneway call; the transport decides how.
 	spawn func(func())
+	// spawned counts the threaded oneway calls started since the
+	// session last yielded.
+	spawned int
 }
+
+// yieldEvery is how many threaded oneway calls a session starts before it
+// yields the processor to them: a pipelined run of 64 oneway calls left
+// them waiting behind the parsing of the whole run (on one core, server
+// CPU per call fell from 1.1-1.3 to 0.8-0.9 us with this on the thread
+// and multiplex types).
+const yieldEvery = 16
 
 func newSession(d *Daemon, client net.Addr, spawn func(func())) *session {
 	return &session{d: d, client: client, spawn: spawn}
@@ -248,6 +259,12 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 					s.d.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
 				}
 			})
+			if s.spawned++; s.spawned >= yieldEvery {
+				// a pipelined run of oneway calls: let them run now
+				// rather than pile up goroutines while this one parses on
+				s.spawned = 0
+				runtime.Gosched()
+			}
 			return false
 		}
 		if _, err := s.d.reg.Invoke(ctx, cc, call); err != nil {
