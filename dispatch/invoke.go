@@ -367,7 +367,7 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 	}
 	out := make([]any, 0, len(entries))
 	for _, raw := range entries {
-		name, args, kwargs, exc := batchEntry(raw)
+		name, vargs, kwargs, exc := batchEntry(raw)
 		if exc != nil {
 			return nil, r.raise(exc, nil)
 		}
@@ -379,8 +379,10 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 		var res any
 		if a != nil {
 			res, exc = r.attrAsMethod(ctx, cc, in, a)
+		} else if args, kw, aexc := batchArgs(m, vargs, kwargs); aexc != nil {
+			exc = r.raise(aexc, m)
 		} else {
-			res, exc = r.call(ctx, cc, in, m, args, kwargs)
+			res, exc = r.call(ctx, cc, in, m, args, kw)
 		}
 		if exc != nil {
 			out = append(out, pyval.ExceptionWrapper{Exception: exc})
@@ -398,30 +400,37 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 	return out, nil
 }
 
-// batchEntry unpacks one (method, args, kwargs) entry; json sends lists.
-func batchEntry(raw any) (string, []any, *pyval.Dict, *pyval.Exception) {
-	bad := func() (string, []any, *pyval.Dict, *pyval.Exception) {
-		return "", nil, nil, pyval.NewException(pyval.ClassTypeError, "batch entry must be (method, args, kwargs), not "+pyval.TypeName(raw))
+// batchEntry unpacks one entry as Pyro4's "for method, vargs, kwargs in
+// vargs" does (json sends lists); a failure there fails the whole batch,
+// as does a method name that is not a str (Pyro4's getAttribute calls its
+// startswith).
+func batchEntry(raw any) (name string, vargs, kwargs any, exc *pyval.Exception) {
+	parts, ok := pyval.Iterate(raw)
+	switch {
+	case !ok:
+		return "", nil, nil, pyval.NewException(pyval.ClassTypeError, "cannot unpack non-iterable "+pyval.TypeName(raw)+" object")
+	case len(parts) < 3:
+		return "", nil, nil, pyval.NewException(pyval.ClassValueError, fmt.Sprintf("not enough values to unpack (expected 3, got %d)", len(parts)))
+	case len(parts) > 3:
+		return "", nil, nil, pyval.NewException(pyval.ClassValueError, "too many values to unpack (expected 3)")
 	}
-	parts, ok := seq(raw)
-	if !ok || len(parts) != 3 {
-		return bad()
+	if name, ok = parts[0].(string); !ok {
+		return "", nil, nil, pyval.NewException(pyval.ClassAttributeError, "'"+pyval.TypeName(parts[0])+"' object has no attribute 'startswith'")
 	}
-	name, ok := parts[0].(string)
+	return name, parts[1], parts[2], nil
+}
+
+// batchArgs checks a batch entry's arguments as Python's call
+// method(*vargs, **kwargs) does, the ** first; a failure is the entry's
+// exception, which ends the batch.
+func batchArgs(m *method, vargs, kwargs any) ([]any, *pyval.Dict, *pyval.Exception) {
+	kw, ok := kwargs.(*pyval.Dict)
 	if !ok {
-		return bad()
+		return nil, nil, pyval.NewException(pyval.ClassTypeError, m.qual+"() argument after ** must be a mapping, not "+pyval.TypeName(kwargs))
 	}
-	var args []any
-	if parts[1] != nil {
-		if args, ok = seq(parts[1]); !ok {
-			return bad()
-		}
+	args, ok := pyval.Iterate(vargs)
+	if !ok {
+		return nil, nil, pyval.NewException(pyval.ClassTypeError, m.qual+"() argument after * must be an iterable, not "+pyval.TypeName(vargs))
 	}
-	var kwargs *pyval.Dict
-	if parts[2] != nil {
-		if kwargs, ok = parts[2].(*pyval.Dict); !ok {
-			return bad()
-		}
-	}
-	return name, args, kwargs, nil
+	return args, kw, nil
 }

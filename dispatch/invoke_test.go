@@ -207,7 +207,7 @@ func TestBatch(t *testing.T) {
 			entry("echo", int64(1)),
 			entry("add", int64(1), int64(2)),
 			[]any{"greet", []any{}, pyval.DictOf("name", "json")}, // json sends lists
-			[]any{"nothing", nil, nil},
+			[]any{"nothing", []any{}, pyval.NewDict(0)},
 		}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -254,12 +254,50 @@ func TestBatch(t *testing.T) {
 			}
 		})
 	}
-	t.Run("malformed", func(t *testing.T) {
-		_, err := call(r, nil, "svc", methodBatch, []any{"echo"}, nil)
-		if e := exc(t, err); e.Class != typeError {
-			t.Fatalf("got %v", e)
-		}
-	})
+	// Each case checked against Pyro4 4.82's daemon (_pyroInvoke of
+	// "<batch>" with FLAGS_BATCH): a bad entry's arguments end the batch
+	// with that entry's exception; an entry that does not unpack, or a
+	// name that is not a str, fails the whole call.
+	for _, tt := range []struct {
+		name    string
+		bad     any
+		whole   bool // the whole call fails, rather than the entry
+		class   string
+		message string
+	}{
+		{"None args and kwargs", []any{"nothing", nil, nil}, false, typeError, "Svc.nothing() argument after ** must be a mapping, not NoneType"},
+		{"None kwargs", pyval.Tuple{"echo", pyval.Tuple{int64(2)}, nil}, false, typeError, "Svc.echo() argument after ** must be a mapping, not NoneType"},
+		{"int args", pyval.Tuple{"echo", int64(5), pyval.NewDict(0)}, false, typeError, "Svc.echo() argument after * must be an iterable, not int"},
+		{"int kwargs", pyval.Tuple{"echo", pyval.Tuple{int64(2)}, int64(7)}, false, typeError, "Svc.echo() argument after ** must be a mapping, not int"},
+		{"two items", pyval.Tuple{"echo", pyval.Tuple{int64(2)}}, true, pyval.ClassValueError, "not enough values to unpack (expected 3, got 2)"},
+		{"a str", "echo", true, pyval.ClassValueError, "too many values to unpack (expected 3)"},
+		{"an int", int64(5), true, typeError, "cannot unpack non-iterable int object"},
+		{"int name", pyval.Tuple{int64(5), pyval.Tuple{}, pyval.NewDict(0)}, true, attributeError, "'int' object has no attribute 'startswith'"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := call(r, nil, "svc", methodBatch, []any{entry("echo", int64(1)), tt.bad}, nil)
+			if tt.whole {
+				if e := exc(t, err); e.Class != tt.class || e.Message() != tt.message {
+					t.Fatalf("got %s(%q), want %s(%q)", e.Class, e.Message(), tt.class, tt.message)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := got.([]any)
+			if len(res) != 2 || res[0] != int64(1) {
+				t.Fatalf("batch = %#v", res)
+			}
+			w, ok := res[1].(pyval.ExceptionWrapper)
+			if !ok {
+				t.Fatalf("last entry %#v is not an ExceptionWrapper", res[1])
+			}
+			if e := exc(t, w.Exception); e.Class != tt.class || e.Message() != tt.message {
+				t.Fatalf("wrapped %s(%q), want %s(%q)", e.Class, e.Message(), tt.class, tt.message)
+			}
+		})
+	}
 }
 
 func TestErrorMapping(t *testing.T) {

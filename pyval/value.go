@@ -128,3 +128,36 @@ func Truthy(v any) bool {
 	}
 	return true
 }
+
+// Iterate returns the items Python's iter() gives for a model value: the
+// elements of a sequence or set, the keys of a dict, the characters of a
+// str, the ints of a bytes. ok is false for a value Python cannot iterate.
+func Iterate(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case Tuple:
+		return x, true
+	case Set:
+		return x, true
+	case *Dict:
+		out := make([]any, 0, x.Len())
+		for _, it := range x.Items() {
+			out = append(out, it.Key)
+		}
+		return out, true
+	case string:
+		out := make([]any, 0, len(x))
+		for _, r := range x {
+			out = append(out, string(r))
+		}
+		return out, true
+	case []byte:
+		out := make([]any, len(x))
+		for i, c := range x {
+			out[i] = int64(c)
+		}
+		return out, true
+	}
+	return nil, false
+}

@@ -1127,7 +1127,7 @@ func fillCall(c *Call, p *callParts) error {
 	args := p.args
 	if !p.argsSet {
 		var ok bool
-		if args, ok = iterate(vargs); !ok {
+		if args, ok = pyval.Iterate(vargs); !ok {
 			return pyval.NewException(pyval.ClassTypeError, "argument after * must be an iterable, not "+pyval.TypeName(vargs))
 		}
 	}
@@ -1153,39 +1153,6 @@ func fillCall(c *Call, p *callParts) error {
 	}
 	*c = Call{Object: obj, Method: m, Args: args, Kwargs: kw, KwargsNone: kwargs == nil}
 	return nil
-}
-
-// iterate returns the items Python's iter() gives for a model value: the
-// elements of a sequence or set, the keys of a dict, the characters of a
-// str, the ints of a bytes.
-func iterate(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case []any:
-		return x, true
-	case pyval.Tuple:
-		return x, true
-	case pyval.Set:
-		return x, true
-	case *pyval.Dict:
-		out := make([]any, 0, x.Len())
-		for _, it := range x.Items() {
-			out = append(out, it.Key)
-		}
-		return out, true
-	case string:
-		out := make([]any, 0, len(x))
-		for _, r := range x {
-			out = append(out, string(r))
-		}
-		return out, true
-	case []byte:
-		out := make([]any, len(x))
-		for i, c := range x {
-			out[i] = int64(c)
-		}
-		return out, true
-	}
-	return nil, false
 }
 
 // modelRecreate rebuilds the class dicts in a freshly decoded value the

@@ -157,7 +157,7 @@ func (marshalCodec) UnmarshalCall(data []byte, c *Call) error {
 		if err != nil {
 			return err
 		}
-		parts, ok := iterate(v)
+		parts, ok := pyval.Iterate(v)
 		if !ok {
 			return pyval.NewException(pyval.ClassTypeError, "cannot unpack non-iterable "+pyval.TypeName(v)+" object")
 		}
