@@ -60,35 +60,18 @@ func unhashable(v any) error {
 	return nil
 }
 
-// iterate returns the elements Python's iter(v) yields for a container, or
-// the TypeError for a value that is not iterable. Strings are handled by
-// the callers, which refuse them before iterating.
+// iterate returns the elements Python's iter(v) yields (pyval.Iterate, and
+// a Go []string), or the TypeError for a value that is not iterable.
+// Strings are handled by the callers, which refuse them before iterating.
 func iterate(v any) ([]any, error) {
-	switch x := v.(type) {
-	case []any:
-		return x, nil
-	case pyval.Tuple:
-		return x, nil
-	case pyval.Set:
-		return x, nil
-	case []string:
+	if x, ok := v.([]string); ok {
 		out := make([]any, len(x))
 		for i, s := range x {
 			out[i] = s
 		}
 		return out, nil
-	case *pyval.Dict:
-		items := x.Items()
-		out := make([]any, len(items))
-		for i, it := range items {
-			out[i] = it.Key
-		}
-		return out, nil
-	case []byte:
-		out := make([]any, len(x))
-		for i, b := range x {
-			out[i] = int64(b)
-		}
+	}
+	if out, ok := pyval.Iterate(v); ok {
 		return out, nil
 	}
 	return nil, typeError("'" + pyType(v) + "' object is not iterable")
