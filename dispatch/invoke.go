@@ -74,7 +74,7 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 	case call.KwargsNone:
 		// Pyro4's daemon calls method(*vargs, **kwargs), and **None is
 		// Python's TypeError
-		exc = r.raise(pyval.NewException(pyval.ClassTypeError, m.qual+"() argument after ** must be a mapping, not NoneType"), m)
+		exc = r.raise(notMapping(m, nil), m)
 	default:
 		res, exc = r.call(ctx, cc, in, m, call.Args, call.Kwargs)
 	}
@@ -420,13 +420,19 @@ func batchEntry(raw any) (name string, vargs, kwargs any, exc *pyval.Exception) 
 	return name, parts[1], parts[2], nil
 }
 
+// notMapping is Python's TypeError for m(**kwargs) when kwargs is not a
+// mapping (None included).
+func notMapping(m *method, kwargs any) *pyval.Exception {
+	return pyval.NewException(pyval.ClassTypeError, m.qual+"() argument after ** must be a mapping, not "+pyval.TypeName(kwargs))
+}
+
 // batchArgs checks a batch entry's arguments as Python's call
 // method(*vargs, **kwargs) does, the ** first; a failure is the entry's
 // exception, which ends the batch.
 func batchArgs(m *method, vargs, kwargs any) ([]any, *pyval.Dict, *pyval.Exception) {
 	kw, ok := kwargs.(*pyval.Dict)
 	if !ok {
-		return nil, nil, pyval.NewException(pyval.ClassTypeError, m.qual+"() argument after ** must be a mapping, not "+pyval.TypeName(kwargs))
+		return nil, nil, notMapping(m, kwargs)
 	}
 	args, ok := pyval.Iterate(vargs)
 	if !ok {

@@ -17,8 +17,6 @@ type poller struct {
 	events []unix.EpollEvent
 }
 
-const pollerName = "epoll"
-
 func openPoller() (*poller, error) {
 	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {

@@ -17,8 +17,6 @@ type poller struct {
 	idx  map[int]int // fd -> position in pfds
 }
 
-const pollerName = "poll"
-
 func openPoller() (*poller, error) {
 	return &poller{idx: make(map[int]int)}, nil
 }

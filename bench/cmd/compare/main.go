@@ -75,8 +75,6 @@ type workload struct {
 	ser   int
 }
 
-func (w workload) serName() string { return serial.NameOf(w.ser) }
-
 type result struct {
 	calls   int64
 	elapsed time.Duration
