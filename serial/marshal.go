@@ -537,11 +537,18 @@ const (
 	refReady
 )
 
+// Lazy kinds of a call's vargs decoded into the caller's reused Args
+// array: a back-reference to them gets a copy of the elements.
+const (
+	lazyVargsList  = 'L'
+	lazyVargsTuple = 'T'
+)
+
 type marshalRef struct {
 	v any
 	// A str or a list, tuple or set not yet boxed into v: boxing costs
 	// an allocation, so it waits for a back-reference that needs it.
-	lazy     byte // 0, or 's', '[', ')' or '<', or 'A'+ '[' or ')' for a call's reused vargs
+	lazy     byte // 0, or 's', '[', ')', '<', or lazyVargsList/lazyVargsTuple
 	s        string
 	elems    []any
 	hashable bool
@@ -733,9 +740,9 @@ func (d *marshalDecoder) value1() (v any, hashable bool, err error) {
 			r.v = pyval.Tuple(r.elems)
 		case '<':
 			r.v = pyval.Set(r.elems)
-		case 'A' + '[':
+		case lazyVargsList:
 			r.v = slices.Clone(r.elems)
-		case 'A' + ')':
+		case lazyVargsTuple:
 			r.v = pyval.Tuple(slices.Clone(r.elems))
 		}
 		r.lazy = 0
@@ -1150,7 +1157,10 @@ func (d *marshalDecoder) containerElems(typ byte, flag bool, dst []any, into boo
 	}
 	if into {
 		// the caller reuses the array: a back-reference gets a copy
-		kind = 'A' + kind
+		kind = lazyVargsTuple
+		if typ == mList {
+			kind = lazyVargsList
+		}
 	}
 	d.fillLazy(idx, kind, elems, hashable)
 	return elems, hashable, nil
