@@ -57,7 +57,7 @@ func Default() Config {
 		NSPort:              9090,
 		NSBCPort:            9091,
 		PollTimeout:         2 * time.Second,
-		ServerType:          "thread",
+		ServerType:          ServerThread,
 		ThreadPoolSize:      40,
 		ThreadPoolSizeMin:   4,
 		OnewayThreaded:      true,
@@ -169,10 +169,10 @@ func setField(f reflect.Value, s string) error {
 
 // Validate checks the combinations Pyro4 checks when a daemon starts.
 func (c *Config) Validate() error {
-	switch c.ServerType {
-	case "thread", "multiplex", "multicore":
-	default:
-		return fmt.Errorf("config: invalid server type %q", c.ServerType)
+	// SERVERTYPE names a registered server type; the daemon checks it
+	// against the types linked into the program.
+	if c.ServerType == "" {
+		return fmt.Errorf("config: empty server type")
 	}
 	if c.ThreadPoolSize < 1 || c.ThreadPoolSizeMin < 1 || c.ThreadPoolSizeMin > c.ThreadPoolSize {
 		return fmt.Errorf("config: need THREADPOOL_SIZE >= THREADPOOL_SIZE_MIN >= 1, have %d and %d", c.ThreadPoolSize, c.ThreadPoolSizeMin)

@@ -25,9 +25,14 @@ const DaemonName = "Pyro.Daemon"
 // ErrClosed is returned by operations on a daemon that was closed.
 var ErrClosed = errors.New("daemon closed")
 
-// ErrNotCombinable is returned when a thread-type daemon is combined into
-// another loop; Pyro4 raises TypeError with the same words.
-var ErrNotCombinable = errors.New("You can't use the loop combiner on the threadpool server type")
+// ErrNotCombinable is returned when a daemon whose server type a foreign
+// loop cannot drive (thread, multicore) is combined into another loop;
+// Pyro4 raises a TypeError for its thread type.
+var ErrNotCombinable = errors.New("server type cannot be combined")
+
+// ErrUnknownServerType is returned by New for a SERVERTYPE that names no
+// server type linked into the program.
+var ErrUnknownServerType = errors.New("unknown server type")
 
 // Options are a daemon's constructor arguments, as Pyro4's Daemon(host,
 // port, unixsocket, nathost, natport, interface) plus Go's extras.
@@ -75,47 +80,29 @@ type Hooks struct {
 	Annotations func() map[string][]byte
 }
 
-// transport is a server type: how bytes move between sockets and sessions.
-type transport interface {
-	serve(cond func() bool) error // the request loop
-	sockets() []int               // for a foreign loop
-	writeSockets() []int          // connections with output waiting
-	events(ready []int) error     // one step for a foreign loop
-	timeout() time.Duration       // how long a foreign loop may block
-	wake()                        // make serve notice a shutdown
-	close(timeout time.Duration)  // release connections and goroutines
-}
-
 // Daemon publishes Go objects to Pyro4 clients.
 type Daemon struct {
-	cfg      config.Config
-	reg      *dispatch.Registry
-	hooks    Hooks
-	log      *slog.Logger
-	accepted serial.Accepted
-	wopts    wire.Options
-	// woptsPlain is wopts without compression: exception replies and
-	// CONNECTFAILs are never compressed.
-	woptsPlain wire.Options
+	core *Core // what the server type and the sessions see
+	cfg  config.Config
+	reg  *dispatch.Registry
 
-	ln       net.Listener
-	lnFd     int
+	addr     net.Addr
 	unixPath string
 	host     string // as given, for locationStr
 	port     int
 	natHost  string
 	natPort  int
 
-	srv      transport
-	replacer serial.Replacer // autoproxy, made once
+	srv Server
 
-	mu        sync.Mutex
-	closed    bool
-	shutdown  chan struct{} // closed by Shutdown
-	lastHouse time.Time
+	mu       sync.Mutex
+	closed   bool
+	shutdown chan struct{} // closed by Shutdown
 }
 
-// New creates a daemon and binds its socket.
+// New creates a daemon, binds its socket and starts its server type (the
+// connections are served once RequestLoop, Serve or a foreign loop runs;
+// a multicore daemon serves from New on).
 func New(opts Options) (*Daemon, error) {
 	cfg := config.Default()
 	if opts.Config != nil {
@@ -123,6 +110,10 @@ func New(opts Options) (*Daemon, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	newServer, err := lookupServerType(cfg.ServerType)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
 	}
 	accepted, err := serial.ParseAccepted(cfg.SerializersAccepted)
 	if err != nil {
@@ -135,17 +126,20 @@ func New(opts Options) (*Daemon, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	d := &Daemon{
-		cfg:      cfg,
-		hooks:    opts.Hooks,
-		log:      log,
-		accepted: accepted,
-		wopts:    wire.Options{HMACKey: opts.HMACKey, Compress: cfg.Compression, MaxMessageSize: cfg.MaxMessageSize},
-		shutdown: make(chan struct{}),
+	d := &Daemon{cfg: cfg, shutdown: make(chan struct{})}
+	c := &Core{
+		cfg:       cfg,
+		hooks:     opts.Hooks,
+		log:       log,
+		accepted:  accepted,
+		wopts:     wire.Options{HMACKey: opts.HMACKey, Compress: cfg.Compression, MaxMessageSize: cfg.MaxMessageSize},
+		shutdown:  d.shutdown,
+		lastHouse: time.Now(),
 	}
-	d.woptsPlain = d.wopts
-	d.woptsPlain.Compress = false
-	if err := d.listen(opts); err != nil {
+	c.woptsPlain = c.wopts
+	c.woptsPlain.Compress = false
+	ln, err := d.listen(opts)
+	if err != nil {
 		return nil, err
 	}
 	d.reg = dispatch.NewRegistry(dispatch.Options{
@@ -158,45 +152,39 @@ func New(opts Options) (*Daemon, error) {
 		Host:              d,
 		Logger:            log,
 	})
-	d.replacer = d.reg.Replacer()
+	c.reg = d.reg
+	c.replacer = d.reg.Replacer()
+	d.core = c
 	dobj := opts.DaemonObject
 	if dobj == nil {
 		dobj = &DaemonObject{d: d}
 	}
 	if _, err := d.reg.Register(dobj, DaemonName, true); err != nil {
-		d.ln.Close()
+		ln.Close()
 		return nil, fmt.Errorf("engine: registering %s: %w", DaemonName, err)
 	}
-	d.lastHouse = time.Now()
-	switch cfg.ServerType {
-	case "multiplex":
-		d.srv, err = newMultiplexServer(d)
-	case "multicore":
-		d.srv, err = newMulticoreServer(d)
-	default:
-		d.srv = newThreadServer(d)
-	}
-	if err != nil {
-		d.ln.Close()
+	if d.srv, err = newServer(c, ln); err != nil {
+		ln.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Daemon) listen(opts Options) error {
+func (d *Daemon) listen(opts Options) (net.Listener, error) {
 	d.host = opts.Host
 	if d.host == "" {
 		d.host = d.cfg.Host
 	}
+	var ln net.Listener
 	switch {
 	case opts.Listener != nil:
-		d.ln = opts.Listener
+		ln = opts.Listener
 	case opts.UnixSocket != "":
-		ln, err := net.Listen("unix", opts.UnixSocket)
-		if err != nil {
-			return fmt.Errorf("engine: %w", err)
+		var err error
+		if ln, err = net.Listen("unix", opts.UnixSocket); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
 		}
-		d.ln, d.unixPath = ln, opts.UnixSocket
+		d.unixPath = opts.UnixSocket
 	default:
 		bind := d.host
 		if bind == "localhost" {
@@ -206,16 +194,15 @@ func (d *Daemon) listen(opts Options) error {
 		if !d.cfg.SockReuse {
 			lc.Control = noReuseAddr
 		}
-		ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(bind, strconv.Itoa(opts.Port)))
-		if err != nil {
-			return fmt.Errorf("engine: %w", err)
+		var err error
+		if ln, err = lc.Listen(context.Background(), "tcp", net.JoinHostPort(bind, strconv.Itoa(opts.Port))); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
 		}
-		d.ln = ln
 	}
-	if ta, ok := d.ln.Addr().(*net.TCPAddr); ok {
+	d.addr = ln.Addr()
+	if ta, ok := d.addr.(*net.TCPAddr); ok {
 		d.port = ta.Port
 	}
-	d.lnFd = listenerFd(d.ln)
 	if opts.NATHost != "" {
 		d.natHost, d.natPort = opts.NATHost, opts.NATPort
 		if d.natPort == 0 {
@@ -225,7 +212,7 @@ func (d *Daemon) listen(opts Options) error {
 			d.natPort = d.port
 		}
 	}
-	return nil
+	return ln, nil
 }
 
 // Registry returns the daemon's object registry.
@@ -235,7 +222,7 @@ func (d *Daemon) Registry() *dispatch.Registry { return d.reg }
 func (d *Daemon) Config() config.Config { return d.cfg }
 
 // Addr returns the address the daemon listens on.
-func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+func (d *Daemon) Addr() net.Addr { return d.addr }
 
 // LocationStr is Pyro4's locationStr: the host as given plus the real port
 // ("localhost:37077", "[::1]:5000"), or "./u:<path>".
@@ -294,30 +281,6 @@ func (d *Daemon) uriFor(id string, nat bool) pyval.URI {
 	return u
 }
 
-// housekeep runs periodic work at most once per POLLTIMEOUT-ish interval:
-// stream expiry and the user's hook.
-func (d *Daemon) housekeep() {
-	now := time.Now()
-	d.mu.Lock()
-	due := now.Sub(d.lastHouse) >= d.houseInterval()
-	if due {
-		d.lastHouse = now
-	}
-	d.mu.Unlock()
-	if !due {
-		return
-	}
-	d.reg.Housekeep(now)
-	if d.hooks.Housekeeping != nil {
-		d.hooks.Housekeeping()
-	}
-}
-
-// houseInterval is Pyro4's min(POLLTIMEOUT, max(COMMTIMEOUT, 5 s)).
-func (d *Daemon) houseInterval() time.Duration {
-	return min(d.cfg.PollTimeout, max(d.cfg.CommTimeout, 5*time.Second))
-}
-
 // RequestLoop serves clients until Shutdown is called or loopCondition (if
 // not nil) returns false; the condition is checked at least every
 // POLLTIMEOUT. It returns nil after a shutdown or a false condition.
@@ -331,29 +294,45 @@ func (d *Daemon) RequestLoop(loopCondition func() bool) error {
 	if closed {
 		return ErrClosed
 	}
-	return d.srv.serve(loopCondition)
+	return d.srv.Serve(loopCondition)
 }
 
-// Serve is RequestLoop stopped by ctx as well.
+// Serve is RequestLoop stopped by ctx as well. A stop is not an error:
+// it returns nil after Shutdown and when ctx ends it, as loop.Run does.
 func (d *Daemon) Serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, d.Shutdown)
 	defer stop()
 	return d.RequestLoop(nil)
 }
 
+// listenDriven is the thread type's part in a foreign loop: Sockets is
+// its listener and Events accepts one client, whom a goroutine then serves,
+// as in Pyro4.
+type listenDriven interface {
+	listenSockets() []int
+	acceptReady(ready []int) error
+}
+
 // Sockets returns the file descriptors a foreign event loop must watch for
-// readability. For the thread server type it is the listening socket only:
-// each accepted connection is served by its own goroutine. For multiplex it
-// is the listener, every live connection and the reactor's wakeup
-// descriptor (readable when Shutdown or a worker wants the loop); the set
-// changes after every Events call, so ask again each time. For multicore
-// it is empty: gnet runs its own loops, which are not drivable by a foreign
-// loop; such a daemon serves clients by itself from New until Close, and
-// Events does nothing.
+// readability. For the multiplex type it is the listener, every live
+// connection and the reactor's wakeup descriptor (readable when Shutdown
+// or a worker wants the loop); the set changes after every Events call, so
+// ask again each time. For the thread type it is the listening socket
+// only: each accepted connection is served by its own goroutine. For a
+// type that runs its own loops (multicore) it is empty: such a daemon
+// serves clients by itself from New until Close, and Events does nothing.
 //
 // Sockets and Events must be called from one goroutine at a time (the
 // foreign loop's), and not together with RequestLoop.
-func (d *Daemon) Sockets() []int { return d.srv.sockets() }
+func (d *Daemon) Sockets() []int {
+	switch s := d.srv.(type) {
+	case Driven:
+		return s.Sockets()
+	case listenDriven:
+		return s.listenSockets()
+	}
+	return nil
+}
 
 // Events processes the descriptors of Sockets that became readable without
 // blocking on any other: the thread type accepts one client from the
@@ -361,29 +340,46 @@ func (d *Daemon) Sockets() []int { return d.srv.sockets() }
 // closed connections and runs due timers. Descriptors that are not the
 // daemon's are ignored.
 func (d *Daemon) Events(ready []int) error {
-	defer d.housekeep()
-	return d.srv.events(ready)
+	defer d.core.Housekeep()
+	switch s := d.srv.(type) {
+	case Driven:
+		return s.Events(ready)
+	case listenDriven:
+		return s.acceptReady(ready)
+	}
+	return nil
 }
 
 // WriteSockets returns the connections whose replies the kernel has not
 // yet taken (multiplex only). A foreign loop should watch them for
 // writability and pass them to Events; otherwise their output only
 // progresses when Events runs for other reasons.
-func (d *Daemon) WriteSockets() []int { return d.srv.writeSockets() }
+func (d *Daemon) WriteSockets() []int {
+	if s, ok := d.srv.(Driven); ok {
+		return s.WriteSockets()
+	}
+	return nil
+}
 
 // Timeout reports how long a foreign loop may wait before calling Events
 // (with no descriptors if none is ready) so that timers run on time; -1
 // means it may wait indefinitely.
-func (d *Daemon) Timeout() time.Duration { return d.srv.timeout() }
+func (d *Daemon) Timeout() time.Duration {
+	if s, ok := d.srv.(Driven); ok {
+		return s.Timeout()
+	}
+	return d.core.HousekeepInterval()
+}
 
 // Done is closed when the daemon is shut down.
 func (d *Daemon) Done() <-chan struct{} { return d.shutdown }
 
 // Combinable reports whether the daemon can join a combined loop
-// (package combine): only the multiplex type can, as in Pyro4.
+// (package combine): only a server type a foreign loop drives entirely
+// (Driven: multiplex) can.
 func (d *Daemon) Combinable() error {
-	if d.cfg.ServerType != "multiplex" {
-		return ErrNotCombinable
+	if _, ok := d.srv.(Driven); !ok {
+		return fmt.Errorf("engine: %w: a foreign loop cannot drive the connections of the %s type", ErrNotCombinable, d.cfg.ServerType)
 	}
 	return nil
 }
@@ -391,7 +387,9 @@ func (d *Daemon) Combinable() error {
 // ServerType reports the server type: "thread", "multiplex" or "multicore".
 func (d *Daemon) ServerType() string { return d.cfg.ServerType }
 
-// Shutdown stops the request loop. It may be called from any goroutine,
+// Shutdown stops the request loop and closes the listening socket, so
+// that clients arriving afterwards are refused, as Pyro4's shutdown does;
+// connections stay until Close. It may be called from any goroutine,
 // including from inside a remote call (whose reply is still sent); it does
 // not wait. Streams are cleared.
 func (d *Daemon) Shutdown() {
@@ -403,13 +401,31 @@ func (d *Daemon) Shutdown() {
 	}
 	d.mu.Unlock()
 	d.reg.Close()
-	d.srv.wake()
+	d.srv.Stop()
 }
 
-// Close shuts the daemon down and releases everything: the listening
-// socket (and its unix socket file), every connection, every goroutine.
-// It waits up to 5 s for calls in progress.
+// Close shuts the daemon down and releases everything at once: the
+// listening socket (and its unix socket file), every connection, every
+// goroutine of gyro's. Calls in progress see their context canceled and
+// their replies are not sent. CloseContext waits for them instead.
 func (d *Daemon) Close() error {
+	if err := d.CloseContext(expired); !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// expired is a context that is done already: Close waits for nothing.
+var expired = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+// CloseContext is Close that lets calls in progress finish and send their
+// replies until ctx is done; it returns ctx.Err() when it had to cut them
+// short.
+func (d *Daemon) CloseContext(ctx context.Context) error {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
@@ -418,8 +434,7 @@ func (d *Daemon) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	d.Shutdown()
-	d.srv.close(5 * time.Second)
-	err := d.ln.Close()
+	err := d.srv.Close(ctx)
 	if d.unixPath != "" {
 		os.Remove(d.unixPath)
 	}

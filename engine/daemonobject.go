@@ -41,7 +41,7 @@ func (o *DaemonObject) Info() string {
 		nat = o.d.location(true)
 	}
 	return fmt.Sprintf("Pyro.Daemon bound on %s, NAT %s, %d objects registered. Servertype: <gyro %s server on %s; %d workers>",
-		o.d.LocationStr(), nat, len(o.d.reg.Registered()), o.d.cfg.ServerType, o.d.ln.Addr(), o.d.cfg.ThreadPoolSize)
+		o.d.LocationStr(), nat, len(o.d.reg.Registered()), o.d.cfg.ServerType, o.d.addr, o.d.cfg.ThreadPoolSize)
 }
 
 // GetMetadata returns an object's methods, oneway methods and attributes,

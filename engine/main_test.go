@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gyro-rpc/gyro/config"
+	_ "github.com/gyro-rpc/gyro/multicore" // the suite runs on every server type
 )
 
 // serverTypeEnv selects the server type the suite runs against. TestMain

@@ -3,12 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
-	"sync"
 	"time"
 
+	"github.com/gyro-rpc/gyro/internal/spawn"
 	"github.com/gyro-rpc/gyro/loop"
-	"github.com/gyro-rpc/gyro/wire"
 )
 
 // multiplexServer is Pyro4's "multiplex" server type on gyro's reactor: one
@@ -16,32 +16,34 @@ import (
 // threaded oneway calls leave it. Unlike Pyro4's, the handshake is not
 // synchronous, so a client that connects and stays silent stalls nobody.
 type multiplexServer struct {
-	d   *Daemon
+	c   *Core
 	l   *loop.Loop
+	ln  net.Listener // the loop serves a duplicate of it; Stop closes both
 	ctx context.Context
-	// cancel ends the context of calls; close cancels it.
+	// cancel ends the context of calls; Close cancels it.
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // threaded oneway calls
+	g      spawn.Group // threaded oneway calls
+	out    []byte      // replies of the connection being served, reused
 	// spawned is set (on the loop goroutine) when a step started threaded
 	// oneway calls; see yield.
 	spawned bool
 }
 
-func newMultiplexServer(d *Daemon) (*multiplexServer, error) {
+func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &multiplexServer{d: d, ctx: ctx, cancel: cancel}
+	m := &multiplexServer{c: c, ln: ln, ctx: ctx, cancel: cancel}
 	l, err := loop.New(m, loop.Options{
 		// Pyro4's multiplex server times out only half-received messages
-		ReadTimeout:  d.cfg.CommTimeout,
-		Tick:         d.housekeep,
-		TickInterval: d.houseInterval(),
-		Logger:       d.log,
+		ReadTimeout:  c.cfg.CommTimeout,
+		Tick:         c.Housekeep,
+		TickInterval: c.HousekeepInterval(),
+		Logger:       c.log,
 	})
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if _, err := l.AddListener(d.ln); err != nil {
+	if _, err := l.AddListener(ln); err != nil {
 		l.Close()
 		cancel()
 		return nil, fmt.Errorf("engine: %w", err)
@@ -50,64 +52,40 @@ func newMultiplexServer(d *Daemon) (*multiplexServer, error) {
 	return m, nil
 }
 
-// mxConn is a connection's state on the loop: its session and the message
-// it parses into, reused for every request.
-type mxConn struct {
-	s   *session
-	msg wire.Message
-}
-
 func (m *multiplexServer) OnOpen(c *loop.Conn) {
-	c.SetContext(&mxConn{s: newSession(m.d, c.RemoteAddr(), m.spawn)})
+	c.SetContext(m.c.NewSession(c.RemoteAddr(), m.spawn))
 }
 
 func (m *multiplexServer) OnData(c *loop.Conn, in []byte) int {
-	mc := c.Context().(*mxConn)
-	s := mc.s
-	n, err := wire.ParseInto(&mc.msg, in, &m.d.wopts)
-	if err != nil {
-		s.frameError(err)
-		if len(s.out) > 0 {
-			c.Write(s.out)
-			s.out = s.out[:0]
-		}
-		c.Close()
-		return len(in)
+	s := c.Context().(*Session)
+	n, out, closeAfter := s.Process(m.ctx, in, m.out[:0])
+	if len(out) > 0 {
+		c.Write(out) // copied and queued; the loop flushes after the step
 	}
-	if n == 0 {
-		return 0 // a partial frame: wait for the rest
-	}
-	closeAfter := s.handle(m.ctx, &mc.msg)
-	if len(s.out) > 0 {
-		c.Write(s.out) // queued; the loop flushes after the event batch
-		s.out = s.out[:0]
-	}
+	m.out = out
 	if closeAfter {
 		c.Close()
+		return len(in)
 	}
 	return n
 }
 
 func (m *multiplexServer) OnClose(c *loop.Conn, err error) {
-	if mc, ok := c.Context().(*mxConn); ok {
-		mc.s.closeSession()
+	if s, ok := c.Context().(*Session); ok {
+		s.Close()
 	}
 }
 
 // spawn runs a threaded oneway call off the loop (ONEWAY_THREADED).
-func (m *multiplexServer) spawn(fn func()) {
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		fn()
-	}()
+func (m *multiplexServer) spawn(fn func()) bool {
 	m.spawned = true
+	return m.g.Go(fn)
 }
 
-func (m *multiplexServer) serve(cond func() bool) error {
-	for cond() && !m.d.isShutdown() {
-		if err := m.l.Poll(m.d.cfg.PollTimeout); err != nil {
-			if m.d.isShutdown() {
+func (m *multiplexServer) Serve(cond func() bool) error {
+	for cond() && !m.c.ShuttingDown() {
+		if err := m.l.Poll(m.c.cfg.PollTimeout); err != nil {
+			if m.c.ShuttingDown() {
 				return nil
 			}
 			return err
@@ -129,18 +107,26 @@ func (m *multiplexServer) yield() {
 	}
 }
 
-func (m *multiplexServer) sockets() []int      { return m.l.Sockets() }
-func (m *multiplexServer) writeSockets() []int { return m.l.WriteSockets() }
-func (m *multiplexServer) events(ready []int) error {
+func (m *multiplexServer) Sockets() []int      { return m.l.Sockets() }
+func (m *multiplexServer) WriteSockets() []int { return m.l.WriteSockets() }
+func (m *multiplexServer) Events(ready []int) error {
 	err := m.l.Events(ready)
 	m.yield()
 	return err
 }
-func (m *multiplexServer) timeout() time.Duration { return m.l.Timeout() }
-func (m *multiplexServer) wake()                  { m.l.Shutdown() }
+func (m *multiplexServer) Timeout() time.Duration { return m.l.Timeout() }
 
-func (m *multiplexServer) close(timeout time.Duration) {
+// Stop closes the listener on the loop's next step (at once when called
+// from a call) and makes Serve return.
+func (m *multiplexServer) Stop() {
+	m.ln.Close()
+	m.l.Trigger(func() { m.l.CloseListeners() })
+	m.l.Shutdown()
+}
+
+func (m *multiplexServer) Close(ctx context.Context) error {
+	m.ln.Close()
 	m.l.Close()
 	m.cancel()
-	waitTimeout(&m.wg, timeout)
+	return m.g.Wait(ctx)
 }

@@ -16,17 +16,20 @@ import (
 	"github.com/gyro-rpc/gyro/wire"
 )
 
-// session is the protocol state machine of one connection: it takes parsed
-// messages and appends the reply frames to out. It never touches a socket,
-// so every transport (and every test) drives the same code.
-type session struct {
-	d      *Daemon
+// Session is the protocol state machine of one connection: it takes the
+// bytes a server type read and appends the reply frames to a buffer the
+// server type writes. It never touches a socket, so every server type (and
+// every test) drives the same code. A Session is used by one goroutine at a
+// time.
+type Session struct {
+	c      *Core
 	client net.Addr
 	conn   *dispatch.Conn
 	ready  bool // handshake done
 
-	out  []byte // reply frames waiting to be written
-	data []byte // payload scratch, reused
+	msg  wire.Message // the request being handled, reused
+	out  []byte       // reply frames of the current Process call
+	data []byte       // payload scratch, reused
 	anns []wire.Annotation
 	cc   dispatch.CallContext
 	call serial.Call
@@ -36,22 +39,48 @@ type session struct {
 	// connection closes without it, as in Pyro4.
 	broken bool
 
-	// spawn runs a threaded oneway call; the transport decides how.
-	spawn func(func())
+	// spawn runs a threaded oneway call; the server type decides how.
+	spawn func(func()) bool
 	// spawned counts the threaded oneway calls started since the
 	// session last yielded.
 	spawned int
 }
 
 // yieldEvery is how many threaded oneway calls a session starts before it
-// yields the processor to them: a pipelined run of 64 oneway calls left
-// them waiting behind the parsing of the whole run (on one core, server
-// CPU per call fell from 1.1-1.3 to 0.8-0.9 us with this on the thread
-// and multiplex types).
+// yields the processor to them: a pipelined run of oneway calls otherwise
+// leaves them waiting behind the parsing of the whole run.
 const yieldEvery = 16
 
-func newSession(d *Daemon, client net.Addr, spawn func(func())) *session {
-	return &session{d: d, client: client, spawn: spawn}
+// FlushLimit is how many bytes of replies Process collects before it
+// returns to let the server type write them.
+const FlushLimit = 256 << 10
+
+// Process handles the complete frames at the front of in, appending their
+// replies to dst. It stops at the first incomplete frame, once FlushLimit
+// bytes of replies wait, or when the connection must close; it returns how
+// many bytes of in it consumed, the replies, and whether the connection
+// must be closed once they are written. A frame that cannot be read (bad
+// header, oversize, wrong HMAC) consumes all of in and closes, after
+// queuing the CONNECTFAIL Pyro4 sends for it, if any. The message handed
+// to a method aliases in only while Process runs.
+func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byte, closeAfter bool) {
+	s.out = dst
+	defer func() { out, s.out = s.out, nil }()
+	for n < len(in) && len(s.out) < FlushLimit {
+		k, err := wire.ParseInto(&s.msg, in[n:], &s.c.wopts)
+		if err != nil {
+			s.frameError(err)
+			return len(in), nil, true
+		}
+		if k == 0 {
+			return n, nil, false // a partial frame: wait for the rest
+		}
+		n += k
+		if s.dispatchMsg(ctx, &s.msg) || s.broken {
+			return n, nil, true
+		}
+	}
+	return n, nil, false
 }
 
 var pong = []byte("pong")
@@ -63,7 +92,7 @@ const failSerializer = serial.IDMarshal
 // frameError handles a message that could not be read; it returns after
 // queuing a CONNECTFAIL where Pyro4 sends one. The caller closes the
 // connection in every case.
-func (s *session) frameError(err error) {
+func (s *Session) frameError(err error) {
 	if s.ready || errors.Is(err, wire.ErrTooLarge) {
 		return // after the handshake, and for oversize frames, Pyro4 closes silently
 	}
@@ -83,14 +112,7 @@ func (s *session) frameError(err error) {
 	s.connectFail(0, failSerializer, reason, nil)
 }
 
-// handle processes one message and reports whether the connection must be
-// closed once out has been written.
-func (s *session) handle(ctx context.Context, m *wire.Message) (closeAfter bool) {
-	closeAfter = s.dispatchMsg(ctx, m)
-	return closeAfter || s.broken
-}
-
-func (s *session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
+func (s *Session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
 	if !s.ready {
 		return s.handshake(m)
 	}
@@ -108,7 +130,7 @@ func (s *session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
 // correlation sets s.corr from the request's CORR, or to a fresh uuid4 as
 // Pyro4 makes for requests that bring none, and returns it. Keeping it in
 // the session keeps it off the heap on the per-call path.
-func (s *session) correlation(m *wire.Message) *[16]byte {
+func (s *Session) correlation(m *wire.Message) *[16]byte {
 	id := &s.corr
 	if c, ok := m.Annotation("CORR"); ok && len(c) == 16 {
 		copy(id[:], c)
@@ -123,14 +145,14 @@ func (s *session) correlation(m *wire.Message) *[16]byte {
 	return id
 }
 
-func (s *session) handshake(m *wire.Message) (closeAfter bool) {
+func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
 	if m.Type != wire.MsgConnect {
 		s.connectFail(0, failSerializer, wire.ErrInvalidType(m.Type).Error(), nil)
 		return true
 	}
 	sid := int(m.SerializerID)
 	codec, err := serial.ByID(sid)
-	if err != nil || !s.d.accepted.Has(sid) {
+	if err != nil || !s.c.accepted.Has(sid) {
 		s.connectFail(m.Seq, failSerializer, "message used serializer that is not accepted: "+itoa(sid), nil)
 		return true
 	}
@@ -146,9 +168,9 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 		s.connectFail(m.Seq, sid, "'handshake'", corr)
 		return true
 	}
-	s.conn = s.d.reg.NewConn(s.client)
+	s.conn = s.c.reg.NewConn(s.client)
 	resp := any("hello")
-	if h := s.d.hooks.ValidateHandshake; h != nil {
+	if h := s.c.hooks.ValidateHandshake; h != nil {
 		if resp, err = h(s.conn, hs); err != nil {
 			return s.rejectConn(m.Seq, sid, exceptionText(err), corr)
 		}
@@ -157,7 +179,7 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 	if m.Flags&wire.FlagMetaOnConnect != 0 {
 		obj, _ := payload.Get("object")
 		id, _ := obj.(string)
-		md, err := s.d.reg.Metadata(id)
+		md, err := s.c.reg.Metadata(id)
 		if err != nil {
 			return s.rejectConn(m.Seq, sid, "unknown object", corr)
 		}
@@ -172,7 +194,7 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 	s.data = data
 	s.replyRaw(wire.MsgConnectOK, flags, m.Seq, m.SerializerID, data, corr, s.userAnnotations())
 	s.ready = true
-	if h := s.d.hooks.ClientConnected; h != nil {
+	if h := s.c.hooks.ClientConnected; h != nil {
 		h(s.conn)
 	}
 	return false
@@ -181,14 +203,24 @@ func (s *session) handshake(m *wire.Message) (closeAfter bool) {
 // rejectConn fails a handshake after the connection state was made: it
 // sends CONNECTFAIL and releases that state (no disconnect hook: the
 // client never connected).
-func (s *session) rejectConn(seq uint16, sid int, reason string, corr *[16]byte) (closeAfter bool) {
+func (s *Session) rejectConn(seq uint16, sid int, reason string, corr *[16]byte) (closeAfter bool) {
 	s.connectFail(seq, sid, reason, corr)
 	s.conn.Close()
 	s.conn = nil
 	return true
 }
 
-func (s *session) connectFail(seq uint16, sid int, reason string, corr *[16]byte) {
+// refusal returns the CONNECTFAIL frame that refuses a client before its
+// session starts (no free workers, too many connections).
+func (s *Session) refusal(seq uint16, reason string) []byte {
+	s.out = nil
+	s.connectFail(seq, failSerializer, reason, nil)
+	out := s.out
+	s.out = nil
+	return out
+}
+
+func (s *Session) connectFail(seq uint16, sid int, reason string, corr *[16]byte) {
 	codec, err := serial.ByID(sid)
 	if err != nil {
 		codec = serial.Marshal
@@ -198,11 +230,11 @@ func (s *session) connectFail(seq uint16, sid int, reason string, corr *[16]byte
 	if err != nil {
 		return
 	}
-	s.appendFrame(wire.MsgConnectFail, 0, seq, uint16(sid), data, corr, nil, &s.d.woptsPlain)
+	s.appendFrame(wire.MsgConnectFail, 0, seq, uint16(sid), data, corr, nil, &s.c.woptsPlain)
 }
 
 // invoke runs one INVOKE request, following Pyro4's handleRequest.
-func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool) {
+func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool) {
 	sid := int(m.SerializerID)
 	oneway := m.Flags&wire.FlagOneway != 0
 	codec, err := serial.ByID(sid)
@@ -212,7 +244,7 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		return true
 	}
 	corr := s.correlation(m)
-	if !s.d.accepted.Has(sid) {
+	if !s.c.accepted.Has(sid) {
 		if !oneway {
 			s.replyException(m.Seq, codec, pyval.NewException(pyval.ClassSerializeError, "message used serializer that is not accepted: "+itoa(sid)))
 		}
@@ -250,15 +282,19 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		}
 	}
 	if oneway {
-		if s.d.cfg.OnewayThreaded && call.Method != "__getattr__" && call.Method != "__setattr__" {
+		if s.c.cfg.OnewayThreaded && call.Method != "__getattr__" && call.Method != "__setattr__" {
 			// the call outlives this request: give it its own copies
 			c2, cc2 := *call, *cc
 			c2.Args = slices.Clone(call.Args)
-			s.spawn(func() {
-				if _, err := s.d.reg.Invoke(ctx, &cc2, &c2); err != nil {
-					s.d.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
+			started := s.spawn(func() {
+				if _, err := s.c.reg.Invoke(ctx, &cc2, &c2); err != nil {
+					s.c.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
 				}
 			})
+			if !started {
+				s.c.log.Debug("oneway call dropped: the daemon is closing", "object", c2.Object, "method", c2.Method)
+				return true
+			}
 			if s.spawned++; s.spawned >= yieldEvery {
 				// a pipelined run of oneway calls: let them run now
 				// rather than pile up goroutines while this one parses on
@@ -267,12 +303,12 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 			}
 			return false
 		}
-		if _, err := s.d.reg.Invoke(ctx, cc, call); err != nil {
-			s.d.log.Debug("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
+		if _, err := s.c.reg.Invoke(ctx, cc, call); err != nil {
+			s.c.log.Debug("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
 		}
 		return false
 	}
-	result, err := s.d.reg.Invoke(ctx, cc, call)
+	result, err := s.c.reg.Invoke(ctx, cc, call)
 	if err != nil {
 		exc := dispatch.ToException(err)
 		s.replyException(m.Seq, codec, exc)
@@ -288,7 +324,7 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		s.replyExceptionFlags(m.Seq, codec, exc, wire.FlagException|wire.FlagItemStreamResult, extra)
 		return false
 	}
-	data, err := codec.Marshal(s.data[:0], result, s.d.replacer)
+	data, err := codec.Marshal(s.data[:0], result, s.c.replacer)
 	if err != nil {
 		exc := dispatch.ToException(err)
 		s.replyException(m.Seq, codec, exc)
@@ -305,7 +341,7 @@ func (s *session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 
 // blobCall decodes a KEEPSERIALIZED request: the target comes from the BLBI
 // annotation (always marshal), and the method receives a SerializedBlob.
-func (s *session) blobCall(m *wire.Message, call *serial.Call) error {
+func (s *Session) blobCall(m *wire.Message, call *serial.Call) error {
 	raw, ok := m.Annotation("BLBI")
 	if !ok {
 		return pyval.NewException(pyval.ClassSerializeError, "missing BLBI annotation")
@@ -327,12 +363,12 @@ func (s *session) blobCall(m *wire.Message, call *serial.Call) error {
 	return nil
 }
 
-func (s *session) replyException(seq uint16, codec serial.Codec, exc *pyval.Exception) {
+func (s *Session) replyException(seq uint16, codec serial.Codec, exc *pyval.Exception) {
 	s.replyExceptionFlags(seq, codec, exc, wire.FlagException, nil)
 }
 
 // replyExceptionFlags sends an exception RESULT: no CORR, never compressed.
-func (s *session) replyExceptionFlags(seq uint16, codec serial.Codec, exc *pyval.Exception, flags wire.Flags, extra []wire.Annotation) {
+func (s *Session) replyExceptionFlags(seq uint16, codec serial.Codec, exc *pyval.Exception, flags wire.Flags, extra []wire.Annotation) {
 	data, err := codec.Marshal(s.data[:0], exc, nil)
 	if err != nil {
 		fallback := pyval.NewException(pyval.ClassPyroError, "Error serializing exception: "+err.Error()+". Original exception: "+exc.Error())
@@ -341,14 +377,14 @@ func (s *session) replyExceptionFlags(seq uint16, codec serial.Codec, exc *pyval
 		}
 	}
 	s.data = data
-	s.appendFrame(wire.MsgResult, flags, seq, uint16(codec.ID()), data, nil, extra, &s.d.woptsPlain)
+	s.appendFrame(wire.MsgResult, flags, seq, uint16(codec.ID()), data, nil, extra, &s.c.woptsPlain)
 }
 
-func (s *session) replyRaw(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation) {
-	s.appendFrame(t, flags, seq, sid, data, corr, extra, &s.d.wopts)
+func (s *Session) replyRaw(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation) {
+	s.appendFrame(t, flags, seq, sid, data, corr, extra, &s.c.wopts)
 }
 
-func (s *session) appendFrame(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation, opts *wire.Options) {
+func (s *Session) appendFrame(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation, opts *wire.Options) {
 	anns := s.anns[:0]
 	if corr != nil {
 		anns = append(anns, wire.Annotation{Key: "CORR", Value: corr[:]})
@@ -359,27 +395,27 @@ func (s *session) appendFrame(t wire.MsgType, flags wire.Flags, seq, sid uint16,
 	s.anns = anns[:0]
 	if err != nil {
 		// too large to send: Pyro4 drops the connection without a reply
-		s.d.log.Debug("reply not sent", "error", err)
+		s.c.log.Debug("reply not sent", "error", err)
 		s.broken = true
 		return
 	}
 	s.out = out
 }
 
-func (s *session) userAnnotations() []wire.Annotation {
-	if s.d.hooks.Annotations == nil {
+func (s *Session) userAnnotations() []wire.Annotation {
+	if s.c.hooks.Annotations == nil {
 		return nil
 	}
-	return mapAnnotations(s.d.hooks.Annotations(), nil)
+	return mapAnnotations(s.c.hooks.Annotations(), nil)
 }
 
-func (s *session) responseAnnotations(cc *dispatch.CallContext) []wire.Annotation {
-	if s.d.hooks.Annotations == nil && len(cc.ResponseAnnotations) == 0 {
+func (s *Session) responseAnnotations(cc *dispatch.CallContext) []wire.Annotation {
+	if s.c.hooks.Annotations == nil && len(cc.ResponseAnnotations) == 0 {
 		return nil
 	}
 	var anns []wire.Annotation
-	if s.d.hooks.Annotations != nil {
-		anns = mapAnnotations(s.d.hooks.Annotations(), anns)
+	if s.c.hooks.Annotations != nil {
+		anns = mapAnnotations(s.c.hooks.Annotations(), anns)
 	}
 	return mapAnnotations(cc.ResponseAnnotations, anns)
 }
@@ -393,13 +429,14 @@ func mapAnnotations(m map[string][]byte, dst []wire.Annotation) []wire.Annotatio
 	return dst
 }
 
-// closeSession releases the connection's state and runs the disconnect hook.
-func (s *session) closeSession() {
+// Close releases the connection's state and runs the disconnect hook. The
+// server type calls it once, when the connection has closed.
+func (s *Session) Close() {
 	if s.conn == nil {
 		return
 	}
 	s.conn.Close()
-	if h := s.d.hooks.ClientDisconnected; h != nil && s.ready {
+	if h := s.c.hooks.ClientDisconnected; h != nil && s.ready {
 		h(s.conn)
 	}
 	s.conn = nil

@@ -28,33 +28,31 @@ func echoSession(tb testing.TB, codec serial.Codec) (call func()) {
 	if _, err := d.Register(&benchEcho{}, "bench", false); err != nil {
 		tb.Fatal(err)
 	}
-	s := readySession(tb, d, codec, func(f func()) { f() })
+	s := readySession(tb, d, codec, func(f func()) bool { f(); return true })
 	payload, _ := codec.MarshalCall(nil, &serial.Call{Object: "bench", Method: "echo", Args: []any{"hello"}}, nil)
 	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint16(codec.ID()), Data: payload}, &wire.Options{})
-	var m wire.Message
+	var out []byte
 	ctx := context.Background()
 	return func() {
-		s.out = s.out[:0]
-		if _, err := wire.ParseInto(&m, frame, &d.wopts); err != nil {
-			tb.Fatal(err)
-		}
-		if s.handle(ctx, &m) || len(s.out) == 0 {
-			tb.Fatalf("no reply: %q", s.out)
+		n, o, closeAfter := s.Process(ctx, frame, out[:0])
+		out = o
+		if closeAfter || n != len(frame) || len(out) == 0 {
+			tb.Fatalf("no reply: %q", out)
 		}
 	}
 }
 
 // readySession returns a session of d that has done its handshake in
 // codec; spawn runs its threaded oneway calls.
-func readySession(tb testing.TB, d *Daemon, codec serial.Codec, spawn func(func())) *session {
+func readySession(tb testing.TB, d *Daemon, codec serial.Codec, spawn func(func()) bool) *Session {
 	tb.Helper()
-	s := newSession(d, nil, spawn)
+	s := d.core.NewSession(nil, spawn)
 	hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
-	s.handle(context.Background(), &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs})
+	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs}, nil)
+	_, out, _ := s.Process(context.Background(), frame, nil)
 	if !s.ready {
-		tb.Fatalf("handshake failed: %q", s.out)
+		tb.Fatalf("handshake failed: %q", out)
 	}
-	s.out = s.out[:0]
 	return s
 }
 

@@ -33,15 +33,16 @@ func TestThreadedOnewayKeepsItsArguments(t *testing.T) {
 		t.Run(codec.Name(), func(t *testing.T) {
 			rec.got = nil
 			var pending []func()
-			s := readySession(t, d, codec, func(f func()) { pending = append(pending, f) })
+			s := readySession(t, d, codec, func(f func()) bool { pending = append(pending, f); return true })
 			send := func(method, arg string, flags wire.Flags) {
 				t.Helper()
 				data, err := codec.MarshalCall(nil, &serial.Call{Object: "rec", Method: method, Args: []any{arg}}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if s.handle(context.Background(), &wire.Message{Type: wire.MsgInvoke, Flags: flags, Seq: 1, SerializerID: uint16(codec.ID()), Data: data}) {
-					t.Fatalf("%s closed the connection: %q", method, s.out)
+				frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: flags, Seq: 1, SerializerID: uint16(codec.ID()), Data: data}, nil)
+				if _, out, closeAfter := s.Process(context.Background(), frame, nil); closeAfter {
+					t.Fatalf("%s closed the connection: %q", method, out)
 				}
 			}
 			send("record", "oneway argument", wire.FlagOneway)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -9,64 +8,86 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gyro-rpc/gyro/internal/spawn"
 	"github.com/gyro-rpc/gyro/wire"
 )
 
 // threadServer is Pyro4's "thread" server type: an accept loop and one
 // goroutine per connection for its lifetime, at most THREADPOOL_SIZE.
 type threadServer struct {
-	d      *Daemon
+	c      *Core
+	ln     net.Listener
+	lnFd   int
 	slots  chan struct{}
 	ctx    context.Context // base context of every call; canceled by Close
 	cancel context.CancelFunc
+	g      spawn.Group // connections and threaded oneway calls
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup // connection and threaded-oneway goroutines
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	stopped bool
 }
 
-func newThreadServer(d *Daemon) *threadServer {
+func newThreadServer(c *Core, ln net.Listener) (Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &threadServer{
-		d:      d,
-		slots:  make(chan struct{}, d.cfg.ThreadPoolSize),
+		c:      c,
+		ln:     ln,
+		lnFd:   listenerFd(ln),
+		slots:  make(chan struct{}, c.cfg.ThreadPoolSize),
 		ctx:    ctx,
 		cancel: cancel,
 		conns:  make(map[net.Conn]struct{}),
-	}
+	}, nil
 }
 
 type deadliner interface{ SetDeadline(time.Time) error }
 
-func (t *threadServer) serve(cond func() bool) error {
-	for cond() && !t.d.isShutdown() {
-		t.d.housekeep()
-		err := t.accept(t.d.cfg.PollTimeout)
+func (t *threadServer) Serve(cond func() bool) error {
+	for cond() && !t.c.ShuttingDown() {
+		t.c.Housekeep()
+		err := t.accept(t.c.cfg.PollTimeout)
 		switch {
 		case err == nil, errors.Is(err, os.ErrDeadlineExceeded):
-		case t.d.isShutdown():
+		case t.c.ShuttingDown():
 		case errors.Is(err, net.ErrClosed):
 			return ErrClosed
 		default:
-			t.d.log.Warn("accept failed", "error", err)
+			// out of descriptors and the like: the listener is still
+			// there, so back off instead of spinning, and keep serving
+			t.c.log.Warn("accept failed", "error", err)
+			t.backoff()
 		}
 	}
-	if t.d.isShutdown() {
+	if t.c.ShuttingDown() {
 		t.stopConns()
 	}
 	return nil
 }
 
+// acceptBackoff is how long accepting pauses after a failure such as
+// running out of file descriptors.
+const acceptBackoff = 100 * time.Millisecond
+
+func (t *threadServer) backoff() {
+	timer := time.NewTimer(acceptBackoff)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-t.c.Done():
+	}
+}
+
 // accept waits up to timeout for one client and starts serving it.
 func (t *threadServer) accept(timeout time.Duration) error {
-	if dl, ok := t.d.ln.(deadliner); ok && timeout > 0 {
+	if dl, ok := t.ln.(deadliner); ok && timeout > 0 {
 		dl.SetDeadline(time.Now().Add(timeout))
 	}
-	nc, err := t.d.ln.Accept()
+	nc, err := t.ln.Accept()
 	if err != nil {
 		return err
 	}
-	if t.d.isShutdown() {
+	if t.c.ShuttingDown() {
 		nc.Close()
 		return nil
 	}
@@ -74,21 +95,26 @@ func (t *threadServer) accept(timeout time.Duration) error {
 	return nil
 }
 
-func (t *threadServer) sockets() []int { return []int{t.d.lnFd} }
+// listenSockets and acceptReady are the thread type's part in a foreign
+// loop, as Pyro4's: the loop watches the listener, and each readiness
+// accepts one client, who is then served by its own goroutine. The type is
+// not Driven: its connections are not the loop's, so it cannot be combined.
+func (t *threadServer) listenSockets() []int {
+	if t.c.ShuttingDown() || t.lnFd < 0 {
+		return nil
+	}
+	return []int{t.lnFd}
+}
 
-func (t *threadServer) writeSockets() []int { return nil }
-
-func (t *threadServer) timeout() time.Duration { return t.d.houseInterval() }
-
-// events accepts one client when the listener is among the ready
+// acceptReady accepts one client when the listener is among the ready
 // descriptors: it is readable, so Accept returns at once; the POLLTIMEOUT
 // bound only guards against a spurious wakeup.
-func (t *threadServer) events(ready []int) error {
+func (t *threadServer) acceptReady(ready []int) error {
 	for _, fd := range ready {
-		if fd != t.d.lnFd {
+		if fd != t.lnFd || t.c.ShuttingDown() {
 			continue
 		}
-		err := t.accept(t.d.cfg.PollTimeout)
+		err := t.accept(t.c.cfg.PollTimeout)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil
 		}
@@ -97,10 +123,13 @@ func (t *threadServer) events(ready []int) error {
 	return nil
 }
 
-// wake interrupts a blocked Accept so the loop sees a shutdown.
-func (t *threadServer) wake() {
-	if dl, ok := t.d.ln.(deadliner); ok {
-		dl.SetDeadline(time.Unix(1, 0))
+// Stop closes the listener, which also interrupts a blocked Accept.
+func (t *threadServer) Stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.stopped {
+		t.stopped = true
+		t.ln.Close()
 	}
 }
 
@@ -110,56 +139,64 @@ func (t *threadServer) serveConn(nc net.Conn) {
 	default:
 		// every worker is busy: answer the CONNECT as Pyro4 does, off the
 		// accept path so a silent client cannot stall it
-		t.spawn(func() { t.refuse(nc) })
+		if !t.g.Go(func() { t.refuse(nc) }) {
+			nc.Close()
+		}
 		return
 	}
 	t.mu.Lock()
 	t.conns[nc] = struct{}{}
 	t.mu.Unlock()
-	t.spawn(func() {
+	ok := t.g.Go(func() {
 		defer func() { <-t.slots }()
 		t.run(nc)
 	})
+	if !ok {
+		<-t.slots
+		t.forget(nc)
+		nc.Close()
+	}
 }
 
-func (t *threadServer) spawn(fn func()) {
-	t.wg.Add(1)
-	go func() {
-		defer t.wg.Done()
-		fn()
-	}()
+func (t *threadServer) forget(nc net.Conn) {
+	t.mu.Lock()
+	delete(t.conns, nc)
+	t.mu.Unlock()
 }
 
 func (t *threadServer) refuse(nc net.Conn) {
 	defer nc.Close()
-	timeout := t.d.cfg.CommTimeout
+	timeout := t.c.cfg.CommTimeout
 	if timeout <= 0 {
-		timeout = t.d.cfg.PollTimeout
+		timeout = t.c.cfg.PollTimeout
 	}
 	nc.SetDeadline(time.Now().Add(timeout))
-	s := newSession(t.d, nc.RemoteAddr(), nil)
-	m, err := wire.ReadMessage(nc, &t.d.wopts)
 	var seq uint16
-	if err == nil && m.Type == wire.MsgConnect {
+	if m, err := wire.ReadMessage(nc, &t.c.wopts); err == nil && m.Type == wire.MsgConnect {
 		seq = m.Seq
 	}
-	s.connectFail(seq, failSerializer, "no free workers, increase server threadpool size", nil)
-	nc.Write(s.out)
+	s := t.c.NewSession(nc.RemoteAddr(), nil)
+	nc.Write(s.refusal(seq, "no free workers, increase server threadpool size"))
 }
 
+// readChunk is the size of a connection's input buffer; a frame larger
+// than that grows it for as long as the frame takes.
+const readChunk = 16 << 10
+
 // run serves one connection until it closes, fails, idles past
-// COMMTIMEOUT, or the daemon shuts down.
+// COMMTIMEOUT, or the daemon shuts down. It reads what the client sent,
+// answers every complete request of it with one write, and reads again: a
+// lone call is answered at once, pipelined calls cost one write per read.
 func (t *threadServer) run(nc net.Conn) {
-	s := newSession(t.d, nc.RemoteAddr(), t.spawn)
+	s := t.c.NewSession(nc.RemoteAddr(), t.g.Go)
 	defer func() {
-		s.closeSession()
+		s.Close()
 		nc.Close()
-		t.mu.Lock()
-		delete(t.conns, nc)
-		t.mu.Unlock()
+		t.forget(nc)
 	}()
-	ct := t.d.cfg.CommTimeout
-	fr := frameReader{br: bufio.NewReaderSize(nc, 16<<10), opts: &t.d.wopts}
+	ct := t.c.cfg.CommTimeout
+	buf := make([]byte, 0, readChunk)
+	var out []byte
 	for {
 		// the deadline goes first, the shutdown check second: stopConns
 		// sets a past deadline after marking shutdown, so either this
@@ -167,32 +204,59 @@ func (t *threadServer) run(nc net.Conn) {
 		if ct > 0 {
 			nc.SetReadDeadline(time.Now().Add(ct))
 		}
-		if t.d.isShutdown() {
+		if t.c.ShuttingDown() {
 			return
 		}
-		m, err := fr.next()
-		if err != nil {
-			s.frameError(err)
-			if len(s.out) > 0 {
-				nc.Write(s.out)
+		k, rerr := nc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		for {
+			n, o, closeAfter := s.Process(t.ctx, buf, out[:0])
+			out = o
+			if len(out) > 0 {
+				if ct > 0 {
+					nc.SetWriteDeadline(time.Now().Add(ct))
+				}
+				if _, err := nc.Write(out); err != nil {
+					return
+				}
 			}
-			return
-		}
-		closeAfter := s.handle(t.ctx, m)
-		if len(s.out) > 0 {
-			if ct > 0 {
-				nc.SetWriteDeadline(time.Now().Add(ct))
-			}
-			_, err = nc.Write(s.out)
-			s.out = s.out[:0]
-			if err != nil {
+			if closeAfter {
 				return
 			}
+			buf = t.compact(buf, n)
+			// Process stops at FlushLimit bytes of replies: go on with
+			// the requests already here before reading more
+			if size, _ := wire.FrameLen(buf, &t.c.wopts); n == 0 || size == 0 || size > len(buf) {
+				break
+			}
 		}
-		if closeAfter {
+		if rerr != nil {
 			return
 		}
 	}
+}
+
+// compact drops the consumed bytes and makes room for the rest of the
+// frame that is buffered in part (its size was checked by Process).
+func (t *threadServer) compact(buf []byte, n int) []byte {
+	rest := copy(buf, buf[n:])
+	buf = buf[:rest]
+	need := readChunk
+	if size, err := wire.FrameLen(buf, &t.c.wopts); err == nil && size > need {
+		need = size
+	}
+	if cap(buf) < need {
+		grown := make([]byte, len(buf), need)
+		copy(grown, buf)
+		return grown
+	}
+	if cap(buf) > readChunk && need == readChunk {
+		// a large frame is done: give its memory back
+		small := make([]byte, len(buf), readChunk)
+		copy(small, buf)
+		return small
+	}
+	return buf
 }
 
 // stopConns ends idle connections now; busy ones finish their call, send
@@ -205,11 +269,12 @@ func (t *threadServer) stopConns() {
 	t.mu.Unlock()
 }
 
-// close stops every connection and waits up to timeout for their
-// goroutines; past it, connections are closed under running calls.
-func (t *threadServer) close(timeout time.Duration) {
+func (t *threadServer) Close(ctx context.Context) error {
+	t.Stop()
 	t.stopConns()
-	if !waitTimeout(&t.wg, timeout) {
+	err := t.g.Wait(ctx)
+	if err != nil {
+		// calls are still running: close their connections under them
 		t.mu.Lock()
 		for nc := range t.conns {
 			nc.Close()
@@ -217,46 +282,5 @@ func (t *threadServer) close(timeout time.Duration) {
 		t.mu.Unlock()
 	}
 	t.cancel()
-}
-
-func waitTimeout(wg *sync.WaitGroup, timeout time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-done:
-		return true
-	case <-timer.C:
-		return false
-	}
-}
-
-// frameReader reads a connection's frames. A frame that fits in the
-// buffer is parsed in place into one reused Message, as the reactors do:
-// no allocation per call, and the message is valid until the next read
-// (the session copies what a call keeps). Anything else (a frame larger
-// than the buffer, a bad header, an error or the end of the stream) goes
-// through wire.ReadMessage, which owns its memory and the error rules.
-type frameReader struct {
-	br   *bufio.Reader
-	m    wire.Message
-	opts *wire.Options
-}
-
-func (r *frameReader) next() (*wire.Message, error) {
-	if hb, err := r.br.Peek(wire.HeaderSize); err == nil {
-		h, err := wire.ParseHeader(hb)
-		if err == nil && r.opts.CheckSize(h) == nil && h.FrameSize() <= r.br.Size() {
-			if buf, err := r.br.Peek(h.FrameSize()); err == nil {
-				n, err := wire.ParseInto(&r.m, buf, r.opts)
-				r.br.Discard(n)
-				return &r.m, err
-			}
-		}
-	}
-	return wire.ReadMessage(r.br, r.opts)
+	return err
 }

@@ -253,3 +253,18 @@ func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
 	}
 	return nil
 }
+
+// CloseListeners closes every listener now, so that new clients are
+// refused, and keeps the connections. Like every Loop method other than
+// Trigger and Shutdown it runs on the loop's goroutine: from elsewhere,
+// pass it to Trigger.
+func (l *Loop) CloseListeners() error {
+	var errs []error
+	for _, ln := range l.lns {
+		if err := l.closeListener(ln); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	l.lns = nil
+	return errors.Join(errs...)
+}

@@ -288,9 +288,9 @@ func (l *Loop) wakeLocked() {
 	}
 }
 
-// Run drives the loop until Shutdown is called (it returns nil) or ctx is
-// done (it returns ctx.Err()). Run does not close the loop; call Close
-// afterwards.
+// Run drives the loop until Shutdown is called or ctx is done; a stop is
+// not an error, so it returns nil in both cases, as engine's Daemon.Serve
+// does. Run does not close the loop; call Close afterwards.
 func (l *Loop) Run(ctx context.Context) error {
 	if !l.runMu.TryLock() {
 		return ErrRunning
@@ -305,8 +305,8 @@ func (l *Loop) Run(ctx context.Context) error {
 		if l.shutdown.Load() {
 			return nil
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if ctx.Err() != nil {
+			return nil
 		}
 		if err := l.step(-1); err != nil {
 			return err

@@ -234,3 +234,21 @@ func (o *Options) CheckSize(h Header) error {
 	}
 	return nil
 }
+
+// FrameLen reports the size of the frame at the front of b from its header:
+// 0 with a nil error while fewer than HeaderSize bytes are there, and the
+// header's or the size limit's error when the frame cannot be read. It is
+// how every server type learns how many bytes the next request needs.
+func FrameLen(b []byte, opts *Options) (int, error) {
+	if len(b) < HeaderSize {
+		return 0, nil
+	}
+	h, err := ParseHeader(b)
+	if err != nil {
+		return 0, err
+	}
+	if err := orDefault(opts).CheckSize(h); err != nil {
+		return 0, err
+	}
+	return h.FrameSize(), nil
+}

@@ -19,7 +19,7 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := flag.NewFlagSet("gyro echoserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		host, unixSocket, key             string
+		host, unixSocket, key, serverType string
 		port                              int
 		useNS, nameserver, verbose, quiet bool
 	)
@@ -37,6 +37,7 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.BoolVar(&verbose, "verbose", false, "verbose output")
 	fs.BoolVar(&quiet, "q", false, "don't output anything")
 	fs.BoolVar(&quiet, "quiet", false, "don't output anything")
+	stringFlag(fs, &serverType, config.ServerMultiplex, "t", "servertype", "server type: thread, multiplex or multicore")
 	fs.StringVar(&key, "k", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	fs.StringVar(&key, "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -64,8 +65,9 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	// pyro4-test-echoserver forces the multiplex type whatever the config
-	// says; so does gyro's, so slow() delays other clients the same way
-	cfg.ServerType = "multiplex"
+	// says; gyro's defaults to it too (so slow() delays other clients the
+	// same way), and -t tries Pyro's test object on every server type
+	cfg.ServerType = serverType
 	say("Starting Pyro's built-in test echo server.")
 	if key == "" {
 		say("Warning: HMAC key not set. Anyone can connect to this server!")

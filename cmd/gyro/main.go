@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	_ "github.com/gyro-rpc/gyro/multicore" // PYRO_SERVERTYPE=multicore and -t multicore
 )
 
 func main() {

@@ -1,0 +1,519 @@
+package multicore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/gyro-rpc/gyro/config"
+	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/internal/spawn"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+func init() { engine.RegisterServerType(config.ServerMulticore, New) }
+
+// server is one multicore daemon's server type.
+type server struct {
+	c      *engine.Core
+	cfg    config.Config
+	ln     net.Listener
+	cli    *gnet.Client
+	ctx    context.Context // base context of every call; canceled by Close
+	cancel context.CancelFunc
+	g      spawn.Group // the accept loop and threaded oneway calls
+	pool   workerPool
+
+	conns sync.Map // *gconn → struct{}, for the ticker
+
+	stopOnce  sync.Once
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Back-pressure thresholds: a connection whose replies (queued for gnet or
+// in its outbound buffer) exceed maxPendingOut gets no worker until they
+// drain; one with maxPendingIn bytes of requests waiting for a worker has
+// no more frames taken from gnet's inbound buffer.
+const (
+	maxPendingOut = 1 << 20
+	maxPendingIn  = 1 << 20
+)
+
+// acceptBackoff is how long accepting pauses after a failure such as
+// running out of file descriptors.
+const acceptBackoff = 100 * time.Millisecond
+
+// New starts the multicore server type over ln; engine.New calls it for
+// SERVERTYPE "multicore".
+func New(c *engine.Core, ln net.Listener) (engine.Server, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{c: c, cfg: c.Config(), ln: ln, ctx: ctx, cancel: cancel}
+	s.pool.init(max(s.cfg.ThreadPoolSize, 1))
+	cli, err := gnet.NewClient(&handler{s: s},
+		gnet.WithMulticore(true),
+		gnet.WithTicker(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLogger(gnetLogger{c.Logger()}),
+	)
+	if err == nil {
+		err = cli.Start()
+	}
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("multicore: %w", err)
+	}
+	s.cli = cli
+	s.g.Go(s.acceptLoop)
+	return s, nil
+}
+
+// acceptLoop accepts clients and enrolls them in gnet's loops. A failed
+// accept (out of descriptors, say) is logged and retried after a pause:
+// the server never ends because of one.
+func (s *server) acceptLoop() {
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || s.c.ShuttingDown() {
+				return
+			}
+			s.c.Logger().Warn("accept failed", "error", err)
+			if !s.pause() {
+				return
+			}
+			continue
+		}
+		// gnet takes a duplicate of the descriptor and closes nc
+		if _, err := s.cli.EnrollContext(nc, &gconn{}); err != nil {
+			s.c.Logger().Warn("cannot serve a connection", "peer", nc.RemoteAddr(), "error", err)
+		}
+	}
+}
+
+// pause waits acceptBackoff; false means the daemon shut down meanwhile.
+func (s *server) pause() bool {
+	t := time.NewTimer(acceptBackoff)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.c.Done():
+		return false
+	}
+}
+
+// gconn is one connection's state. The loop appends complete frames to in;
+// one worker at a time owns the session and processes them.
+type gconn struct {
+	c  gnet.Conn
+	s  *engine.Session // owned by the worker holding the connection
+	fd int
+
+	mu        sync.Mutex
+	in        []byte // frames not yet handed to a worker
+	spare     []byte // the worker's previous input buffer, reused
+	out       []byte // the worker's replies, reused
+	scheduled bool   // a worker holds or will hold the connection
+	closed    bool   // OnClose ran
+	dead      bool   // no more input is taken (error or close pending)
+	paused    bool   // input left in gnet's buffer for back-pressure
+	loopOwns  bool   // gnet holds output of ours: workers must not write
+	drainFn   func() // s.drain(g), made once
+	outFree   [][]byte
+
+	pendingOut  atomic.Int64 // bytes given to AsyncWrite, not yet written
+	outBuffered atomic.Int64 // gnet's outbound buffer, as last seen on the loop
+	lastActive  atomic.Int64 // unix nanos of the last read or write
+}
+
+type handler struct {
+	gnet.BuiltinEventEngine
+	s *server
+}
+
+func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	g, ok := c.Context().(*gconn)
+	if !ok {
+		return nil, gnet.Close
+	}
+	g.c, g.fd = c, c.Fd()
+	g.drainFn = func() { h.s.drain(g) }
+	g.s = h.s.c.NewSession(c.RemoteAddr(), h.s.spawn)
+	g.lastActive.Store(time.Now().UnixNano())
+	h.s.conns.Store(g, struct{}{})
+	return nil, gnet.None
+}
+
+func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
+	g, ok := c.Context().(*gconn)
+	if !ok || g.s == nil {
+		return gnet.None
+	}
+	h.s.conns.Delete(g)
+	g.mu.Lock()
+	g.closed, g.dead = true, true
+	idle := !g.scheduled
+	g.mu.Unlock()
+	if idle {
+		g.s.Close()
+	}
+	return gnet.None
+}
+
+// OnTraffic frames requests with Peek/Discard and hands every complete
+// frame of the batch to the worker pool at once. Bytes that cannot start a
+// frame go to the worker too, whose session answers them as Pyro4 does and
+// closes the connection.
+func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
+	g := c.Context().(*gconn)
+	s := h.s
+	g.lastActive.Store(time.Now().UnixNano())
+	g.outBuffered.Store(int64(c.OutboundBuffered()))
+	g.mu.Lock()
+	g.paused = false
+	if g.dead {
+		g.mu.Unlock()
+		c.Discard(c.InboundBuffered())
+		return gnet.None
+	}
+	for {
+		if len(g.in) >= maxPendingIn || g.congested() {
+			g.paused = true // resumed by the worker, a write callback or the ticker
+			break
+		}
+		hdr, err := c.Peek(wire.HeaderSize)
+		if err != nil {
+			break // less than a header
+		}
+		size, err := wire.FrameLen(hdr, s.c.WireOptions())
+		if err != nil {
+			// a bad header or an oversize frame: the frames before it
+			// are answered, then the session answers this one and closes
+			g.in = append(g.in, hdr...)
+			g.dead = true
+			c.Discard(c.InboundBuffered())
+			break
+		}
+		if c.InboundBuffered() < size {
+			break // a partial frame: wait for the rest
+		}
+		frame, err := c.Peek(size)
+		if err != nil {
+			break
+		}
+		g.in = append(g.in, frame...)
+		c.Discard(size)
+	}
+	submitted := false
+	if g.congested() {
+		g.paused = true
+	} else if len(g.in) > 0 && !g.scheduled {
+		g.scheduled = true
+		s.pool.submit(g.drainFn)
+		submitted = true
+	}
+	g.mu.Unlock()
+	if submitted {
+		// let the worker run now: back in epoll_wait, the loop would hold
+		// its P in a system call until sysmon takes it away (up to 10 ms
+		// on an idle runtime), which is what a single core sees
+		runtime.Gosched()
+	}
+	return gnet.None
+}
+
+// OnTick drops connections idle past COMMTIMEOUT (gnet has no deadlines),
+// resumes paused connections and runs housekeeping.
+func (h *handler) OnTick() (time.Duration, gnet.Action) {
+	s := h.s
+	s.c.Housekeep()
+	ct := s.cfg.CommTimeout
+	now := time.Now().UnixNano()
+	s.conns.Range(func(k, _ any) bool {
+		g := k.(*gconn)
+		g.mu.Lock()
+		busy, paused := g.scheduled, g.paused
+		g.mu.Unlock()
+		switch {
+		case paused && !busy:
+			g.c.Wake(nil)
+		case ct > 0 && !busy && now-g.lastActive.Load() > int64(ct):
+			g.c.Close()
+		}
+		return true
+	})
+	return s.tickInterval(), gnet.None
+}
+
+func (s *server) tickInterval() time.Duration {
+	iv := s.c.HousekeepInterval()
+	if ct := s.cfg.CommTimeout; ct > 0 {
+		iv = min(iv, max(ct/4, 10*time.Millisecond))
+	}
+	return min(iv, 100*time.Millisecond)
+}
+
+// drain runs on a worker: it processes the connection's frames until none
+// are left, writing the replies of each Process step at once. When the
+// connection's output backs up, the rest of its input goes back and the
+// connection gets no worker until the output drains.
+func (s *server) drain(g *gconn) {
+	for {
+		g.mu.Lock()
+		congested := g.congested()
+		if g.closed || len(g.in) == 0 || congested {
+			g.scheduled = false
+			if congested && !g.closed {
+				g.paused = true
+			}
+			closed, paused := g.closed, g.paused
+			g.mu.Unlock()
+			if closed {
+				g.s.Close()
+			} else if paused && !congested {
+				g.c.Wake(nil)
+			}
+			return
+		}
+		work := g.in
+		g.in, g.spare = g.spare[:0], nil
+		g.mu.Unlock()
+
+		for off := 0; off < len(work); {
+			n, out, closeAfter := g.s.Process(s.ctx, work[off:], g.out[:0])
+			g.out = out
+			off += n
+			if closeAfter {
+				g.mu.Lock()
+				g.dead = true
+				g.in = g.in[:0]
+				g.mu.Unlock()
+			}
+			s.flush(g, closeAfter)
+			if closeAfter || n == 0 {
+				break
+			}
+			if off < len(work) && g.congested() {
+				g.mu.Lock()
+				g.in = append(append([]byte(nil), work[off:]...), g.in...)
+				g.mu.Unlock()
+				break
+			}
+		}
+		g.mu.Lock()
+		g.spare = work[:0]
+		g.mu.Unlock()
+	}
+}
+
+// congested reports whether the connection's replies back up: queued for
+// gnet, or in its outbound buffer as last seen on the loop.
+func (g *gconn) congested() bool {
+	return g.pendingOut.Load()+g.outBuffered.Load() >= maxPendingOut
+}
+
+// flush sends the worker's replies. While gnet holds none of the
+// connection's output, the worker writes to the socket itself: that saves
+// waking the loop for every reply. The socket is non-blocking, and g.mu
+// keeps OnClose (which runs before gnet closes the descriptor) from
+// racing the write. What the kernel does not take goes to AsyncWrite, and
+// gnet owns the output until it has written everything.
+func (s *server) flush(g *gconn, closeAfter bool) {
+	if len(g.out) == 0 {
+		if closeAfter {
+			g.c.Close()
+		}
+		return
+	}
+	out := g.out
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		g.out = g.out[:0]
+		return
+	}
+	if !g.loopOwns {
+		n, err := unix.Write(g.fd, out)
+		n = max(n, 0)
+		if n == len(out) {
+			g.mu.Unlock()
+			g.out = g.out[:0]
+			g.lastActive.Store(time.Now().UnixNano())
+			if closeAfter {
+				g.c.Close()
+			}
+			return
+		}
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			g.mu.Unlock()
+			g.out = g.out[:0]
+			g.c.Close()
+			return
+		}
+		out = out[n:]
+		g.loopOwns = true
+	}
+	// the loop takes this buffer: give the worker another one
+	if n := len(g.outFree); n > 0 {
+		g.out, g.outFree = g.outFree[n-1][:0], g.outFree[:n-1]
+	} else {
+		g.out = nil
+	}
+	size := int64(len(out))
+	g.pendingOut.Add(size)
+	g.mu.Unlock()
+	err := g.c.AsyncWrite(out, func(c gnet.Conn, _ error) error {
+		left := g.pendingOut.Add(-size)
+		g.lastActive.Store(time.Now().UnixNano())
+		g.mu.Lock()
+		if len(g.outFree) < 2 {
+			g.outFree = append(g.outFree, out[:0])
+		}
+		ob := c.OutboundBuffered()
+		g.outBuffered.Store(int64(ob))
+		if left == 0 && ob == 0 {
+			g.loopOwns = false
+		}
+		resume := g.paused && !g.scheduled && !g.congested()
+		g.mu.Unlock()
+		if closeAfter {
+			return c.Close()
+		}
+		if resume {
+			return c.Wake(nil)
+		}
+		return nil
+	})
+	if err != nil {
+		g.pendingOut.Add(-size)
+		g.c.Close()
+	}
+}
+
+// spawn runs a threaded oneway call off the pool (ONEWAY_THREADED).
+func (s *server) spawn(fn func()) bool { return s.g.Go(fn) }
+
+// Serve waits: gnet's loops already run. It returns after Shutdown or
+// once cond turns false (checked every POLLTIMEOUT).
+func (s *server) Serve(cond func() bool) error {
+	poll := s.cfg.PollTimeout
+	if poll <= 0 {
+		poll = time.Second
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for cond() && !s.c.ShuttingDown() {
+		select {
+		case <-s.c.Done():
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Stop closes the listener: the accept loop ends and new clients are
+// refused; connections are served until Close.
+func (s *server) Stop() {
+	s.stopOnce.Do(func() { s.ln.Close() })
+}
+
+// Close lets running calls finish until ctx is done, then stops gnet
+// (closing every connection) and waits for the goroutines it started.
+func (s *server) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		s.Stop()
+		s.closeErr = s.pool.stop(ctx)
+		s.cancel()
+		if err := s.cli.Stop(); err != nil {
+			s.c.Logger().Debug("stopping gnet", "error", err)
+		}
+		if err := s.g.Wait(ctx); err != nil {
+			s.closeErr = err
+		}
+	})
+	return s.closeErr
+}
+
+// workerPool runs jobs on at most size goroutines, started on demand and
+// kept while there is work.
+type workerPool struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	jobs    []func()
+	size    int
+	running int
+	idle    int
+	closed  bool
+	g       spawn.Group
+}
+
+func (p *workerPool) init(size int) {
+	p.size = size
+	p.cond = sync.NewCond(&p.mu)
+}
+
+func (p *workerPool) submit(fn func()) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.jobs = append(p.jobs, fn)
+	if p.idle > 0 {
+		p.cond.Signal()
+	} else if p.running < p.size && p.g.Go(p.work) {
+		p.running++
+	}
+	p.mu.Unlock()
+}
+
+func (p *workerPool) work() {
+	p.mu.Lock()
+	for {
+		for len(p.jobs) == 0 && !p.closed {
+			p.idle++
+			p.cond.Wait()
+			p.idle--
+		}
+		if len(p.jobs) == 0 {
+			p.running--
+			p.mu.Unlock()
+			return
+		}
+		fn := p.jobs[0]
+		p.jobs[0] = nil
+		p.jobs = p.jobs[1:]
+		p.mu.Unlock()
+		fn()
+		p.mu.Lock()
+	}
+}
+
+// stop lets queued jobs finish and ends the workers, waiting until ctx is
+// done at most.
+func (p *workerPool) stop(ctx context.Context) error {
+	p.mu.Lock()
+	p.closed = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	return p.g.Wait(ctx)
+}
+
+// gnetLogger routes gnet's logging to the daemon's slog logger.
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug("gnet: " + fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug("gnet: " + fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn("gnet: " + fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error("gnet: " + fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error("gnet: " + fmt.Sprintf(f, a...)) }
