@@ -86,7 +86,8 @@ func (c *rawClient) handshake(object string) {
 	}
 }
 
-func (c *rawClient) invoke(object, method string, args ...any) (*wire.Message, any) {
+// request sends a call without waiting for its reply.
+func (c *rawClient) request(object, method string, args ...any) {
 	c.t.Helper()
 	c.seq++
 	data, err := serial.Serpent.MarshalCall(nil, &serial.Call{Object: object, Method: method, Args: args}, nil)
@@ -94,6 +95,11 @@ func (c *rawClient) invoke(object, method string, args ...any) (*wire.Message, a
 		c.t.Fatal(err)
 	}
 	c.send(&wire.Message{Type: wire.MsgInvoke, Seq: c.seq, SerializerID: serial.IDSerpent, Data: data})
+}
+
+func (c *rawClient) invoke(object, method string, args ...any) (*wire.Message, any) {
+	c.t.Helper()
+	c.request(object, method, args...)
 	m := c.recv()
 	if m.Seq != c.seq {
 		c.t.Fatalf("reply seq %d, want %d", m.Seq, c.seq)
