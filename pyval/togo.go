@@ -74,7 +74,7 @@ func overflowErr(t reflect.Type, v any, detail string) *ConvertError {
 //	str               string kinds; time.Time from ISO 8601 text, as
 //	                  serpent and json carry a datetime
 //	bytes             []byte; also serpent's {'data': ..., 'encoding':
-//	                  'base64'} form of bytes
+//	                  'base64'} form of bytes, and a list of ints
 //	list, tuple, set  slices, arrays of the same length, Tuple, Set, []any,
 //	                  and map[K]struct{} or map[K]bool (a set); json sends
 //	                  tuples and sets as lists, so each accepts all three
@@ -463,8 +463,10 @@ func decodeDuration(v any, dst reflect.Value) *ConvertError {
 	return nil
 }
 
-// bytesDecoder accepts bytes and serpent's dict form of them.
+// bytesDecoder accepts bytes, serpent's dict form of them, and a sequence
+// of ints (json has no bytes).
 func bytesDecoder(t reflect.Type) decoder {
+	asSlice := sliceDecoder(t)
 	return func(v any, dst reflect.Value) *ConvertError {
 		var b []byte
 		switch x := v.(type) {
@@ -478,6 +480,8 @@ func bytesDecoder(t reflect.Type) decoder {
 			if b, ok = serpentBytes(x); !ok {
 				return mismatchErr(t, v)
 			}
+		case []any, Tuple, Set:
+			return asSlice(v, dst)
 		default:
 			return mismatchErr(t, v)
 		}
