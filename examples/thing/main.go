@@ -122,9 +122,7 @@ func serveSimple(ctx context.Context, cfg config.Config, useNS bool, out io.Writ
 
 // client calls method(42) on a PYRO: or PYRONAME: URI.
 func client(ctx context.Context, cfg config.Config, uri string, out io.Writer) error {
-	opts := naming.ProxyOptions(cfg, nil)
-	opts.Resolve = naming.Resolver(naming.LocateOptions{Config: &cfg})
-	thing, err := proxy.New(uri, opts)
+	thing, err := proxy.New(uri, proxy.Options{Config: &cfg, Resolve: naming.Resolver(naming.LocateOptions{Config: &cfg})})
 	if err != nil {
 		return err
 	}
