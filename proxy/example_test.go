@@ -209,3 +209,23 @@ func ExampleOptions() {
 	fmt.Println(p.URI())
 	// Output: PYRONAME:example.greeting
 }
+
+// Example_readme is the proxy snippet of README.md, compiled here so it
+// cannot rot; TestREADMESnippets checks that the two say the same. It is
+// not run: its URI names the Pyro4 echo server.
+func Example_readme() {
+	ctx := context.Background()
+	// README begin
+	p, err := proxy.New("PYRO:test.echoserver@localhost:9999", proxy.Options{}) // connects on the first call
+	defer p.Close()
+	v, err := p.Call(ctx, "echo", "hello")             // any Go values in, pyval values out
+	n, err := proxy.As[int16](p.Call(ctx, "echo", 42)) // or a Go type out: structs, ints, slices, maps...
+	err = p.Set(ctx, "verbose", true)                  // remote attributes
+	st, err := p.Stream(ctx, "generator")              // item streams: st.Next(ctx) until io.EOF
+	b := p.Batch()
+	b.Add("echo", 1)
+	b.Add("echo", 2)
+	res, err := b.Run(ctx)
+	// README end
+	_, _, _, _, _ = v, n, st, res, err
+}

@@ -415,7 +415,7 @@ func (p *Proxy) end() {
 type op struct {
 	ctx         context.Context
 	deadline    time.Time
-	ctxDeadline bool // deadline is the context's, not Options.Timeout's
+	ctxDeadline bool // deadline is the context's, not COMMTIMEOUT's
 	stop        func() bool
 	fired       chan struct{}
 }
