@@ -32,7 +32,7 @@ const DefaultHandshake = "hello"
 var (
 	// ErrNoResolver is returned for a PYRONAME or PYROMETA URI when
 	// Options.Resolve is nil.
-	ErrNoResolver = errors.New("proxy: PYRONAME and PYROMETA URIs need Options.Resolve")
+	ErrNoResolver = errors.New("proxy: no resolver (Options.Resolve) for a name server uri")
 	// ErrNotStream is returned by Proxy.Stream when the remote method
 	// returned a plain value instead of an iterator.
 	ErrNotStream = errors.New("proxy: result of call is not a stream")
@@ -180,7 +180,7 @@ func has(sorted []string, name string) bool {
 func New(uri string, opts Options) (*Proxy, error) {
 	u, err := pyval.ParseURI(uri)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("proxy: %w", err)
 	}
 	return newProxy(u, opts, settingsOf(opts.Config))
 }
