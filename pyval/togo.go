@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,7 +39,7 @@ type ConvertError struct {
 func (e *ConvertError) Error() string {
 	s := "pyval: cannot convert " + e.From + " to " + e.To.String()
 	if e.Path != "" {
-		s += " at " + e.Path
+		s += " at " + strings.TrimPrefix(e.Path, " ")
 	}
 	if e.Detail != "" {
 		s += ": " + e.Detail
@@ -569,6 +570,9 @@ func mapDecoder(t reflect.Type) decoder {
 			if err := decodeKey(kdec, it.Key, kv); err != nil {
 				return err.under(" key " + reprKey(it.Key))
 			}
+			if !kv.Comparable() {
+				return &ConvertError{From: TypeName(it.Key), To: key, Path: " key " + reprKey(it.Key), Detail: "unhashable in Go"}
+			}
 			ev := reflect.New(elem).Elem()
 			if err := edec(it.Value, ev); err != nil {
 				return err.under("[" + reprKey(it.Key) + "]")
@@ -640,6 +644,9 @@ func setOrMapDecoder(t reflect.Type) decoder {
 			if err := kdec(it, kv); err != nil {
 				return err.under("[" + strconv.Itoa(i) + "]")
 			}
+			if !kv.Comparable() {
+				return &ConvertError{From: TypeName(it), To: key, Path: "[" + strconv.Itoa(i) + "]", Detail: "unhashable in Go"}
+			}
 			dst.SetMapIndex(kv, present)
 		}
 		return nil
@@ -704,6 +711,15 @@ func reprKey(k any) string {
 			return "True"
 		}
 		return "False"
+	case Tuple:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = reprKey(e)
+		}
+		if len(x) == 1 {
+			return "(" + parts[0] + ",)"
+		}
+		return "(" + strings.Join(parts, ", ") + ")"
 	}
 	return fmt.Sprint(k)
 }
