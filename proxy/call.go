@@ -19,13 +19,15 @@ var emptyKwargs = pyval.NewDict(0)
 // Call calls method with positional arguments and returns its result.
 //
 // Arguments are Go values converted as pyval.FromGo describes; results are
-// in the pyval model. A method in the metadata's oneway list is called
-// oneway and returns (nil, nil). A method that returns an iterator returns
-// a *Stream. An exception raised remotely is returned as *pyval.Exception,
-// with the remote traceback in its "_pyroTraceback" attribute
-// (Exception.Traceback). Local failures are *Error values wrapping a
+// in the pyval model, and As converts them into Go types. A method in the
+// metadata's oneway list is called oneway and returns (nil, nil). A method
+// that returns an iterator returns a *Stream. An exception raised remotely
+// is returned as *pyval.Exception, with the remote traceback in its
+// "_pyroTraceback" attribute (Exception.Traceback). Misuse (a name that is
+// not exposed, an argument that cannot be encoded) is a Go error with a
+// sentinel; failures of the connection are *Error values wrapping a
 // *pyval.Exception of Pyro4's classes (CommunicationError, TimeoutError,
-// ...); use errors.As and errors.Is.
+// ...). Use errors.As and errors.Is.
 func (p *Proxy) Call(ctx context.Context, method string, args ...any) (any, error) {
 	return p.call(ctx, method, args, emptyKwargs, false)
 }

@@ -230,3 +230,30 @@ func deepFromGo(t *testing.T, v any) any {
 	}
 	return m
 }
+
+// BenchmarkToGoStruct converts a dict as a peer sends a small struct.
+func BenchmarkToGoStruct(b *testing.B) {
+	v := DictOf("x", int64(1), "y", int64(2), "name", "p", "extra", 1.5)
+	b.ReportAllocs()
+	for b.Loop() {
+		var p point
+		if err := ToGo(v, &p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkToGoSlice converts a list of 100 ints.
+func BenchmarkToGoSlice(b *testing.B) {
+	l := make([]any, 100)
+	for i := range l {
+		l[i] = int64(i)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var out []int32
+		if err := ToGo(l, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

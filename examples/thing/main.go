@@ -127,10 +127,10 @@ func client(ctx context.Context, cfg config.Config, uri string, out io.Writer) e
 		return err
 	}
 	defer thing.Close()
-	v, err := thing.Call(ctx, "method", 42)
+	n, err := proxy.As[int](thing.Call(ctx, "method", 42))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, v) // prints 84
+	fmt.Fprintln(out, n) // prints 84
 	return nil
 }
