@@ -690,6 +690,28 @@ func TestCloseReconnects(t *testing.T) {
 	}
 }
 
+// TestStreamCloseDoneContext checks that closing a stream with a done
+// context fails at once and leaves the proxy's connection alone.
+func TestStreamCloseDoneContext(t *testing.T) {
+	f := newFake(t)
+	p := dial(t, f, proxy.Options{})
+	s, err := p.Stream(testCtx(t), "gen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	cancel()
+	if err := s.Close(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Close with a cancelled context: %v", err)
+	}
+	if v, err := p.Call(testCtx(t), "echo", 1); err != nil || v != int64(1) {
+		t.Fatalf("echo after Close: %v, %v", v, err)
+	}
+	if n := f.accepted.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+}
+
 // TestCloseInterrupts checks that Close does not wait for a call that
 // hangs: the call fails at once and the proxy connects again afterwards.
 func TestCloseInterrupts(t *testing.T) {

@@ -116,6 +116,14 @@ func (s *Stream) Close(ctx context.Context) error {
 		return nil
 	}
 	s.done = true
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if ctx.Err() != nil {
+		// Sending now would only break the proxy's connection; the server
+		// drops the stream by itself in time.
+		return ctxErr(ctx, "closing the stream")
+	}
 	p := s.p
 	if p.gen.Load() == 0 {
 		return nil // not connected
