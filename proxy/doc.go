@@ -6,8 +6,9 @@
 // call (Bind connects at once), sends the CONNECT handshake, and
 // learns the object's metadata: its exposed methods, oneway methods and
 // attributes. With metadata on (the default) names are checked locally, so
-// calling an unexposed or private name is an AttributeError without a round
-// trip, and methods the server marks oneway are called oneway.
+// calling an unexposed or private name fails without a round trip
+// (ErrNotExposed, matching Pyro4's AttributeError too), and methods the
+// server marks oneway are called oneway.
 //
 //	p, err := proxy.New("PYRO:test.echoserver@localhost:9999", proxy.Options{})
 //	if err != nil { ... }
