@@ -63,7 +63,7 @@ func TestCombinedDaemons(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for _, u := range []string{u1.String(), u2.String()} {
-		p, err := proxy.Dial(ctx, u, proxy.Options{})
+		p, err := proxy.New(u, proxy.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ print(a.name(), b.name(), a.add(1, 2) + b.add(3, 4))
 		}
 	}
 	// a remote shutdown of the master stops the whole combined loop
-	sp, _ := proxy.Dial(ctx, "PYRO:stopper@"+master.LocationStr(), proxy.Options{})
+	sp, _ := proxy.New("PYRO:stopper@"+master.LocationStr(), proxy.Options{})
 	if _, err := sp.Call(ctx, "stop"); err != nil {
 		t.Fatal(err)
 	}

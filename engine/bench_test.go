@@ -25,11 +25,14 @@ func BenchmarkDaemonEcho(b *testing.B) {
 			go d.RequestLoop(nil)
 			defer d.Shutdown()
 			ctx := context.Background()
-			p, err := proxy.Dial(ctx, uri.String(), proxy.Options{})
+			p, err := proxy.New(uri.String(), proxy.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer p.Close()
+			if err := p.Bind(ctx); err != nil {
+				b.Fatal(err)
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -58,7 +58,7 @@ func TestManyIdleConnections(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := proxy.Dial(ctx, uri, proxy.Options{})
+	p, err := proxy.New(uri, proxy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestSlowReaderDoesNotStallOthers(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := proxy.Dial(ctx, uri, proxy.Options{})
+	p, err := proxy.New(uri, proxy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func TestMulticoreUnixSocket(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.RequestLoop(nil) }()
 	ctx := context.Background()
-	p, err := proxy.Dial(ctx, uri.String(), proxy.Options{})
+	p, err := proxy.New(uri.String(), proxy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
@@ -28,7 +29,9 @@ func TestGoProxyCallsGyro(t *testing.T) {
 			t.Run(name+"/"+ser, func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
-				p, err := proxy.Dial(ctx, uri, proxy.Options{Serializer: ser})
+				cfg := config.Default()
+				cfg.Serializer = ser
+				p, err := proxy.New(uri, proxy.Options{Config: &cfg})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,7 +8,6 @@ import (
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/naming"
 	"github.com/gyro-rpc/gyro/proxy"
-	"github.com/gyro-rpc/gyro/pyval"
 )
 
 // Thing is the chapter's example object.
@@ -54,8 +53,11 @@ func Example() {
 
 	// a client asks for it by name, and by metadata
 	for _, name := range []string{"PYRONAME:mythingy", "PYROMETA:kind:thing"} {
-		thing := proxy.NewURI(pyval.MustParseURI(name), proxy.Options{Resolve: naming.Resolver(locate)})
-		v, err := thing.Call(ctx, "method", 42)
+		thing, err := proxy.New(name, proxy.Options{Resolve: naming.Resolver(locate)})
+		if err != nil {
+			log.Fatal(err)
+		}
+		v, err := proxy.As[int](thing.Call(ctx, "method", 42))
 		if err != nil {
 			log.Fatal(err)
 		}

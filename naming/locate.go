@@ -45,20 +45,6 @@ func (o LocateOptions) config() config.Config {
 	return config.Default()
 }
 
-// ProxyOptions returns the proxy settings a Pyro4 proxy would take from
-// cfg, with key as its HMAC key. LocateNS uses them for the name server.
-func ProxyOptions(cfg config.Config, key []byte) proxy.Options {
-	return proxy.Options{
-		Serializer:     cfg.Serializer,
-		Timeout:        cfg.CommTimeout,
-		HMACKey:        key,
-		NoMetadata:     !cfg.Metadata,
-		MaxRetries:     cfg.MaxRetries,
-		Compress:       cfg.Compression,
-		MaxMessageSize: cfg.MaxMessageSize,
-	}
-}
-
 // The broadcast search: Pyro4 sends 3 rounds and waits 0.7 s for a reply
 // after each.
 var (
@@ -92,7 +78,7 @@ var ErrLocate = errors.New("no name server answered")
 // nameserver") wrapping the last cause. The caller closes the proxy.
 func LocateNS(ctx context.Context, opts LocateOptions) (*proxy.Proxy, error) {
 	cfg := opts.config()
-	popts := ProxyOptions(cfg, opts.HMACKey)
+	popts := proxy.Options{Config: &cfg, HMACKey: opts.HMACKey}
 	host, port := opts.Host, opts.Port
 	if host == "" {
 		if cfg.NSHost == "localhost" || cfg.NSHost == "::1" || strings.HasPrefix(cfg.NSHost, "127.") {
@@ -120,7 +106,7 @@ func LocateNS(ctx context.Context, opts LocateOptions) (*proxy.Proxy, error) {
 			}
 			u, err := broadcastLocate(ctx, cfg.BroadcastAddrs, p)
 			if err == nil {
-				return proxy.NewURI(u, popts), nil
+				return proxy.New(u.String(), popts)
 			}
 			if ctx.Err() != nil {
 				return nil, locateError(ctx.Err())
@@ -157,7 +143,10 @@ func nsURI(host string, port int) pyval.URI {
 }
 
 func bindNS(ctx context.Context, u pyval.URI, popts proxy.Options) (*proxy.Proxy, error) {
-	px := proxy.NewURI(u, popts)
+	px, err := proxy.New(u.String(), popts)
+	if err != nil {
+		return nil, err
+	}
 	if err := px.Bind(ctx); err != nil {
 		px.Close()
 		return nil, err
@@ -328,7 +317,7 @@ func asURI(v any) (pyval.URI, error) {
 
 // Resolver returns Resolve bound to opts, for proxy.Options.Resolve:
 //
-//	p := proxy.NewURI(pyval.MustParseURI("PYRONAME:mythingy"),
+//	p, err := proxy.New("PYRONAME:mythingy",
 //		proxy.Options{Resolve: naming.Resolver(naming.LocateOptions{})})
 func Resolver(opts LocateOptions) func(context.Context, pyval.URI) (pyval.URI, error) {
 	return func(ctx context.Context, u pyval.URI) (pyval.URI, error) {

@@ -125,7 +125,7 @@ func TestResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	serve(t, d)
-	nsc := proxy.NewURI(ns.URI, proxy.Options{})
+	nsc := testProxy(t, ns.URI, proxy.Options{})
 	defer nsc.Close()
 	other := pyval.MustParseURI("PYRO:other@127.0.0.1:1")
 	for name, meta := range map[string][]string{"thing": {"kind:thing", "both"}, "other": {"kind:other", "both"}} {
@@ -179,7 +179,7 @@ func TestResolve(t *testing.T) {
 		_, err := Resolve(ctx, tc.uri, opts)
 		wantErr(t, tc.uri.String(), err, tc.class, tc.msg)
 	}
-	p := proxy.NewURI(pyval.MustParseURI("PYRONAME:thing"+loc), proxy.Options{Resolve: Resolver(opts)})
+	p := testProxy(t, pyval.MustParseURI("PYRONAME:thing"+loc), proxy.Options{Resolve: Resolver(opts)})
 	defer p.Close()
 	if v, err := p.Call(ctx, "method", 21); err != nil || v != int64(42) {
 		t.Errorf("method(21) through PYRONAME = %v, %v", v, err)

@@ -248,7 +248,7 @@ func TestClosedBoltOverTheWire(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ns.db")
 	n := startNS(t, func(o *NSOptions) { o.Storage = "bolt:" + path })
-	p := proxy.NewURI(n.URI, proxy.Options{})
+	p := testProxy(t, n.URI, proxy.Options{})
 	defer p.Close()
 	if _, err := p.Call(ctx, "register", "kept", "PYRO:k@h:1"); err != nil {
 		t.Fatal(err)

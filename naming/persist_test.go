@@ -97,7 +97,7 @@ func TestAcknowledgedRegistrationsSurviveKill(t *testing.T) {
 		defer close(stopped)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		p := proxy.NewURI(first.uri, proxy.Options{})
+		p := testProxy(t, first.uri, proxy.Options{})
 		defer p.Close()
 		for i := 0; ; i++ {
 			name := fmt.Sprintf("name.%05d", i)
@@ -139,7 +139,7 @@ func TestAcknowledgedRegistrationsSurviveKill(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p := proxy.NewURI(second.uri, proxy.Options{})
+	p := testProxy(t, second.uri, proxy.Options{})
 	defer p.Close()
 	v, err := p.CallKw(ctx, "list", nil, map[string]any{"return_metadata": true})
 	if err != nil {

@@ -113,7 +113,7 @@ func TestStartNSLoopPrintsLikePyro4(t *testing.T) {
 			if tc.opts.NATHost != "" {
 				uri = strings.TrimPrefix(lines[len(lines)-2], "internal URI = ")
 			}
-			p := proxy.NewURI(pyval.MustParseURI(uri), proxy.Options{HMACKey: tc.opts.HMACKey})
+			p := testProxy(t, pyval.MustParseURI(uri), proxy.Options{HMACKey: tc.opts.HMACKey})
 			if _, err := p.Call(ctx, "ping"); err != nil {
 				t.Errorf("ping %s: %v", uri, err)
 			}

@@ -92,7 +92,7 @@ func TestServeSimpleWithoutNS(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Errorf("ServeSimple: %v", err)
 	}
-	if _, err := proxy.Dial(ctx, "PYRO:example.thing@"+loc, proxy.Options{}); err == nil {
+	if err := testProxy(t, pyval.MustParseURI("PYRO:example.thing@"+loc), proxy.Options{}).Bind(ctx); err == nil {
 		t.Error("the daemon still serves after ServeSimple returned")
 	}
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/gyro-rpc/gyro/pyval"
@@ -18,13 +19,15 @@ var emptyKwargs = pyval.NewDict(0)
 // Call calls method with positional arguments and returns its result.
 //
 // Arguments are Go values converted as pyval.FromGo describes; results are
-// in the pyval model. A method in the metadata's oneway list is called
-// oneway and returns (nil, nil). A method that returns an iterator returns
-// a *Stream. An exception raised remotely is returned as *pyval.Exception,
-// with the remote traceback in its "_pyroTraceback" attribute
-// (Exception.Traceback). Local failures are *Error values wrapping a
+// in the pyval model, and As converts them into Go types. A method in the
+// metadata's oneway list is called oneway and returns (nil, nil). A method
+// that returns an iterator returns a *Stream. An exception raised remotely
+// is returned as *pyval.Exception, with the remote traceback in its
+// "_pyroTraceback" attribute (Exception.Traceback). Misuse (a name that is
+// not exposed, an argument that cannot be encoded) is a Go error with a
+// sentinel; failures of the connection are *Error values wrapping a
 // *pyval.Exception of Pyro4's classes (CommunicationError, TimeoutError,
-// ...); use errors.As and errors.Is.
+// ...). Use errors.As and errors.Is.
 func (p *Proxy) Call(ctx context.Context, method string, args ...any) (any, error) {
 	return p.call(ctx, method, args, emptyKwargs, false)
 }
@@ -64,7 +67,7 @@ func kwargsDict(kwargs map[string]any) *pyval.Dict {
 func (p *Proxy) call(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool) (any, error) {
 	for attempt := 0; ; attempt++ {
 		v, err := p.callOnce(ctx, method, args, kwargs, oneway)
-		if err == nil || attempt >= p.opts.MaxRetries || !retryable(err) || (ctx != nil && ctx.Err() != nil) {
+		if err == nil || attempt >= p.set.maxRetries || !retryable(err) || (ctx != nil && ctx.Err() != nil) {
 			return v, err
 		}
 	}
@@ -76,7 +79,7 @@ func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs 
 		return nil, err
 	}
 	defer p.end()
-	if !p.opts.NoMetadata {
+	if !p.set.noMetadata {
 		if err := p.needMetadata(o); err != nil {
 			return nil, err
 		}
@@ -85,7 +88,7 @@ func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs 
 		p.mu.Unlock()
 		if !exposed {
 			// Checked locally, as Pyro4 does; a private name is never exposed.
-			return nil, pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method)
+			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method))
 		}
 		oneway = oneway || isOneway
 	}
@@ -94,6 +97,12 @@ func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs 
 		flags = wire.FlagOneway
 	}
 	return p.invoke(o, "", method, args, kwargs, flags, true)
+}
+
+// notExposed is ErrNotExposed with the AttributeError Pyro4 raises for it
+// and that exception's text.
+func notExposed(exc *pyval.Exception) error {
+	return &misuse{err: fmt.Errorf("%w: %s", ErrNotExposed, exc.Message()), exc: exc}
 }
 
 // needMetadata connects to learn the metadata when it is not known yet.
@@ -124,7 +133,7 @@ func (p *Proxy) attr(ctx context.Context, method string, args pyval.Tuple) (any,
 		return nil, err
 	}
 	defer p.end()
-	if !p.opts.NoMetadata {
+	if !p.set.noMetadata {
 		if err := p.needMetadata(o); err != nil {
 			return nil, err
 		}
@@ -132,7 +141,7 @@ func (p *Proxy) attr(ctx context.Context, method string, args pyval.Tuple) (any,
 		ok := has(p.meta.attrs, args[0].(string))
 		p.mu.Unlock()
 		if !ok {
-			return nil, pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), args[0])
+			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), args[0]))
 		}
 	}
 	// kwargs None, exactly as Pyro4 sends these.

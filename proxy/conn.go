@@ -43,11 +43,12 @@ func (p *Proxy) connect(o *op, bind bool) error {
 	p.lastGen++
 	p.gen.Store(p.lastGen)
 	p.mu.Lock()
+	p.live = c
 	p.connURI = target
 	if bind {
 		p.uri = target
 	}
-	needMeta := !p.opts.NoMetadata && !p.meta.known
+	needMeta := !p.set.noMetadata && !p.meta.known
 	p.mu.Unlock()
 	if needMeta {
 		// The server left the metadata out of CONNECTOK: ask its daemon.
@@ -97,7 +98,7 @@ func (p *Proxy) handshake(o *op, c net.Conn, br *bufio.Reader, target pyval.URI,
 	}
 	data := pyval.DictOf("handshake", hs)
 	var flags wire.Flags
-	if !p.opts.NoMetadata {
+	if !p.set.noMetadata {
 		// The resolved id, so a PYRONAME proxy gets the object's metadata.
 		data.Set("object", target.Object)
 		flags = wire.FlagMetaOnConnect

@@ -3,41 +3,66 @@
 // version 48 over TCP or a Unix socket.
 //
 // A Proxy behaves like Pyro4.core.Proxy. It connects lazily on the first
-// call (Dial and Bind connect at once), sends the CONNECT handshake, and
+// call (Bind connects at once), sends the CONNECT handshake, and
 // learns the object's metadata: its exposed methods, oneway methods and
 // attributes. With metadata on (the default) names are checked locally, so
-// calling an unexposed or private name is an AttributeError without a round
-// trip, and methods the server marks oneway are called oneway.
+// calling an unexposed or private name fails without a round trip
+// (ErrNotExposed, matching Pyro4's AttributeError too), and methods the
+// server marks oneway are called oneway.
 //
-//	p, err := proxy.Dial(ctx, "PYRO:test.echoserver@localhost:9999", proxy.Options{})
+//	p, err := proxy.New("PYRO:test.echoserver@localhost:9999", proxy.Options{})
 //	if err != nil { ... }
 //	defer p.Close()
 //	v, err := p.Call(ctx, "echo", "hello")
 //
+// New takes a URI's text; FromRef takes a proxy received as a value, with
+// the metadata and settings it carries. Options.Config holds the Pyro4
+// config items a proxy reads (SERIALIZER, COMMTIMEOUT, METADATA,
+// MAX_RETRIES, COMPRESSION, MAX_MESSAGE_SIZE), as it does for engine and
+// naming.
+//
+// # Results
+//
 // Values go out as Go values (converted by pyval.FromGo) and come back in
 // the pyval model: int64 or *big.Int, float64, string, []byte, pyval.Tuple,
-// []any for a list, pyval.Set, *pyval.Dict, nil for None.
+// []any for a list, pyval.Set, *pyval.Dict, nil for None. As turns a
+// result into a Go type, the reverse of FromGo (pyval.ToGo):
+//
+//	type Point struct{ X, Y int }
+//	pt, err := proxy.As[Point](p.Call(ctx, "origin")) // {'x': 0, 'y': 0}
 //
 // # Errors
 //
 // A remote exception is returned as a *pyval.Exception whose Class is the
-// Python class ("builtins.ValueError") and whose Traceback method gives the
-// remote traceback. Errors raised locally carry Pyro4's classes as well
+// Python class ("builtins.ValueError"), whose text is the remote one, and
+// whose Traceback method gives the remote traceback.
+//
+// Misuse on the Go side is a Go error with a sentinel for errors.Is: an
+// invalid URI (pyval.ErrInvalidURI), ErrSerializer, ErrNoResolver,
+// ErrAnnotationKey, ErrNotStream, ErrNotExposed for a name the metadata
+// does not list, and pyval.ErrConvert from As. Where Pyro4 raises an
+// exception for the same mistake (AttributeError for a name that is not
+// exposed), errors.As finds that *pyval.Exception too.
+//
+// Failures of the connection carry the classes Pyro4 raises locally
 // (CommunicationError, ConnectionClosedError, TimeoutError, ProtocolError,
-// SerializeError, SecurityError, PyroError, AttributeError); when there is a
-// Go error behind them they come as *Error, which wraps both, so
-// errors.As(err, &exc) and errors.Is(err, pyval.ErrTimeout) work as well as
-// errors.Is(err, context.Canceled).
+// SerializeError, SecurityError); when there is a Go error behind them they
+// come as *Error, which wraps both, so errors.As(err, &exc) and
+// errors.Is(err, pyval.ErrTimeout) work as well as errors.Is(err,
+// context.Canceled).
 //
 // Any communication error drops the connection, since a late reply would be
 // read as the answer to the next call; the next call connects again.
-// Options.MaxRetries retries Call, CallKw and Oneway after a
-// ConnectionClosedError or TimeoutError, as Pyro4's MAX_RETRIES does.
+// MAX_RETRIES retries Call, CallKw and Oneway after a
+// ConnectionClosedError or TimeoutError, as in Pyro4.
 //
 // # Contexts and timeouts
 //
-// Every call takes a context. Its deadline, and Options.Timeout, bound the
-// whole call including connecting; cancelling it aborts the call at once.
+// Every method that waits for the network or the connection takes a
+// context (Call, CallKw, Oneway, Get, Set, Bind, Stream.Next, Stream.Close,
+// Batch.Run); Proxy.Close does not, since it only closes. The context's
+// deadline, and COMMTIMEOUT, bound the whole call including connecting;
+// cancelling it aborts the call at once.
 // Either way the call fails with TimeoutError and the connection is dropped.
 //
 // # Concurrency
@@ -55,10 +80,11 @@
 // (from Call or Stream): Next pulls one item per request until io.EOF, All
 // ranges over them, Close abandons the stream. A Batch sends many calls in
 // one request; the results come back in order, up to the first exception.
+// As converts stream items and batch results as it does any result.
 //
 // # Serializers
 //
-// Options.Serializer picks serpent (the default), json or marshal. json
+// The SERIALIZER config item picks serpent (the default), json or marshal. json
 // cannot carry bytes or complex numbers, and tuples and sets come back as
 // lists; marshal carries no nested class objects (URIs, exceptions), so a
 // Pyro4 server fails a whole batch that ended in an exception with

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -102,17 +103,18 @@ func handshakeErr(loc string, err error) error {
 	return wrap(pyval.ClassCommunicationError, "cannot connect to "+loc+": "+msg, err)
 }
 
-// encodeErr turns an encoding failure into a Pyro4 exception: the codec's
-// own *pyval.Exception, MessageTooLargeError, or a SerializeError.
+// encodeErr reports arguments that cannot be encoded, misuse on the Go
+// side, with the exception Pyro4 raises for it (the codec's own, else a
+// SerializeError); a message over MAX_MESSAGE_SIZE is MessageTooLargeError.
 func encodeErr(err error) error {
 	var exc *pyval.Exception
 	switch {
 	case errors.As(err, &exc):
-		return err
+		return &misuse{err: errors.New("proxy: cannot encode the call: " + exc.Message()), exc: exc}
 	case errors.Is(err, wire.ErrTooLarge):
 		return wrap(pyval.ClassMessageTooLargeError, err.Error(), err)
 	}
-	return wrap(pyval.ClassSerializeError, err.Error(), err)
+	return &misuse{err: fmt.Errorf("proxy: cannot encode the call: %w", err), exc: pyval.NewException(pyval.ClassSerializeError, err.Error())}
 }
 
 // decodeErr is encodeErr for a reply that does not decode.

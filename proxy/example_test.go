@@ -7,6 +7,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
 )
@@ -23,7 +24,7 @@ func Example() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	p, err := proxy.Dial(ctx, srv.URI(), proxy.Options{})
+	p, err := proxy.New(srv.URI(), proxy.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -35,6 +36,60 @@ func Example() {
 	}
 	fmt.Println(v)
 	// Output: hello
+}
+
+// Point comes back from Python as a dict {'x': ..., 'y': ..., 'label': ...}.
+type Point struct {
+	X, Y  int16
+	Label string
+}
+
+func ExampleAs() {
+	srv, err := startFake()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	p, err := proxy.New(srv.URI(), proxy.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+
+	// echo returns its argument: the struct goes out as a dict and comes
+	// back as one, which As turns into a Point again.
+	pt, err := proxy.As[Point](p.Call(ctx, "echo", Point{X: 1, Y: -2, Label: "a"}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n", pt)
+
+	// A result out of the Go type's range is an error, not a wrapped value.
+	_, err = proxy.As[int8](p.Call(ctx, "echo", 300))
+	fmt.Println(errors.Is(err, pyval.ErrOverflow), err)
+	// Output:
+	// {X:1 Y:-2 Label:a}
+	// true pyval: cannot convert int to int8: 300 does not fit
+}
+
+func ExampleProxy_Bind() {
+	srv, err := startFake()
+	if err != nil {
+		log.Fatal(err)
+	}
+	uri := srv.URI()
+	srv.Close()
+
+	p, err := proxy.New(uri, proxy.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	// Bind connects now, to fail early when the object is unreachable.
+	err = p.Bind(context.Background())
+	fmt.Println(errors.Is(err, pyval.ErrCommunication))
+	// Output: true
 }
 
 func ExampleProxy_Call_remoteException() {
@@ -80,7 +135,23 @@ func ExampleBatch() {
 	b.Add("echo", 4) // not run: boom raises first
 	results, err := b.Run(context.Background())
 	fmt.Println(results, err)
-	// Output: [1 two] ValueError: boom
+
+	// As converts the results of a batch as a whole...
+	b.Add("echo", 1)
+	b.Add("echo", 2)
+	ints, err := proxy.As[[]uint8](b.Run(context.Background()))
+	fmt.Println(ints, err)
+	// ...or one by one.
+	b.Add("echo", "x")
+	b.Add("echo", 2.5)
+	results, _ = b.Run(context.Background())
+	s, _ := proxy.As[string](results[0], nil)
+	f, _ := proxy.As[float32](results[1], nil)
+	fmt.Println(s, f)
+	// Output:
+	// [1 two] ValueError: boom
+	// [1 2] <nil>
+	// x 2.5
 }
 
 func ExampleStream() {
@@ -100,7 +171,8 @@ func ExampleStream() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for item, err := range s.All(ctx) {
+	for v, err := range s.All(ctx) {
+		item, err := proxy.As[string](v, err)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -114,12 +186,18 @@ func ExampleStream() {
 
 func ExampleOptions() {
 	// A proxy for a name registered in a name server, with a per-call
-	// timeout, json and an HMAC key. Resolve is where a name server lookup
-	// plugs in.
+	// timeout, json and an HMAC key. The config items come from the
+	// environment (PYRO_SERIALIZER, ...), then the program. Resolve is where
+	// a name server lookup (naming.Resolver) plugs in.
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Serializer = "json"
+	cfg.CommTimeout = 5 * time.Second
 	p, err := proxy.New("PYRONAME:example.greeting", proxy.Options{
-		Serializer: "json",
-		Timeout:    5 * time.Second,
-		HMACKey:    []byte("secret"),
+		Config:  &cfg,
+		HMACKey: []byte("secret"),
 		Resolve: func(ctx context.Context, u pyval.URI) (pyval.URI, error) {
 			return pyval.ParseURI("PYRO:obj_123@localhost:9999") // a lookup, in real code
 		},
@@ -130,4 +208,24 @@ func ExampleOptions() {
 	defer p.Close()
 	fmt.Println(p.URI())
 	// Output: PYRONAME:example.greeting
+}
+
+// Example_readme is the proxy snippet of README.md, compiled here so it
+// cannot rot; TestREADMESnippets checks that the two say the same. It is
+// not run: its URI names the Pyro4 echo server.
+func Example_readme() {
+	ctx := context.Background()
+	// README begin
+	p, err := proxy.New("PYRO:test.echoserver@localhost:9999", proxy.Options{}) // connects on the first call
+	defer p.Close()
+	v, err := p.Call(ctx, "echo", "hello")             // any Go values in, pyval values out
+	n, err := proxy.As[int16](p.Call(ctx, "echo", 42)) // or a Go type out: structs, ints, slices, maps...
+	err = p.Set(ctx, "verbose", true)                  // remote attributes
+	st, err := p.Stream(ctx, "generator")              // item streams: st.Next(ctx) until io.EOF
+	b := p.Batch()
+	b.Add("echo", 1)
+	b.Add("echo", 2)
+	res, err := b.Run(ctx)
+	// README end
+	_, _, _, _, _ = v, n, st, res, err
 }

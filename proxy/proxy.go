@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
@@ -25,51 +26,94 @@ const DaemonObject = "Pyro.Daemon"
 // nil, as Pyro4 does.
 const DefaultHandshake = "hello"
 
-// ErrNoResolver is returned for a PYRONAME or PYROMETA URI when
-// Options.Resolve is nil.
-var ErrNoResolver = errors.New("proxy: PYRONAME and PYROMETA URIs need Options.Resolve")
+// Errors of local misuse, for errors.Is. Where Pyro4 raises an exception
+// for the same mistake, errors.As finds that *pyval.Exception as well (an
+// AttributeError for ErrNotExposed, a TypeError for ErrNotStream).
+var (
+	// ErrNoResolver is returned for a PYRONAME or PYROMETA URI when
+	// Options.Resolve is nil.
+	ErrNoResolver = errors.New("proxy: no resolver (Options.Resolve) for a name server uri")
+	// ErrNotStream is returned by Proxy.Stream when the remote method
+	// returned a plain value instead of an iterator.
+	ErrNotStream = errors.New("proxy: result of call is not a stream")
+	// ErrNotExposed is returned, without a round trip, for a method or
+	// attribute the remote object's metadata does not list.
+	ErrNotExposed = errors.New("proxy: not exposed")
+	// ErrAnnotationKey is returned by SetAnnotation for a key that is not
+	// 4 characters or is reserved.
+	ErrAnnotationKey = errors.New("proxy: invalid annotation key")
+	// ErrSerializer is returned by New and FromRef for a serializer name
+	// the proxy does not know.
+	ErrSerializer = errors.New("proxy: unknown serializer")
+)
 
-// ErrNotStream is returned by Proxy.Stream when the remote method returned a
-// plain value instead of an iterator.
-var ErrNotStream = errors.New("proxy: result of call is not a stream")
+// misuse is an error of local misuse: Go text and sentinel, plus the
+// exception Pyro4 raises for it, if any.
+type misuse struct {
+	err error
+	exc *pyval.Exception
+}
 
-// Options configures a Proxy. The zero value is a Pyro4 proxy with the
-// default config: serpent, no timeout, no HMAC key, metadata on, no retries.
+func (e *misuse) Error() string { return e.err.Error() }
+func (e *misuse) Unwrap() []error {
+	if e.exc == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.exc}
+}
+
+// Options configures a Proxy. The zero value is a Pyro4 proxy with
+// config.Default(): serpent, no timeout, metadata on, no retries.
 type Options struct {
-	// Serializer is "serpent" (the default when empty), "json" or "marshal".
-	Serializer string
-	// Timeout bounds each call as a whole, connecting and handshake
-	// included; 0 means none. A context deadline applies as well, whichever
-	// comes first. Expiry is a TimeoutError and drops the connection.
-	Timeout time.Duration
+	// Config holds the Pyro4 config items a proxy reads: SERIALIZER,
+	// COMMTIMEOUT (bounds each call as a whole, connecting included; a
+	// context deadline applies as well), METADATA (off: no metadata is
+	// asked for and names are not checked locally), MAX_RETRIES (retries
+	// of Call, CallKw and Oneway after a ConnectionClosedError or
+	// TimeoutError; the call may then run twice on the server; a done
+	// context is never retried), COMPRESSION and MAX_MESSAGE_SIZE. Nil
+	// means config.Default(). For a setting of one proxy only, pass a copy
+	// with that item changed.
+	Config *config.Config
 	// HMACKey signs and checks every message (Pyro4's _pyroHmacKey); empty
 	// means off.
 	HMACKey []byte
 	// Handshake is sent in CONNECT; nil means DefaultHandshake ("hello").
 	Handshake any
-	// NoMetadata is Pyro4's METADATA=False: CONNECT asks for no metadata,
-	// none is fetched, and method and attribute names are not checked
-	// locally.
-	NoMetadata bool
-	// MaxRetries is how often Call, CallKw and Oneway are retried after a
-	// ConnectionClosedError or TimeoutError, as Pyro4's MAX_RETRIES (the
-	// call may then run twice on the server). A done context is never
-	// retried.
-	MaxRetries int
-	// Compress zlib-compresses requests of 200 bytes or more when that
-	// makes them smaller (Pyro4's COMPRESSION).
-	Compress bool
-	// MaxMessageSize limits data plus annotations of every message, sent
-	// or received (Pyro4's MAX_MESSAGE_SIZE); 0 is unlimited.
-	MaxMessageSize int
 	// Resolve turns a PYRONAME or PYROMETA URI into a PYRO URI; it runs on
 	// every (re)connect, as in Pyro4. Nil makes such URIs an error
-	// (ErrNoResolver).
+	// (ErrNoResolver); naming.Resolver gives one that asks a name server.
 	Resolve func(ctx context.Context, u pyval.URI) (pyval.URI, error)
 	// ValidateHandshake checks the server's handshake response after
 	// CONNECTOK (Pyro4's _pyroValidateHandshake); an error closes the
 	// connection and is returned as is.
 	ValidateHandshake func(resp any) error
+}
+
+// settings are the config items a proxy uses, taken from Options.Config
+// (and, for FromRef, the reference) once at construction.
+type settings struct {
+	serializer     string
+	timeout        time.Duration
+	noMetadata     bool
+	maxRetries     int
+	compress       bool
+	maxMessageSize int
+}
+
+func settingsOf(cfg *config.Config) settings {
+	c := config.Default()
+	if cfg != nil {
+		c = *cfg
+	}
+	return settings{
+		serializer:     c.Serializer,
+		timeout:        c.CommTimeout,
+		noMetadata:     !c.Metadata,
+		maxRetries:     c.MaxRetries,
+		compress:       c.Compression,
+		maxMessageSize: c.MaxMessageSize,
+	}
 }
 
 // Proxy is a client for one remote object, the Go counterpart of
@@ -80,10 +124,10 @@ type Options struct {
 // Pyro4 proxy owned by one thread. Use one Proxy per goroutine for parallel
 // calls.
 type Proxy struct {
-	opts    Options
-	codec   serial.Codec
-	wopts   wire.Options
-	initErr error // a bad Options.Serializer, reported by every call
+	opts  Options
+	set   settings
+	codec serial.Codec
+	wopts wire.Options
 
 	// sem is held by the goroutine using the connection: every field in
 	// this block is guarded by it.
@@ -102,6 +146,7 @@ type Proxy struct {
 	lastGen uint64 // guarded by sem
 
 	mu       sync.Mutex // guards the fields below
+	live     net.Conn   // the connection, for Close to interrupt a call on it
 	uri      pyval.URI
 	connURI  pyval.URI // the resolved URI of the last connection; written with sem held too
 	meta     metadata
@@ -128,72 +173,59 @@ func has(sorted []string, name string) bool {
 	return ok
 }
 
-// New returns a proxy for uri. It does not connect: the first call does,
-// like a Pyro4 proxy.
+// New returns a proxy for uri, a PYRO, PYRONAME or PYROMETA URI in its
+// text form. It does not connect: the first call does, like a Pyro4 proxy,
+// and Bind connects at once. An invalid URI is an error matching
+// pyval.ErrInvalidURI, an unknown serializer one matching ErrSerializer.
 func New(uri string, opts Options) (*Proxy, error) {
 	u, err := pyval.ParseURI(uri)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	p := NewURI(u, opts)
-	if p.initErr != nil {
-		return nil, p.initErr
-	}
-	return p, nil
+	return newProxy(u, opts, settingsOf(opts.Config))
 }
 
-// NewURI is New for a parsed URI. An unknown Options.Serializer is reported
-// by the first call.
-func NewURI(u pyval.URI, opts Options) *Proxy {
-	p := &Proxy{opts: opts, uri: u, sem: make(chan struct{}, 1)}
-	name := opts.Serializer
-	if name == "" {
-		name = "serpent"
-	}
-	p.codec, p.initErr = serial.ByName(name)
-	p.wopts = wire.Options{HMACKey: opts.HMACKey, Compress: opts.Compress, MaxMessageSize: opts.MaxMessageSize}
-	return p
-}
-
-// Dial returns a proxy for uri that is already connected (Pyro4's
-// _pyroBind): the handshake has succeeded and the metadata is known.
-func Dial(ctx context.Context, uri string, opts Options) (*Proxy, error) {
-	p, err := New(uri, opts)
+func newProxy(u pyval.URI, opts Options, set settings) (*Proxy, error) {
+	codec, err := serial.ByName(set.serializer)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w %q", ErrSerializer, set.serializer)
 	}
-	if err := p.Bind(ctx); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return &Proxy{
+		opts: opts, set: set, uri: u, codec: codec, sem: make(chan struct{}, 1),
+		wopts: wire.Options{HMACKey: opts.HMACKey, Compress: set.compress, MaxMessageSize: set.maxMessageSize},
+	}, nil
 }
 
 // FromRef returns a proxy for a proxy received as a value (an autoproxied
-// object). The reference's metadata is used as is; its timeout, HMAC key,
-// handshake, retries and serializer fill in what opts leaves zero.
-func FromRef(ref pyval.ProxyRef, opts Options) *Proxy {
-	if opts.Serializer == "" {
-		opts.Serializer = ref.Serializer
+// object, a Pyro4 proxy sent as an argument or result). Like an unpickled
+// Pyro4 proxy it takes the reference's metadata, serializer, timeout and
+// retries, which replace the config's items; its HMAC key and handshake
+// apply where opts leaves those empty.
+func FromRef(ref pyval.ProxyRef, opts Options) (*Proxy, error) {
+	set := settingsOf(opts.Config)
+	if ref.Serializer != "" {
+		set.serializer = ref.Serializer
 	}
-	if opts.Timeout == 0 && ref.Timeout > 0 {
-		opts.Timeout = time.Duration(ref.Timeout * float64(time.Second))
+	if ref.Timeout > 0 {
+		set.timeout = time.Duration(ref.Timeout * float64(time.Second))
 	}
+	set.maxRetries = ref.MaxRetries
 	if len(opts.HMACKey) == 0 {
 		opts.HMACKey = ref.HMACKey
 	}
 	if opts.Handshake == nil {
 		opts.Handshake = ref.Handshake
 	}
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = ref.MaxRetries
+	p, err := newProxy(ref.URI, opts, set)
+	if err != nil {
+		return nil, err
 	}
-	p := NewURI(ref.URI, opts)
 	p.meta.set(slices.Clone(ref.Methods), slices.Clone(ref.Oneway), slices.Clone(ref.Attrs))
-	return p
+	return p, nil
 }
 
 // URI returns the proxy's URI: as given, or the resolved PYRO URI once
-// Bind (or Dial) has connected, as Pyro4's _pyroBind does.
+// Bind has connected, as Pyro4's _pyroBind does.
 func (p *Proxy) URI() pyval.URI {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -209,7 +241,7 @@ func (p *Proxy) connectedURI() pyval.URI {
 
 // Metadata returns the remote object's exposed methods, oneway methods and
 // attributes (properties), sorted. They are empty until the proxy has
-// connected (or came from FromRef), and with Options.NoMetadata.
+// connected (or came from FromRef), and with the METADATA config item off.
 func (p *Proxy) Metadata() (methods, oneway, attrs []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -223,10 +255,10 @@ func (p *Proxy) Metadata() (methods, oneway, attrs []string) {
 // makes that call.
 func (p *Proxy) SetAnnotation(key string, value []byte) error {
 	if len(key) != 4 {
-		return fmt.Errorf("proxy: annotation key must be 4 characters: %q", key)
+		return fmt.Errorf("%w %q: not 4 characters", ErrAnnotationKey, key)
 	}
 	if key == "HMAC" {
-		return fmt.Errorf("proxy: annotation key %q is reserved", key)
+		return fmt.Errorf("%w %q: reserved", ErrAnnotationKey, key)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -281,8 +313,10 @@ func (p *Proxy) setResponse(anns []wire.Annotation) {
 	p.mu.Unlock()
 }
 
-// Bind connects now unless the proxy is connected, resolving a PYRONAME or
-// PYROMETA URI and keeping the result as the proxy's URI.
+// Bind connects now unless the proxy is connected (Pyro4's _pyroBind):
+// it resolves a PYRONAME or PYROMETA URI, keeping the result as the
+// proxy's URI, does the handshake and learns the metadata. Use it to fail
+// early when the object is unreachable.
 func (p *Proxy) Bind(ctx context.Context) error {
 	o, err := p.begin(ctx)
 	if err != nil {
@@ -292,11 +326,23 @@ func (p *Proxy) Bind(ctx context.Context) error {
 	return p.connect(o, true)
 }
 
-// Close closes the connection. It waits for a call in progress (cancel that
-// call's context to abort it). As with Pyro4's _pyroRelease the proxy stays
-// usable: the next call connects again.
+// Close closes the connection. It does not wait for a call in progress:
+// it closes the connection under it, and the call fails with
+// ConnectionClosedError (a call still connecting is not reached: cancel
+// its context). As with Pyro4's _pyroRelease the proxy stays usable: the
+// next call connects again.
 func (p *Proxy) Close() error {
-	p.sem <- struct{}{}
+	select {
+	case p.sem <- struct{}{}:
+	default:
+		p.mu.Lock()
+		c := p.live
+		p.mu.Unlock()
+		if c != nil {
+			c.Close() // the call fails and drops it
+		}
+		return nil
+	}
 	defer func() { <-p.sem }()
 	if p.conn == nil {
 		return nil
@@ -319,6 +365,9 @@ func (p *Proxy) drop() {
 	p.conn.Close()
 	p.conn, p.br = nil, nil
 	p.gen.Store(0)
+	p.mu.Lock()
+	p.live = nil
+	p.mu.Unlock()
 }
 
 // begin takes the connection for one call, respecting ctx while waiting.
@@ -339,12 +388,8 @@ func (p *Proxy) begin(ctx context.Context) (*op, error) {
 			return nil, ctxErr(ctx, "waiting for the proxy")
 		}
 	}
-	if p.initErr != nil {
-		<-p.sem
-		return nil, p.initErr
-	}
 	o := &p.op
-	o.reset(ctx, p.opts.Timeout)
+	o.reset(ctx, p.set.timeout)
 	if p.conn != nil {
 		o.arm(p.conn)
 	}
@@ -370,7 +415,7 @@ func (p *Proxy) end() {
 type op struct {
 	ctx         context.Context
 	deadline    time.Time
-	ctxDeadline bool // deadline is the context's, not Options.Timeout's
+	ctxDeadline bool // deadline is the context's, not COMMTIMEOUT's
 	stop        func() bool
 	fired       chan struct{}
 }

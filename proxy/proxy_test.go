@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/wire"
@@ -51,9 +53,28 @@ func testCtx(t testing.TB) context.Context {
 	return ctx
 }
 
+// bound is New followed by Bind: a proxy that has connected.
+func bound(ctx context.Context, uri string, opts proxy.Options) (*proxy.Proxy, error) {
+	p, err := proxy.New(uri, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Bind(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// cfgWith returns config.Default() changed by set.
+func cfgWith(set func(c *config.Config)) *config.Config {
+	c := config.Default()
+	set(&c)
+	return &c
+}
+
 func dial(t testing.TB, f *fakeServer, opts proxy.Options) *proxy.Proxy {
 	t.Helper()
-	p, err := proxy.Dial(testCtx(t), f.URI(), opts)
+	p, err := bound(testCtx(t), f.URI(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +100,7 @@ func TestCallEcho(t *testing.T) {
 	for _, ser := range []string{"serpent", "json", "marshal"} {
 		t.Run(ser, func(t *testing.T) {
 			f := newFake(t)
-			p := dial(t, f, proxy.Options{Serializer: ser})
+			p := dial(t, f, proxy.Options{Config: cfgWith(func(c *config.Config) { c.Serializer = ser })})
 			ctx := testCtx(t)
 			v, err := p.Call(ctx, "echo", "hi")
 			if err != nil || v != "hi" {
@@ -120,7 +141,7 @@ func TestHandshake(t *testing.T) {
 	}
 
 	refuse := errors.New("not my server")
-	_, err := proxy.Dial(testCtx(t), f.URI(), proxy.Options{ValidateHandshake: func(any) error { return refuse }})
+	_, err := bound(testCtx(t), f.URI(), proxy.Options{ValidateHandshake: func(any) error { return refuse }})
 	if !errors.Is(err, refuse) {
 		t.Errorf("refusing handshake: %v", err)
 	}
@@ -140,7 +161,7 @@ func TestMetadataFetched(t *testing.T) {
 
 func TestNoMetadata(t *testing.T) {
 	f := newFake(t)
-	p := dial(t, f, proxy.Options{NoMetadata: true})
+	p := dial(t, f, proxy.Options{Config: cfgWith(func(c *config.Config) { c.Metadata = false })})
 	if c := f.Connects()[0]; c.Flags != 0 || bytes.Contains(c.Data, []byte("object")) {
 		t.Errorf("CONNECT without metadata: flags %#x payload %q", c.Flags, c.Data)
 	}
@@ -157,13 +178,13 @@ func TestNoMetadata(t *testing.T) {
 
 func TestEmptyMetadata(t *testing.T) {
 	f := newFake(t, func(f *fakeServer) { f.meta = pyval.DictOf("methods", []any{}, "oneway", []any{}, "attrs", []any{}) })
-	_, err := proxy.Dial(testCtx(t), f.URI(), proxy.Options{})
+	_, err := bound(testCtx(t), f.URI(), proxy.Options{})
 	wantExc(t, err, pyval.ClassPyroError, "remote object doesn't expose any methods or attributes. Did you forget setting @expose on them?")
 }
 
 func TestConnectFail(t *testing.T) {
 	f := newFake(t, func(f *fakeServer) { f.rejectWith = "go away" })
-	_, err := proxy.Dial(testCtx(t), f.URI(), proxy.Options{})
+	_, err := bound(testCtx(t), f.URI(), proxy.Options{})
 	addr := f.ln.Addr().String()
 	port := addr[strings.LastIndexByte(addr, ':')+1:]
 	wantExc(t, err, pyval.ClassCommunicationError, "connection to ('127.0.0.1', "+port+") rejected: go away")
@@ -173,7 +194,7 @@ func TestConnectRefused(t *testing.T) {
 	f := newFake(t)
 	uri := f.URI()
 	f.Close()
-	_, err := proxy.Dial(testCtx(t), uri, proxy.Options{})
+	_, err := bound(testCtx(t), uri, proxy.Options{})
 	wantExc(t, err, pyval.ClassCommunicationError, "cannot connect to ('127.0.0.1', ")
 }
 
@@ -265,7 +286,7 @@ func TestBadReply(t *testing.T) {
 
 func TestMaxMessageSize(t *testing.T) {
 	f := newFake(t)
-	p := dial(t, f, proxy.Options{MaxMessageSize: 200})
+	p := dial(t, f, proxy.Options{Config: cfgWith(func(c *config.Config) { c.MaxMessageSize = 200 })})
 	ctx := testCtx(t)
 	long := strings.Repeat("x", 300)
 	_, err := p.Call(ctx, "echo", long)
@@ -292,7 +313,7 @@ func TestMaxMessageSize(t *testing.T) {
 
 func TestConnectTimeout(t *testing.T) {
 	f := newFake(t, func(f *fakeServer) { f.silent = true })
-	_, err := proxy.Dial(testCtx(t), f.URI(), proxy.Options{Timeout: 50 * time.Millisecond})
+	_, err := bound(testCtx(t), f.URI(), proxy.Options{Config: cfgWith(func(c *config.Config) { c.CommTimeout = 50 * time.Millisecond })})
 	wantExc(t, err, pyval.ClassTimeoutError, "receiving: timeout")
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("%v does not wrap os.ErrDeadlineExceeded", err)
@@ -315,7 +336,7 @@ func TestDroppedMidCall(t *testing.T) {
 
 func TestRetry(t *testing.T) {
 	f := newFake(t)
-	p := dial(t, f, proxy.Options{MaxRetries: 1})
+	p := dial(t, f, proxy.Options{Config: cfgWith(func(c *config.Config) { c.MaxRetries = 1 })})
 	v, err := p.Call(testCtx(t), "dropOnce")
 	if err != nil || v != "ok" {
 		t.Fatalf("dropOnce with a retry = %v, %v", v, err)
@@ -373,7 +394,7 @@ func TestContextCancel(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	f := newFake(t)
-	p := dial(t, f, proxy.Options{Timeout: 50 * time.Millisecond})
+	p := dial(t, f, proxy.Options{Config: cfgWith(func(c *config.Config) { c.CommTimeout = 50 * time.Millisecond })})
 	_, err := p.Call(testCtx(t), "hang")
 	wantExc(t, err, pyval.ClassTimeoutError, "receiving: timeout")
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -463,12 +484,12 @@ func TestAnnotations(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	f := newFake(t)
-	_, err := proxy.Dial(testCtx(t), "PYRONAME:fake", proxy.Options{})
+	_, err := bound(testCtx(t), "PYRONAME:fake", proxy.Options{})
 	if !errors.Is(err, proxy.ErrNoResolver) {
 		t.Errorf("PYRONAME without a resolver: %v", err)
 	}
 	var asked pyval.URI
-	p, err := proxy.Dial(testCtx(t), "PYRONAME:fake@ns.example:9090", proxy.Options{
+	p, err := bound(testCtx(t), "PYRONAME:fake@ns.example:9090", proxy.Options{
 		Resolve: func(ctx context.Context, u pyval.URI) (pyval.URI, error) {
 			asked = u
 			return pyval.ParseURI(f.URI())
@@ -542,7 +563,7 @@ func TestStream(t *testing.T) {
 	if _, err := s.Next(ctx); err != io.EOF {
 		t.Errorf("Next after the end: %v", err)
 	}
-	if err := s.Close(); err != nil || len(f.ClosedStreams()) != 0 {
+	if err := s.Close(testCtx(t)); err != nil || len(f.ClosedStreams()) != 0 {
 		t.Errorf("Close after the end: %v, close_stream sent %v", err, f.ClosedStreams())
 	}
 
@@ -562,7 +583,7 @@ func TestStreamClose(t *testing.T) {
 	if v, err := s.Next(ctx); err != nil || v != "a" {
 		t.Fatalf("Next = %v, %v", v, err)
 	}
-	if err := s.Close(); err != nil {
+	if err := s.Close(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
 	if m := recv(t, f.oneways); m != "close_stream" || !slices.Equal(f.ClosedStreams(), []string{"stream-1"}) {
@@ -593,7 +614,7 @@ func TestStreamCloseBusy(t *testing.T) {
 		errc <- err
 	}()
 	recv(t, f.hung)
-	if err := s.Close(); err != nil {
+	if err := s.Close(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
 	if m := recv(t, f.oneways); m != "close_stream" || f.accepted.Load() != 2 {
@@ -626,7 +647,7 @@ func TestStreamConnectionGone(t *testing.T) {
 		t.Errorf("Next after reconnecting = %v, %v", v, err)
 	}
 	p.Close()
-	if err := s.Close(); err != nil || len(f.ClosedStreams()) != 0 {
+	if err := s.Close(testCtx(t)); err != nil || len(f.ClosedStreams()) != 0 {
 		t.Errorf("Close without a connection: %v, close_stream sent %v", err, f.ClosedStreams())
 	}
 }
@@ -669,23 +690,71 @@ func TestCloseReconnects(t *testing.T) {
 	}
 }
 
+// TestStreamCloseDoneContext checks that closing a stream with a done
+// context fails at once and leaves the proxy's connection alone.
+func TestStreamCloseDoneContext(t *testing.T) {
+	f := newFake(t)
+	p := dial(t, f, proxy.Options{})
+	s, err := p.Stream(testCtx(t), "gen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	cancel()
+	if err := s.Close(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Close with a cancelled context: %v", err)
+	}
+	if v, err := p.Call(testCtx(t), "echo", 1); err != nil || v != int64(1) {
+		t.Fatalf("echo after Close: %v, %v", v, err)
+	}
+	if n := f.accepted.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+}
+
+// TestCloseInterrupts checks that Close does not wait for a call that
+// hangs: the call fails at once and the proxy connects again afterwards.
+func TestCloseInterrupts(t *testing.T) {
+	f := newFake(t)
+	p := dial(t, f, proxy.Options{})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := p.Call(testCtx(t), "hang")
+		errc <- err
+	}()
+	recv(t, f.hung)
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := recv(t, errc)
+	wantExc(t, err, pyval.ClassConnectionClosedError, "receiving")
+	if errors.Is(err, pyval.ErrTimeout) {
+		t.Errorf("interrupted call %v is a timeout", err)
+	}
+	if v, err := p.Call(testCtx(t), "echo", "back"); err != nil || v != "back" {
+		t.Fatalf("after Close: %v, %v", v, err)
+	}
+}
+
 func TestBadOptions(t *testing.T) {
-	if _, err := proxy.New("PYRO:x@localhost:1", proxy.Options{Serializer: "pickle"}); err == nil {
-		t.Errorf("pickle accepted")
+	for _, name := range []string{"pickle", "yaml", ""} {
+		_, err := proxy.New("PYRO:x@localhost:1", proxy.Options{Config: cfgWith(func(c *config.Config) { c.Serializer = name })})
+		if !errors.Is(err, proxy.ErrSerializer) || err.Error() != fmt.Sprintf("proxy: unknown serializer %q", name) {
+			t.Errorf("serializer %q: %v", name, err)
+		}
 	}
 	if _, err := proxy.New("nonsense", proxy.Options{}); !errors.Is(err, pyval.ErrInvalidURI) {
 		t.Errorf("bad uri: %v", err)
-	}
-	p := proxy.NewURI(pyval.MustParseURI("PYRO:x@localhost:1"), proxy.Options{Serializer: "yaml"})
-	if _, err := p.Call(context.Background(), "echo"); err == nil {
-		t.Errorf("call with a bad serializer succeeded")
 	}
 }
 
 func TestFromRef(t *testing.T) {
 	f := newFake(t)
 	ref := pyval.ProxyRef{URI: pyval.MustParseURI(f.URI()), Methods: []string{"echo"}, Oneway: []string{}, Attrs: []string{}, Serializer: "json"}
-	p := proxy.FromRef(ref, proxy.Options{})
+	p, err := proxy.FromRef(ref, proxy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer p.Close()
 	// Metadata is known, so a bad name fails without connecting.
 	if _, err := p.Call(testCtx(t), "seq"); err == nil || f.accepted.Load() != 0 {

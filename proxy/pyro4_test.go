@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
@@ -97,7 +98,7 @@ func TestPyro4(t *testing.T) {
 	for _, ser := range []string{"serpent", "json", "marshal"} {
 		t.Run(ser, func(t *testing.T) {
 			ctx := testCtx(t)
-			p, err := proxy.Dial(ctx, uri, proxy.Options{Serializer: ser})
+			p, err := bound(ctx, uri, proxy.Options{Config: cfgWith(func(c *config.Config) { c.Serializer = ser })})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +145,7 @@ func TestPyro4(t *testing.T) {
 				_, err := p.Call(ctx, "_private")
 				wantExc(t, err, pyval.ClassAttributeError, "has no exposed attribute or method '_private'")
 				// Without metadata the server refuses it.
-				raw, err := proxy.New(uri, proxy.Options{Serializer: ser, NoMetadata: true})
+				raw, err := proxy.New(uri, proxy.Options{Config: cfgWith(func(c *config.Config) { c.Serializer = ser; c.Metadata = false })})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -215,7 +216,7 @@ func TestPyro4(t *testing.T) {
 				if item, err := s.Next(ctx); err != nil || item != "two" {
 					t.Fatalf("Next after reconnecting = %v, %v", item, err)
 				}
-				if err := s.Close(); err != nil {
+				if err := s.Close(testCtx(t)); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -228,11 +229,11 @@ func TestPyro4(t *testing.T) {
 				if item, err := s.Next(ctx); err != nil || item != "one" {
 					t.Fatalf("Next = %v, %v", item, err)
 				}
-				if err := s.Close(); err != nil {
+				if err := s.Close(testCtx(t)); err != nil {
 					t.Fatal(err)
 				}
 				// The daemon dropped it: any connection can ask.
-				d, err := proxy.New(strings.Replace(uri, "test.echoserver", proxy.DaemonObject, 1), proxy.Options{Serializer: ser})
+				d, err := proxy.New(strings.Replace(uri, "test.echoserver", proxy.DaemonObject, 1), proxy.Options{Config: cfgWith(func(c *config.Config) { c.Serializer = ser })})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -293,7 +294,7 @@ func TestPyro4(t *testing.T) {
 			})
 
 			t.Run("compress", func(t *testing.T) {
-				c, err := proxy.New(uri, proxy.Options{Serializer: ser, Compress: true})
+				c, err := proxy.New(uri, proxy.Options{Config: cfgWith(func(c *config.Config) { c.Serializer = ser; c.Compression = true })})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -374,7 +375,7 @@ except Exception as e:
 
 func TestPyro4Timeout(t *testing.T) {
 	srv, uri := startEcho(t, []string{"-v"})
-	p, err := proxy.Dial(testCtx(t), uri, proxy.Options{Timeout: 200 * time.Millisecond})
+	p, err := bound(testCtx(t), uri, proxy.Options{Config: cfgWith(func(c *config.Config) { c.CommTimeout = 200 * time.Millisecond })})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +392,7 @@ func TestPyro4Timeout(t *testing.T) {
 
 func TestPyro4Cancel(t *testing.T) {
 	srv, uri := startEcho(t, []string{"-v"})
-	p, err := proxy.Dial(testCtx(t), uri, proxy.Options{})
+	p, err := bound(testCtx(t), uri, proxy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +424,7 @@ func TestPyro4UnixSocket(t *testing.T) {
 	if want := "PYRO:test.echoserver@./u:" + sock; uri != want {
 		t.Fatalf("uri %q, want %q", uri, want)
 	}
-	p, err := proxy.Dial(testCtx(t), uri, proxy.Options{})
+	p, err := bound(testCtx(t), uri, proxy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +449,7 @@ func TestPyro4HMAC(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := proxy.Dial(testCtx(t), uri, proxy.Options{HMACKey: tt.key})
+			p, err := bound(testCtx(t), uri, proxy.Options{HMACKey: tt.key})
 			if tt.want == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -473,11 +474,11 @@ func TestPyro4ConnectFail(t *testing.T) {
 	u := pyval.MustParseURI(uri)
 	loc := fmt.Sprintf("('localhost', %d)", u.Port)
 
-	_, err := proxy.Dial(testCtx(t), uri, proxy.Options{Serializer: "json"})
+	_, err := bound(testCtx(t), uri, proxy.Options{Config: cfgWith(func(c *config.Config) { c.Serializer = "json" })})
 	wantExc(t, err, pyval.ClassCommunicationError, "connection to "+loc+" rejected: message used serializer that is not accepted: 2")
 
 	u.Object = "nosuch"
-	_, err = proxy.Dial(testCtx(t), u.String(), proxy.Options{})
+	_, err = bound(testCtx(t), u.String(), proxy.Options{})
 	wantExc(t, err, pyval.ClassCommunicationError, "connection to "+loc+" rejected: unknown object")
 
 	shutdown(t, srv, uri, proxy.Options{})

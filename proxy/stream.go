@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"sync"
@@ -32,7 +33,10 @@ func (p *Proxy) Stream(ctx context.Context, method string, args ...any) (*Stream
 	}
 	s, ok := v.(*Stream)
 	if !ok {
-		return nil, &Error{Exception: pyval.Errorf(pyval.ClassTypeError, "%s returned a %s, not a stream", method, pyval.TypeName(v)), Cause: ErrNotStream}
+		return nil, &misuse{
+			err: fmt.Errorf("%w: %s returned a %s", ErrNotStream, method, pyval.TypeName(v)),
+			exc: pyval.Errorf(pyval.ClassTypeError, "%s returned a %s, not a stream", method, pyval.TypeName(v)),
+		}
 	}
 	return s, nil
 }
@@ -92,7 +96,7 @@ func (s *Stream) All(ctx context.Context) iter.Seq2[any, error] {
 				return
 			}
 			if !yield(v, nil) {
-				s.Close()
+				s.Close(ctx)
 				return
 			}
 		}
@@ -104,13 +108,22 @@ func (s *Stream) All(ctx context.Context) iter.Seq2[any, error] {
 // connection when it is free, a temporary second connection when a call is
 // in progress on it, and nothing at all when the stream is exhausted or the
 // proxy's connection is gone (the server then drops the stream itself).
-func (s *Stream) Close() error {
+// ctx bounds the sending, and the connecting of a temporary connection.
+func (s *Stream) Close(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done {
 		return nil
 	}
 	s.done = true
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if ctx.Err() != nil {
+		// Sending now would only break the proxy's connection; the server
+		// drops the stream by itself in time.
+		return ctxErr(ctx, "closing the stream")
+	}
 	p := s.p
 	if p.gen.Load() == 0 {
 		return nil // not connected
@@ -118,7 +131,7 @@ func (s *Stream) Close() error {
 	select {
 	case p.sem <- struct{}{}:
 		o := &p.op
-		o.reset(context.Background(), p.opts.Timeout)
+		o.reset(ctx, p.set.timeout)
 		defer p.end()
 		if p.conn == nil {
 			return nil
@@ -131,10 +144,13 @@ func (s *Stream) Close() error {
 	p.mu.Lock()
 	meta := p.meta
 	p.mu.Unlock()
-	tmp := NewURI(p.connectedURI(), p.opts)
+	tmp, err := newProxy(p.connectedURI(), p.opts, p.set)
+	if err != nil {
+		return err
+	}
 	tmp.meta = meta
 	defer tmp.Close()
-	o, err := tmp.begin(context.Background())
+	o, err := tmp.begin(ctx)
 	if err != nil {
 		return err
 	}

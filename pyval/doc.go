@@ -27,4 +27,5 @@
 // FromGo converts ordinary Go values (structs, maps, slices, integer kinds)
 // into this model for encoding; serializers call it only for values that are
 // not already in the model, so the common path does no reflection.
+// ToGo is its reverse, for results a Go caller wants as Go types.
 package pyval

@@ -108,7 +108,9 @@ func run(nsURI, storage, serverType, serializer string, clients int, d time.Dura
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	setup, err := proxy.Dial(context.Background(), nsURI, proxy.Options{Serializer: serializer})
+	pcfg := config.Default()
+	pcfg.Serializer = serializer
+	setup, err := proxy.New(nsURI, proxy.Options{Config: &pcfg})
 	if err != nil {
 		return err
 	}
@@ -127,12 +129,16 @@ func run(nsURI, storage, serverType, serializer string, clients int, d time.Dura
 		go func(c int) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(c), 42))
-			p, err := proxy.Dial(context.Background(), nsURI, proxy.Options{Serializer: serializer})
+			p, err := proxy.New(nsURI, proxy.Options{Config: &pcfg})
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer p.Close()
+			if err := p.Bind(context.Background()); err != nil {
+				errs <- err
+				return
+			}
 			for ctx.Err() == nil {
 				i := r.IntN(len(ops))
 				start := time.Now()

@@ -122,17 +122,15 @@ func serveSimple(ctx context.Context, cfg config.Config, useNS bool, out io.Writ
 
 // client calls method(42) on a PYRO: or PYRONAME: URI.
 func client(ctx context.Context, cfg config.Config, uri string, out io.Writer) error {
-	opts := naming.ProxyOptions(cfg, nil)
-	opts.Resolve = naming.Resolver(naming.LocateOptions{Config: &cfg})
-	thing, err := proxy.New(uri, opts)
+	thing, err := proxy.New(uri, proxy.Options{Config: &cfg, Resolve: naming.Resolver(naming.LocateOptions{Config: &cfg})})
 	if err != nil {
 		return err
 	}
 	defer thing.Close()
-	v, err := thing.Call(ctx, "method", 42)
+	n, err := proxy.As[int](thing.Call(ctx, "method", 42))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, v) // prints 84
+	fmt.Fprintln(out, n) // prints 84
 	return nil
 }
