@@ -9,11 +9,14 @@ type Item struct {
 // type (str, int, float, bool, None, bytes, tuple). Setting an existing key
 // replaces its value in place, as in Python.
 //
-// Lookups are linear: Pyro4 dicts on the wire are small (call kwargs,
-// handshakes, metadata), and a map index would cost more than it saves there.
-// Callers that build large dicts from unique keys use Append.
+// Keys compare by KeyEqual. Lookups are linear while the dict is small, as
+// Pyro4's dicts on the wire are (call kwargs, handshakes, metadata); Set
+// gives a dict that grows large a KeyIndex, so building one key by key stays
+// linear. Get never builds the index, so concurrent reads are safe. Callers
+// that build dicts from keys known to be unique use Append.
 type Dict struct {
 	items []Item
+	idx   *KeyIndex // nil until Set finds the dict large
 }
 
 // NewDict returns an empty dict with room for n items.
@@ -54,18 +57,8 @@ func (d *Dict) Get(key any) (any, bool) {
 	if d == nil {
 		return nil, false
 	}
-	if s, ok := key.(string); ok { // the common case, without Equal's switch
-		for i := range d.items {
-			if k, ok := d.items[i].Key.(string); ok && k == s {
-				return d.items[i].Value, true
-			}
-		}
-		return nil, false
-	}
-	for i := range d.items {
-		if Equal(d.items[i].Key, key) {
-			return d.items[i].Value, true
-		}
+	if i := find(d.items, itemKey, d.idx, key); i >= 0 {
+		return d.items[i].Value, true
 	}
 	return nil, false
 }
@@ -75,29 +68,28 @@ func (d *Dict) GetString(key string) (any, bool) { return d.Get(key) }
 
 // Set adds key or replaces its value.
 func (d *Dict) Set(key, value any) {
-	for i := range d.items {
-		if Equal(d.items[i].Key, key) {
-			d.items[i].Value = value
-			return
-		}
-	}
-	d.items = append(d.items, Item{key, value})
+	d.items = AddItem(d.items, 0, &d.idx, key, value)
 }
 
 // Append adds an item without looking for an existing key. Use it only when
-// the key is known to be new (decoders handle duplicates with Set).
-func (d *Dict) Append(key, value any) { d.items = append(d.items, Item{key, value}) }
+// the key is known to be new (decoders find duplicates with AddItem).
+func (d *Dict) Append(key, value any) {
+	if d.idx != nil {
+		d.idx.Add(key, len(d.items))
+	}
+	d.items = append(d.items, Item{key, value})
+}
 
 // Delete removes key and reports whether it was present.
 func (d *Dict) Delete(key any) bool {
 	if d == nil {
 		return false
 	}
-	for i := range d.items {
-		if Equal(d.items[i].Key, key) {
-			d.items = append(d.items[:i], d.items[i+1:]...)
-			return true
-		}
+	i := find(d.items, itemKey, d.idx, key)
+	if i < 0 {
+		return false
 	}
-	return false
+	d.items = append(d.items[:i], d.items[i+1:]...)
+	d.idx = nil // positions moved; Set rebuilds it when needed
+	return true
 }

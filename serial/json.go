@@ -882,7 +882,7 @@ func (d *jsonDecoder) object() (any, error) {
 	d.pos++
 	d.skipSpace()
 	base := len(d.items)
-	var index *keyIndex
+	var index *pyval.KeyIndex
 	if d.pos >= len(d.data) || d.data[d.pos] != '}' {
 		for {
 			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -905,7 +905,7 @@ func (d *jsonDecoder) object() (any, error) {
 			if k == "__class__" {
 				d.sawClass = true
 			}
-			d.items = addItem(d.items, base, &index, k, v)
+			d.items = pyval.AddItem(d.items, base, &index, k, v)
 			d.skipSpace()
 			if d.pos < len(d.data) && d.data[d.pos] == '}' {
 				break
@@ -1115,7 +1115,7 @@ func normalizeValue(v any, r Replacer) (any, error) {
 // ignore them.
 func fillCall(c *Call, p *callParts) error {
 	if !p.object.isStr {
-		if !isHashable(p.object.other) {
+		if !pyval.Hashable(p.object.other) {
 			return pyval.NewException(pyval.ClassTypeError, "unhashable type: '"+pyval.TypeName(p.object.other)+"'")
 		}
 		return pyval.NewException(pyval.ClassDaemonError, "unknown object")
@@ -1251,224 +1251,6 @@ func replaceItem(d *pyval.Dict, key string, v any) *pyval.Dict {
 		}
 	}
 	return out
-}
-
-// ---- dict keys: Python's equality, without quadratic time ----
-
-// keyIndex finds equal keys in a dict (or equal elements in a set) being
-// decoded once it has grown past a few items, so a hostile payload with
-// many keys costs linear time. Keys compare as Python compares them:
-// 1 == 1.0 == True, and NaN equals nothing.
-type keyIndex struct {
-	strs  map[string]int
-	ints  map[int64]int
-	other map[string]int
-}
-
-const keyIndexMin = 8
-
-// addItem appends k: v to items[base:], or, when an equal key is there
-// already, replaces its value in place, as a Python dict keeps the first
-// key and the last value.
-func addItem(items []pyval.Item, base int, index **keyIndex, k, v any) []pyval.Item {
-	its := items[base:]
-	if *index == nil {
-		if len(its) < keyIndexMin {
-			for i := range its {
-				if sameKey(its[i].Key, k) {
-					its[i].Value = v
-					return items
-				}
-			}
-			return append(items, pyval.Item{Key: k, Value: v})
-		}
-		x := &keyIndex{}
-		for i := range its {
-			x.put(its[i].Key, i)
-		}
-		*index = x
-	}
-	if i, ok := (*index).get(k); ok {
-		its[i].Value = v
-		return items
-	}
-	(*index).put(k, len(its))
-	return append(items, pyval.Item{Key: k, Value: v})
-}
-
-func (x *keyIndex) get(k any) (int, bool) {
-	switch kk := k.(type) {
-	case string:
-		i, ok := x.strs[kk]
-		return i, ok
-	}
-	if n, ok := smallIntKey(k); ok {
-		i, ok := x.ints[n]
-		return i, ok
-	}
-	if s, ok := canonicalKey(k); ok {
-		i, ok := x.other[s]
-		return i, ok
-	}
-	return 0, false
-}
-
-func (x *keyIndex) put(k any, i int) {
-	if s, ok := k.(string); ok {
-		if x.strs == nil {
-			x.strs = make(map[string]int)
-		}
-		x.strs[s] = i
-		return
-	}
-	if n, ok := smallIntKey(k); ok {
-		if x.ints == nil {
-			x.ints = make(map[int64]int)
-		}
-		x.ints[n] = i
-		return
-	}
-	if s, ok := canonicalKey(k); ok {
-		if x.other == nil {
-			x.other = make(map[string]int)
-		}
-		x.other[s] = i
-	}
-}
-
-// smallIntKey maps the numbers that equal an int64 to it.
-func smallIntKey(k any) (int64, bool) {
-	switch x := k.(type) {
-	case int64:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case float64:
-		if x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63 {
-			return int64(x), true
-		}
-	case complex128:
-		if imag(x) == 0 {
-			return smallIntKey(real(x))
-		}
-	}
-	return 0, false
-}
-
-// sameKey reports Python's == for two hashable decoded values.
-func sameKey(a, b any) bool {
-	if sa, ok := a.(string); ok {
-		sb, ok := b.(string)
-		return ok && sa == sb
-	}
-	if _, ok := b.(string); ok {
-		return false
-	}
-	if na, ok := smallIntKey(a); ok {
-		nb, ok := smallIntKey(b)
-		return ok && na == nb
-	}
-	if _, ok := smallIntKey(b); ok {
-		return false
-	}
-	ka, ok1 := canonicalKey(a)
-	kb, ok2 := canonicalKey(b)
-	return ok1 && ok2 && ka == kb
-}
-
-// canonicalKey returns text that is equal for values Python finds equal
-// (those smallIntKey does not cover); false for NaN and for values that
-// are not hashable.
-func canonicalKey(k any) (string, bool) {
-	switch x := k.(type) {
-	case nil:
-		return "N", true
-	case string:
-		return "s" + x, true
-	case []byte:
-		return "b" + string(x), true
-	case bool, int64:
-		n, _ := smallIntKey(x)
-		return "i" + strconv.FormatInt(n, 10), true
-	case *big.Int:
-		return "i" + x.String(), true
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			return "", false
-		case math.IsInf(x, 0):
-			return "f" + strconv.FormatFloat(x, 'g', -1, 64), true
-		case x == math.Trunc(x):
-			i, _ := big.NewFloat(x).Int(nil)
-			return "i" + i.String(), true
-		}
-		return "f" + strconv.FormatFloat(x, 'g', -1, 64), true
-	case complex128:
-		if imag(x) == 0 {
-			return canonicalKey(real(x))
-		}
-		if math.IsNaN(real(x)) || math.IsNaN(imag(x)) {
-			return "", false
-		}
-		return "c" + strconv.FormatFloat(real(x), 'g', -1, 64) + "," + strconv.FormatFloat(imag(x), 'g', -1, 64), true
-	case pyval.Tuple:
-		b := []byte("t")
-		for _, e := range x {
-			s, ok := canonicalKey(e)
-			if !ok {
-				return "", false
-			}
-			b = strconv.AppendInt(b, int64(len(s)), 10)
-			b = append(b, ':')
-			b = append(b, s...)
-		}
-		return string(b), true
-	case pyval.Set: // a frozenset: order does not matter
-		keys := make([]string, 0, len(x))
-		for _, e := range x {
-			s, ok := canonicalKey(e)
-			if !ok {
-				return "", false
-			}
-			keys = append(keys, s)
-		}
-		sortStrings(keys)
-		b := []byte("F")
-		for _, s := range keys {
-			b = strconv.AppendInt(b, int64(len(s)), 10)
-			b = append(b, ':')
-			b = append(b, s...)
-		}
-		return string(b), true
-	}
-	return "", false
-}
-
-func sortStrings(s []string) {
-	// insertion sort: frozenset keys are rare and small
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
-// isHashable reports whether a model value could be a dict key.
-func isHashable(v any) bool {
-	switch x := v.(type) {
-	case []any, *pyval.Dict, pyval.Set:
-		return false
-	case pyval.Tuple:
-		for _, e := range x {
-			if !isHashable(e) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // ---- UTF-8 as CPython checks it ----

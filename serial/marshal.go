@@ -1122,7 +1122,7 @@ func (d *marshalDecoder) containerElems(typ byte, flag bool, dst []any, into boo
 	}
 	base := len(d.elems)
 	hashable := typ != mList && typ != mSet
-	var index *keyIndex
+	var index *pyval.KeyIndex
 	// Elements go on the scratch stack: n comes from the input and is
 	// not trusted for an allocation.
 	for i := 0; i < n; i++ {
@@ -1139,9 +1139,8 @@ func (d *marshalDecoder) containerElems(typ byte, flag bool, dst []any, into boo
 				return nil, false, unhashable(v)
 			}
 			// A set keeps the first of equal elements.
-			if d.setAdd(base, &index, v) {
-				continue
-			}
+			d.elems, _ = pyval.AddElem(d.elems, base, &index, v)
+			continue
 		default:
 			hashable = hashable && h
 		}
@@ -1166,36 +1165,10 @@ func (d *marshalDecoder) containerElems(typ byte, flag bool, dst []any, into boo
 	return elems, hashable, nil
 }
 
-// setAdd reports whether d.elems[base:] holds an element equal to v,
-// indexing the elements once there are many.
-func (d *marshalDecoder) setAdd(base int, index **keyIndex, v any) (present bool) {
-	its := d.elems[base:]
-	if *index == nil {
-		if len(its) < keyIndexMin {
-			for _, e := range its {
-				if sameKey(e, v) {
-					return true
-				}
-			}
-			return false
-		}
-		x := &keyIndex{}
-		for i, e := range its {
-			x.put(e, i)
-		}
-		*index = x
-	}
-	if _, ok := (*index).get(v); ok {
-		return true
-	}
-	(*index).put(v, len(its))
-	return false
-}
-
 func unhashable(v any) error {
 	if t, ok := v.(pyval.Tuple); ok {
 		for _, e := range t {
-			if !isHashable(e) {
+			if !pyval.Hashable(e) {
 				return unhashable(e)
 			}
 		}
@@ -1211,7 +1184,7 @@ func (d *marshalDecoder) dict(flag bool) (any, bool, error) {
 		return nil, false, err
 	}
 	base := len(d.items)
-	var index *keyIndex
+	var index *pyval.KeyIndex
 	for {
 		k, kh, err := d.value()
 		if err != nil {
@@ -1233,7 +1206,7 @@ func (d *marshalDecoder) dict(flag bool) (any, bool, error) {
 		if k == "__class__" {
 			d.sawClass = true
 		}
-		d.items = addItem(d.items, base, &index, k, v)
+		d.items = pyval.AddItem(d.items, base, &index, k, v)
 	}
 	out := popDict(&d.items, base)
 	d.fill(idx, out, false)

@@ -3,7 +3,6 @@ package serial
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"math"
 	"math/big"
@@ -636,9 +635,8 @@ type serpentParser struct {
 	stack  []any        // elements of the lists, tuples and sets being built
 	items  []pyval.Item // items of the dicts being built
 	sbuf   []byte       // decoded string bodies
-	canon  []byte       // scratch for key canonical forms
-	canon2 []byte
-	unhash string // type name of the last unhashable node, for TypeError
+	canon  []byte       // scratch for number digits without underscores
+	unhash string       // type name of the last unhashable node, for TypeError
 }
 
 func newSerpentParser(data []byte) *serpentParser {
@@ -664,8 +662,8 @@ func (p *serpentParser) release() {
 	if cap(p.sbuf) > 64<<10 {
 		p.sbuf = nil
 	}
-	if cap(p.canon) > 4<<10 || cap(p.canon2) > 4<<10 {
-		p.canon, p.canon2 = nil, nil
+	if cap(p.canon) > 4<<10 {
+		p.canon = nil
 	}
 	serpentParserPool.Put(p)
 }
@@ -1167,21 +1165,9 @@ func (p *serpentParser) unhashable() error {
 	return p.errAt(pyval.ClassTypeError, "unhashable type: '"+p.unhash+"'")
 }
 
-// serpentIndexFrom is the size from which a dict or set being decoded gets
-// a hash index for its duplicate-key checks; below it a linear scan is
-// cheaper, above it the scan would make decoding quadratic.
-const serpentIndexFrom = 8
-
-// serpentKeyIndex finds equal keys (in Python's sense) among the keys of one dict
-// or set being decoded.
-type serpentKeyIndex struct {
-	strs  map[string]int
-	other map[string]int
-}
-
 func (p *serpentParser) parseDict(depth int, key any) (any, serpentKind, error) {
 	base := len(p.items)
-	var idx *serpentKeyIndex
+	var idx *pyval.KeyIndex
 	hasClass := false
 	for {
 		// at ':'
@@ -1194,19 +1180,7 @@ func (p *serpentParser) parseDict(depth int, key any) (any, serpentKind, error) 
 		if s, ok := key.(string); ok && s == "__class__" {
 			hasClass = true
 		}
-		i, err := p.findKey(base, len(p.items)-base, key, &idx, func(i int) any { return p.items[i].Key })
-		if err != nil {
-			p.dropItems(base)
-			return nil, skUnhashable, err
-		}
-		if i >= 0 {
-			p.items[i].Value = v // Python keeps the first key and the last value
-		} else {
-			p.items = append(p.items, pyval.Item{Key: key, Value: v})
-			if idx != nil {
-				idx.add(p, key, len(p.items)-1-base)
-			}
-		}
+		p.items = pyval.AddItem(p.items, base, &idx, key, v)
 		p.skipSpace()
 		c := p.peek()
 		if c == ',' {
@@ -1255,19 +1229,9 @@ func (p *serpentParser) parseDict(depth int, key any) (any, serpentKind, error) 
 
 func (p *serpentParser) parseSet(depth int, el any) (any, serpentKind, error) {
 	base := len(p.stack)
-	var idx *serpentKeyIndex
+	var idx *pyval.KeyIndex
 	for {
-		i, err := p.findKey(base, len(p.stack)-base, el, &idx, func(i int) any { return p.stack[i] })
-		if err != nil {
-			p.dropStack(base)
-			return nil, skUnhashable, err
-		}
-		if i < 0 {
-			p.stack = append(p.stack, el)
-			if idx != nil {
-				idx.add(p, el, len(p.stack)-1-base)
-			}
-		}
+		p.stack, _ = pyval.AddElem(p.stack, base, &idx, el)
 		p.skipSpace()
 		c := p.peek()
 		if c == ',' {
@@ -1283,6 +1247,7 @@ func (p *serpentParser) parseSet(depth int, el any) (any, serpentKind, error) {
 			break
 		}
 		var k serpentKind
+		var err error
 		el, k, err = p.parseKey(depth + 1)
 		if err != nil {
 			p.dropStack(base)
@@ -1298,71 +1263,6 @@ func (p *serpentParser) parseSet(depth int, el any) (any, serpentKind, error) {
 	p.dropStack(base)
 	p.unhash = "set"
 	return s, skUnhashable, nil
-}
-
-// findKey returns the absolute index of a key equal to key (in Python's
-// sense: 1 == 1.0 == True) among the n keys from base, read through keyAt,
-// or -1. It builds the hash index once the container has serpentIndexFrom
-// keys. Unhashable keys were refused by the caller; the canonical form
-// rejects anything else that is not hashable.
-func (p *serpentParser) findKey(base, n int, key any, idx **serpentKeyIndex, keyAt func(int) any) (int, error) {
-	s, isStr := key.(string)
-	if *idx == nil && n < serpentIndexFrom {
-		if isStr {
-			for i := base; i < base+n; i++ {
-				if k, ok := keyAt(i).(string); ok && k == s {
-					return i, nil
-				}
-			}
-			return -1, nil
-		}
-		var err error
-		p.canon, err = serpentKeyCanon(p.canon[:0], key)
-		if err != nil {
-			return -1, p.errAt(pyval.ClassTypeError, err.Error())
-		}
-		for i := base; i < base+n; i++ {
-			k := keyAt(i)
-			if _, ok := k.(string); ok {
-				continue
-			}
-			p.canon2, _ = serpentKeyCanon(p.canon2[:0], k)
-			if bytes.Equal(p.canon, p.canon2) {
-				return i, nil
-			}
-		}
-		return -1, nil
-	}
-	if *idx == nil {
-		*idx = &serpentKeyIndex{strs: make(map[string]int, 2*n), other: make(map[string]int)}
-		for i := base; i < base+n; i++ {
-			(*idx).add(p, keyAt(i), i-base)
-		}
-	}
-	if isStr {
-		if i, ok := (*idx).strs[s]; ok {
-			return base + i, nil
-		}
-		return -1, nil
-	}
-	var err error
-	p.canon, err = serpentKeyCanon(p.canon[:0], key)
-	if err != nil {
-		return -1, p.errAt(pyval.ClassTypeError, err.Error())
-	}
-	if i, ok := (*idx).other[string(p.canon)]; ok {
-		return base + i, nil
-	}
-	return -1, nil
-}
-
-func (ix *serpentKeyIndex) add(p *serpentParser, key any, rel int) {
-	if s, ok := key.(string); ok {
-		ix.strs[s] = rel
-		return
-	}
-	p.canon, _ = serpentKeyCanon(p.canon[:0], key)
-	ix.other[string(p.canon)] = rel
 }
 
 var serpentParserPool = sync.Pool{New: func() any { return new(serpentParser) }}
@@ -2004,69 +1904,4 @@ func (p *serpentParser) stripUnderscores(b []byte) string {
 		}
 	}
 	return string(p.canon)
-}
-
-// serpentKeyCanon appends a canonical form of a hashable model value, equal
-// for two values exactly when Python finds them equal: ints, bools and
-// integral floats (1 == 1.0 == True, 0.0 == -0.0), a complex with a zero
-// imaginary part and its real part, tuples element by element.
-func serpentKeyCanon(dst []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case nil:
-		return append(dst, 'n'), nil
-	case string:
-		dst = append(dst, 's')
-		dst = binary.AppendUvarint(dst, uint64(len(x)))
-		return append(dst, x...), nil
-	case []byte:
-		dst = append(dst, 'b')
-		dst = binary.AppendUvarint(dst, uint64(len(x)))
-		return append(dst, x...), nil
-	case bool:
-		if x {
-			return append(dst, "i1;"...), nil
-		}
-		return append(dst, "i0;"...), nil
-	case int64:
-		dst = append(dst, 'i')
-		return append(strconv.AppendInt(dst, x, 16), ';'), nil
-	case *big.Int:
-		dst = append(dst, 'i') // hex: linear even for a huge int
-		return append(x.Append(dst, 16), ';'), nil
-	case float64:
-		return serpentFloatCanon(dst, x), nil
-	case complex128:
-		if imag(x) == 0 {
-			return serpentFloatCanon(dst, real(x)), nil
-		}
-		dst = append(dst, 'c')
-		dst = serpentFloatCanon(dst, real(x))
-		return serpentFloatCanon(dst, imag(x)), nil
-	case pyval.Tuple:
-		dst = append(dst, 't')
-		dst = binary.AppendUvarint(dst, uint64(len(x)))
-		for _, el := range x {
-			var err error
-			if dst, err = serpentKeyCanon(dst, el); err != nil {
-				return dst, err
-			}
-		}
-		return dst, nil
-	}
-	return dst, errors.New("unhashable type: '" + pyval.TypeName(v) + "'")
-}
-
-func serpentFloatCanon(dst []byte, f float64) []byte {
-	if f == math.Trunc(f) && !math.IsInf(f, 0) {
-		dst = append(dst, 'i')
-		if math.Abs(f) < 1<<63 {
-			dst = strconv.AppendInt(dst, int64(f), 16)
-		} else {
-			bi, _ := new(big.Float).SetFloat64(f).Int(nil)
-			dst = bi.Append(dst, 16)
-		}
-		return append(dst, ';')
-	}
-	dst = append(dst, 'f')
-	return append(strconv.AppendFloat(dst, f, 'g', -1, 64), ';')
 }
