@@ -107,8 +107,8 @@ func TestDictKeys(t *testing.T) {
 				d.Set(int64(i), "int")
 				d.Set(fmt.Sprint(i), "str")
 			}
-			d.Set(1.0, "float")   // replaces the value of 1, keeps the key
-			d.Set(true, "bool")   // the same key again
+			d.Set(1.0, "float") // replaces the value of 1, keeps the key
+			d.Set(true, "bool") // the same key again
 			d.Set(complex(2, 0), "complex")
 			d.Set(math.NaN(), "nan") // a new key every time
 			d.Set(math.NaN(), "nan")
