@@ -50,8 +50,11 @@ func (jsonCodec) Name() string { return "json" }
 
 // Marshal appends v as json.dumps writes it.
 func (jsonCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
-	e := jsonEncoder{buf: dst, r: r}
+	e := jsonEncoder{buf: dst, r: r, start: len(dst), surr: -1}
 	if err := e.value(v, 0); err != nil {
+		return dst, err
+	}
+	if err := e.finish(); err != nil {
 		return dst, err
 	}
 	return e.buf, nil
@@ -61,7 +64,7 @@ func (jsonCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 // __getattr__, __setattr__ and <batch>, as the Pyro4 proxy sends it, and {}
 // for every other method.
 func (jsonCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
-	e := jsonEncoder{buf: dst, r: r}
+	e := jsonEncoder{buf: dst, r: r, start: len(dst), surr: -1}
 	e.buf = append(e.buf, `{"object": `...)
 	e.str(c.Object)
 	e.buf = append(e.buf, `, "method": `...)
@@ -82,6 +85,9 @@ func (jsonCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
 		e.buf = append(e.buf, "{}"...)
 	}
 	e.buf = append(e.buf, '}')
+	if err := e.finish(); err != nil {
+		return dst, err
+	}
 	return e.buf, nil
 }
 
@@ -203,8 +209,40 @@ func notSubscriptable(v any) error {
 // ---- encoding ----
 
 type jsonEncoder struct {
-	buf []byte
-	r   Replacer
+	buf   []byte
+	r     Replacer
+	start int // where this document starts in buf
+	// The first run of surrogates met in a str, in characters of the
+	// document (surr is -1 for none): see finish.
+	surr, surrEnd int
+}
+
+// finish fails a document that holds a surrogate as Pyro4 fails it: the
+// json text is built whole (a Python str can hold a lone surrogate, which
+// the json decoder and marshal give the model as its WTF-8 bytes) and its
+// encoding to UTF-8 raises UnicodeEncodeError, whose object is the whole
+// text and whose positions count characters.
+func (e *jsonEncoder) finish() error {
+	if e.surr < 0 {
+		return nil
+	}
+	return &pyval.Exception{Class: "builtins.UnicodeEncodeError", Args: pyval.Tuple{
+		"utf-8", string(e.buf[e.start:]), int64(e.surr), int64(e.surrEnd), "surrogates not allowed"}}
+}
+
+// isSurrogateAt reports whether s holds the WTF-8 encoding of a surrogate
+// (U+D800..U+DFFF) at i.
+func isSurrogateAt(s string, i int) bool {
+	return i+2 < len(s) && s[i] == 0xed && s[i+1] >= 0xa0 && s[i+1] <= 0xbf && s[i+2]&0xc0 == 0x80
+}
+
+// appendWTF8 appends r as UTF-8, writing a surrogate as its 3-byte form
+// (which utf8.AppendRune would replace with U+FFFD).
+func appendWTF8(b []byte, r rune) []byte {
+	if r >= 0xd800 && r <= 0xdfff {
+		return append(b, 0xe0|byte(r>>12), 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f)
+	}
+	return utf8.AppendRune(b, r)
 }
 
 func (e *jsonEncoder) value(v any, depth int) error {
@@ -397,8 +435,9 @@ func keyTypeError(k any) error {
 const hexDigits = "0123456789abcdef"
 
 // str writes s as json.dumps(ensure_ascii=False) does: raw UTF-8 with ",
-// \ and the control characters escaped. Bytes that are not UTF-8 (a Go
-// string can hold them, a Python str cannot) become U+FFFD.
+// \ and the control characters escaped. A surrogate (in WTF-8) is written
+// as it is and fails the document in finish. Other bytes that are not UTF-8
+// (a Go string can hold them, a Python str cannot) become U+FFFD.
 func (e *jsonEncoder) str(s string) {
 	b := append(e.buf, '"')
 	start := 0
@@ -414,6 +453,13 @@ func (e *jsonEncoder) str(s string) {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r != utf8.RuneError || size != 1 {
 				i = skipPlain(s, i+size, stopHigh, '"', '\\')
+				continue
+			}
+			if isSurrogateAt(s, i) {
+				if e.surr < 0 {
+					e.surrogates(b, s, start, i)
+				}
+				i = skipPlain(s, i+3, stopHigh, '"', '\\')
 				continue
 			}
 			b = append(b, s[start:i]...)
@@ -446,6 +492,17 @@ func (e *jsonEncoder) str(s string) {
 	}
 	b = append(b, s[start:]...)
 	e.buf = append(b, '"')
+}
+
+// surrogates records the run of surrogates at s[i:] when it is the
+// document's first: positions in characters, as Python counts them, of
+// what b (the document so far) and s[start:i] hold before it.
+func (e *jsonEncoder) surrogates(b []byte, s string, start, i int) {
+	e.surr = utf8.RuneCount(b[e.start:]) + utf8.RuneCountInString(s[start:i])
+	e.surrEnd = e.surr
+	for j := i; isSurrogateAt(s, j); j += 3 {
+		e.surrEnd++
+	}
 }
 
 // ---- decoding ----
@@ -789,7 +846,7 @@ func (d *jsonDecoder) strEscaped(i int) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			b = utf8.AppendRune(b, r)
+			b = appendWTF8(b, r)
 			i = next
 			continue
 		default:
@@ -800,8 +857,9 @@ func (d *jsonDecoder) strEscaped(i int) ([]byte, error) {
 }
 
 // unicodeEscape decodes the \uXXXX whose 'u' is at u, joining a surrogate
-// pair as Python does. A surrogate left alone, which a Python str can hold
-// and a Go string cannot, becomes U+FFFD.
+// pair as Python does. A surrogate left alone is returned as it is: a
+// Python str holds it, and Pyro4 calls the method with it (the reply then
+// fails to encode, see jsonEncoder.finish).
 func (d *jsonDecoder) unicodeEscape(u int) (r rune, next int, err error) {
 	data := d.data
 	// Python wants a character after the four digits (at least the
@@ -820,9 +878,6 @@ func (d *jsonDecoder) unicodeEscape(u int) (r rune, next int, err error) {
 		if r2 := hexVal(data[h2 : h2+4]); r2 >= 0xdc00 && r2 <= 0xdfff {
 			return 0x10000 + (r-0xd800)<<10 + (r2 - 0xdc00), h2 + 4, nil
 		}
-	}
-	if r >= 0xd800 && r <= 0xdfff {
-		r = utf8.RuneError
 	}
 	return r, next, nil
 }
