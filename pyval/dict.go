@@ -9,14 +9,13 @@ type Item struct {
 // type (str, int, float, bool, None, bytes, tuple). Setting an existing key
 // replaces its value in place, as in Python.
 //
-// Keys compare by KeyEqual. Lookups are linear while the dict is small, as
-// Pyro4's dicts on the wire are (call kwargs, handshakes, metadata); Set
-// gives a dict that grows large a KeyIndex, so building one key by key stays
-// linear. Get never builds the index, so concurrent reads are safe. Callers
-// that build dicts from keys known to be unique use Append.
+// Keys compare by KeyEqual. Lookups are linear: Pyro4 dicts on the wire are
+// small (call kwargs, handshakes, metadata), and a KeyIndex in every Dict
+// would cost every decoded dict more than it saves there. Code that builds a
+// large dict whose keys may repeat does it with AddItem and a KeyIndex, as
+// the decoders do; keys known to be unique go in with Append.
 type Dict struct {
 	items []Item
-	idx   *KeyIndex // nil until Set finds the dict large
 }
 
 // NewDict returns an empty dict with room for n items.
@@ -57,7 +56,7 @@ func (d *Dict) Get(key any) (any, bool) {
 	if d == nil {
 		return nil, false
 	}
-	if i := find(d.items, itemKey, d.idx, key); i >= 0 {
+	if i := find(d.items, itemKey, nil, key); i >= 0 {
 		return d.items[i].Value, true
 	}
 	return nil, false
@@ -68,28 +67,26 @@ func (d *Dict) GetString(key string) (any, bool) { return d.Get(key) }
 
 // Set adds key or replaces its value.
 func (d *Dict) Set(key, value any) {
-	d.items = AddItem(d.items, 0, &d.idx, key, value)
+	if i := find(d.items, itemKey, nil, key); i >= 0 {
+		d.items[i].Value = value
+		return
+	}
+	d.items = append(d.items, Item{key, value})
 }
 
 // Append adds an item without looking for an existing key. Use it only when
 // the key is known to be new (decoders find duplicates with AddItem).
-func (d *Dict) Append(key, value any) {
-	if d.idx != nil {
-		d.idx.Add(key, len(d.items))
-	}
-	d.items = append(d.items, Item{key, value})
-}
+func (d *Dict) Append(key, value any) { d.items = append(d.items, Item{key, value}) }
 
 // Delete removes key and reports whether it was present.
 func (d *Dict) Delete(key any) bool {
 	if d == nil {
 		return false
 	}
-	i := find(d.items, itemKey, d.idx, key)
+	i := find(d.items, itemKey, nil, key)
 	if i < 0 {
 		return false
 	}
 	d.items = append(d.items[:i], d.items[i+1:]...)
-	d.idx = nil // positions moved; Set rebuilds it when needed
 	return true
 }

@@ -97,8 +97,7 @@ func TestKeyUnhashable(t *testing.T) {
 	}
 }
 
-// TestDictKeys checks Dict's Python semantics below and above the size at
-// which Set indexes it.
+// TestDictKeys checks Dict's Python semantics, for small and large dicts.
 func TestDictKeys(t *testing.T) {
 	for _, n := range []int{3, indexFrom, 100} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -162,15 +161,5 @@ func TestAddItemAddElem(t *testing.T) {
 	}
 	if elems, added := AddElem(elems, 1, &sidx, true); added || len(elems) != 11 {
 		t.Fatalf("AddElem(True) added %v, %d elems", added, len(elems))
-	}
-}
-
-func BenchmarkDictSetMany(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		d := NewDict(0)
-		for i := range 1000 {
-			d.Set(int64(i), nil)
-		}
 	}
 }
