@@ -528,6 +528,7 @@ type jsonDecoder struct {
 	data     []byte
 	pos      int
 	depth    int
+	values   int // decoded so far, against MaxValues
 	sawClass bool
 	// Scratch stacks shared by nested containers, so each list or dict
 	// allocates once, at its final size. Pooled with the decoder.
@@ -612,6 +613,9 @@ func (d *jsonDecoder) hasPrefix(s string) bool {
 // value parses the value at d.pos; Python's scanner tries the same
 // alternatives in the same order.
 func (d *jsonDecoder) value() (any, error) {
+	if d.values++; d.values > maxValues {
+		return nil, tooMany()
+	}
 	if d.pos >= len(d.data) {
 		return nil, d.syntaxError("Expecting value", d.pos)
 	}
@@ -885,7 +889,7 @@ func (d *jsonDecoder) unicodeEscape(u int) (r rune, next int, err error) {
 func (d *jsonDecoder) enter(what string) error {
 	d.depth++
 	if d.depth > jsonMaxDepth {
-		return pyval.NewException("RecursionError", "maximum recursion depth exceeded while decoding a JSON "+what+" from a unicode string")
+		return tooDeep(pyval.NewException("RecursionError", "maximum recursion depth exceeded while decoding a JSON "+what+" from a unicode string"))
 	}
 	return nil
 }

@@ -651,6 +651,9 @@ func (d *marshalDecoder) size(what string) (int, error) {
 
 func (d *marshalDecoder) count(w int) error {
 	d.weight += w
+	if d.weight > maxValues {
+		return tooMany()
+	}
 	if d.weight > d.budget {
 		return pyval.NewException(pyval.ClassValueError, "marshal data expands too much through back-references")
 	}
@@ -692,7 +695,7 @@ func (d *marshalDecoder) fillLazy(idx int, kind byte, elems []any, hashable bool
 func (d *marshalDecoder) value() (v any, hashable bool, err error) {
 	d.depth++
 	if d.depth > marshalMaxDepth {
-		return nil, false, pyval.NewException(pyval.ClassValueError, "recursion limit exceeded")
+		return nil, false, tooDeep(pyval.NewException(pyval.ClassValueError, "recursion limit exceeded"))
 	}
 	v, hashable, err = d.value1()
 	d.depth--

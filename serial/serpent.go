@@ -553,7 +553,7 @@ func (serpentCodec) UnmarshalCall(data []byte, c *Call) error {
 		return err
 	}
 	// not the plain (str,str,...) shape: parse generally for the real error
-	p.pos = 0
+	p.pos, p.values = 0, 0
 	v, err := p.parseTop()
 	if err != nil {
 		return err
@@ -637,11 +637,12 @@ type serpentParser struct {
 	sbuf   []byte       // decoded string bodies
 	canon  []byte       // scratch for number digits without underscores
 	unhash string       // type name of the last unhashable node, for TypeError
+	values int          // atoms parsed so far, against MaxValues
 }
 
 func newSerpentParser(data []byte) *serpentParser {
 	p := serpentParserPool.Get().(*serpentParser)
-	p.data, p.pos = data, 0
+	p.data, p.pos, p.values = data, 0, 0
 	return p
 }
 
@@ -942,7 +943,10 @@ func (p *serpentParser) parseUnary(depth int) (any, serpentKind, error) {
 // sums do not nest, so they need no depth of their own.
 func (p *serpentParser) parseAtom(depth int) (any, serpentKind, error) {
 	if depth > serpentMaxDepth {
-		return nil, skOther, p.syntaxError("nesting too deep")
+		return nil, skOther, tooDeep(p.syntaxError("nesting too deep").(*pyval.Exception))
+	}
+	if p.values++; p.values > maxValues {
+		return nil, skOther, tooMany()
 	}
 	p.skipSpace()
 	if p.pos >= len(p.data) {
@@ -1390,6 +1394,9 @@ func (p *serpentParser) internedLiteral() (*interned, bool) {
 func (p *serpentParser) parseKey(depth int) (any, serpentKind, error) {
 	p.skipSpace()
 	if e, ok := p.internedLiteral(); ok {
+		if p.values++; p.values > maxValues {
+			return nil, skOther, tooMany()
+		}
 		if c := p.peek(); c == '+' || c == '-' {
 			return nil, skOther, p.malformed("operator applied to a non-number")
 		}
