@@ -1,24 +1,11 @@
 package pyval
 
-import (
-	"bytes"
-	"math/big"
-)
-
 // Equal reports whether two model values are equal as Python's == would say:
 // for the types that can be dict keys or set members as KeyEqual does
 // (1 == 1.0 == True == 1+0j, a NaN equals nothing), and structurally for the
 // rest (lists, dicts, sets, URIs, exceptions).
 func Equal(a, b any) bool {
 	switch x := a.(type) {
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case nil:
-		return b == nil
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && bytes.Equal(x, y)
 	case Tuple:
 		y, ok := b.(Tuple)
 		return ok && equalSlices(x, y)
@@ -48,8 +35,6 @@ func Equal(a, b any) bool {
 			}
 		}
 		return true
-	case bool, int64, *big.Int, float64, complex128:
-		return numEqual(a, b)
 	case URI:
 		y, ok := b.(URI)
 		return ok && x == y
@@ -57,7 +42,7 @@ func Equal(a, b any) bool {
 		y, ok := b.(*Exception)
 		return ok && x.Class == y.Class && equalSlices(x.Args, y.Args)
 	}
-	return false
+	return KeyEqual(a, b) // str, bytes, None, numbers
 }
 
 func equalSlices(a, b []any) bool {
