@@ -39,9 +39,10 @@ import (
 // literal (a name, an operator), TypeError for an unhashable dict key or set
 // element, and whatever pyval.FromClassDict refuses. The decoder is a
 // little more lenient than Python about newlines and indentation between
-// tokens; it refuses \N{name} escapes (Go has no name table), reads an
-// escaped lone surrogate as U+FFFD, and, like the encoder, stops at 1000
-// levels of nesting.
+// tokens; it refuses \N{name} escapes (Go has no name table), and, like the
+// encoder, stops at 1000 levels of nesting. An escaped surrogate ('\ud800')
+// is kept in the string in WTF-8 (as the json and marshal decoders keep
+// one) and written back as the same escape, as serpent does.
 var Serpent Codec = serpentCodec{}
 
 type serpentCodec struct{}
@@ -450,7 +451,8 @@ const serpentHex = "0123456789abcdef"
 // holds a ' and no ", backslash escapes for the quote, backslash, \t \n \r,
 // \xhh for other ASCII controls and non-printable Latin-1, \uhhhh and
 // \Uhhhhhhhh above that; printable characters (str.isprintable, which is
-// Go's unicode.IsPrint) are written as they are. Invalid UTF-8 bytes, which a
+// Go's unicode.IsPrint) are written as they are. A surrogate in WTF-8 is
+// not printable and gets its \uhhhh; other invalid UTF-8 bytes, which a
 // Python str cannot hold, are written as U+FFFD.
 func appendPyRepr(dst []byte, s string) []byte {
 	quote := byte('\'')
@@ -486,7 +488,9 @@ func appendPyRepr(dst []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		if r == utf8.RuneError && size == 1 && isSurrogateAt(s, i) {
+			r, size = rune(s[i]&0x0f)<<12|rune(s[i+1]&0x3f)<<6|rune(s[i+2]&0x3f), 3
+		} else if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = utf8.AppendRune(dst, utf8.RuneError)
 			start = i + 1

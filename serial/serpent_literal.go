@@ -399,8 +399,8 @@ func (p *serpentParser) escape(i int, isBytes bool) (int, error) {
 			p.pos = i - 1
 			return 0, p.syntaxError(`illegal Unicode character in \U escape`)
 		}
-		// a lone surrogate, which UTF-8 cannot hold, becomes U+FFFD
-		p.sbuf = utf8.AppendRune(p.sbuf, rune(v))
+		// a surrogate stays one, in WTF-8, as in a Python str
+		p.sbuf = appendWTF8(p.sbuf, rune(v))
 		return i + 1 + n, nil
 	default:
 		// unknown escapes keep their backslash; the character itself is
