@@ -570,7 +570,7 @@ func TestSerpentMarshalGo(t *testing.T) {
 		{"a\xed\xa0\x80b", `'a\ud800b'`},
 		{"x\xed\xb2\x80\U0001F600y", "'x\\udc80\U0001F600y'"},
 		{"\xed\xa0", "'\ufffd\ufffd'"}, // a cut one is just invalid
-		{"\u0cf3", "'\u0cf3'"}, // Unicode 15: printable to Go, unassigned to Python 3.11
+		{"\u0cf3", "'\u0cf3'"},         // Unicode 15: printable to Go, unassigned to Python 3.11
 		{pyval.Set{}, "()"},
 		{pyval.DictOf(nil, 1), "{None:1}"},
 		{[]any{int64(1), []byte("hi"), pyval.Set{"x"}}, "[1,{'data': 'aGk=', 'encoding': 'base64'},{'x'}]"},
