@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"testing"
 )
 
@@ -162,4 +163,103 @@ func TestAddItemAddElem(t *testing.T) {
 	if elems, added := AddElem(elems, 1, &sidx, true); added || len(elems) != 11 {
 		t.Fatalf("AddElem(True) added %v, %d elems", added, len(elems))
 	}
+}
+
+// fuzzValue builds a hashable value from b, returning the rest of b.
+func fuzzValue(b []byte, depth int) (any, []byte) {
+	if len(b) == 0 {
+		return nil, b
+	}
+	op, b := b[0], b[1:]
+	take := func(n int) []byte {
+		n = min(n, len(b))
+		out := b[:n]
+		b = b[n:]
+		return out
+	}
+	u64 := func() uint64 {
+		var v uint64
+		for _, c := range take(8) {
+			v = v<<8 | uint64(c)
+		}
+		return v
+	}
+	small := func() float64 { return float64(int8(u64())) / 2 } // often integral, often equal across kinds
+	switch op % 12 {
+	case 0:
+		return nil, b
+	case 1:
+		return op&0x80 != 0, b
+	case 2:
+		return int64(int8(u64())), b
+	case 3:
+		return int64(u64()), b
+	case 4:
+		return small(), b
+	case 5:
+		return math.Float64frombits(u64()), b
+	case 6:
+		return complex(small(), float64(op>>7)), b
+	case 7:
+		x := new(big.Int).SetBytes(take(9))
+		if op&0x80 != 0 {
+			x.Neg(x)
+		}
+		return x, b // not always normalized to int64: KeyEqual must not care
+	case 8:
+		return string(take(int(op>>4) % 4)), b
+	case 9:
+		return take(int(op>>4) % 4), b
+	case 10, 11:
+		if depth > 3 {
+			return nil, b
+		}
+		var t Tuple
+		for range int(op>>4) % 3 {
+			var v any
+			v, b = fuzzValue(b, depth+1)
+			t = append(t, v)
+		}
+		if op%12 == 11 { // a frozenset: distinct elements
+			var s Set
+			for _, v := range t {
+				if !slices.ContainsFunc(s, func(e any) bool { return KeyEqual(e, v) }) {
+					s = append(s, v)
+				}
+			}
+			return s, b
+		}
+		return t, b
+	}
+	return nil, b
+}
+
+// FuzzKeyEqual checks that KeyEqual, AppendKey and KeyIndex agree, so the
+// decoders' linear scans and their indexes find the same duplicates.
+func FuzzKeyEqual(f *testing.F) {
+	f.Add([]byte{2, 1, 4, 2, 6, 2})
+	f.Add([]byte{7, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Add([]byte{0x1a, 2, 1, 8, 'a', 0x1a, 4, 2, 8, 'a'})
+	f.Add([]byte{0x1b, 2, 3, 1, 0x1b, 2, 6, 0x81})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, rest := fuzzValue(b, 0)
+		c, _ := fuzzValue(rest, 0)
+		eq := KeyEqual(a, c)
+		if eq != KeyEqual(c, a) {
+			t.Fatalf("KeyEqual(%#v, %#v) is not symmetric", a, c)
+		}
+		ka, oka := AppendKey(nil, a)
+		kc, okc := AppendKey(nil, c)
+		if got := oka && okc && bytes.Equal(ka, kc); got != eq {
+			t.Fatalf("KeyEqual(%#v, %#v) = %v, but keys %q %v, %q %v", a, c, eq, ka, oka, kc, okc)
+		}
+		if oka != KeyEqual(a, a) {
+			t.Fatalf("%#v: AppendKey ok = %v, equal to itself %v", a, oka, !oka)
+		}
+		var x KeyIndex
+		x.Add(a, 7)
+		if i, ok := x.Find(c); ok != eq || ok && i != 7 {
+			t.Fatalf("KeyIndex of %#v: Find(%#v) = %d, %v; want %v", a, c, i, ok, eq)
+		}
+	})
 }
