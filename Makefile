@@ -30,12 +30,18 @@ test: deps
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./wire ./serial ./dispatch ./engine
 
-# A short fuzzing pass over every parser (each target 30 s).
+# A short fuzzing pass over every parser: the frame parser, the
+# decompressor, each decoder and the dict-key rule they share, FUZZTIME
+# each (default 30s), seeded from the golden files and the targets' own
+# f.Add corpora.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./wire
-	$(GO) test -run '^$$' -fuzz FuzzSerpentDecode -fuzztime 30s ./serial
-	$(GO) test -run '^$$' -fuzz FuzzJSONDecode -fuzztime 30s ./serial
-	$(GO) test -run '^$$' -fuzz FuzzMarshalDecode -fuzztime 30s ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./wire
+	$(GO) test -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime $(FUZZTIME) ./wire
+	$(GO) test -run '^$$' -fuzz '^FuzzSerpentDecode$$' -fuzztime $(FUZZTIME) ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONDecode$$' -fuzztime $(FUZZTIME) ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzMarshalDecode$$' -fuzztime $(FUZZTIME) ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzKeyEqual$$' -fuzztime $(FUZZTIME) ./pyval
 
 # Compare gyro's server types with Pyro4, net/rpc and raw echo servers
 # (about 3-4 minutes; QUICK=1 for under a minute). Report on stdout.

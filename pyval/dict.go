@@ -9,9 +9,11 @@ type Item struct {
 // type (str, int, float, bool, None, bytes, tuple). Setting an existing key
 // replaces its value in place, as in Python.
 //
-// Lookups are linear: Pyro4 dicts on the wire are small (call kwargs,
-// handshakes, metadata), and a map index would cost more than it saves there.
-// Callers that build large dicts from unique keys use Append.
+// Keys compare by KeyEqual. Lookups are linear: Pyro4 dicts on the wire are
+// small (call kwargs, handshakes, metadata), and a KeyIndex in every Dict
+// would cost every decoded dict more than it saves there. Code that builds a
+// large dict whose keys may repeat does it with AddItem and a KeyIndex, as
+// the decoders do; keys known to be unique go in with Append.
 type Dict struct {
 	items []Item
 }
@@ -54,18 +56,8 @@ func (d *Dict) Get(key any) (any, bool) {
 	if d == nil {
 		return nil, false
 	}
-	if s, ok := key.(string); ok { // the common case, without Equal's switch
-		for i := range d.items {
-			if k, ok := d.items[i].Key.(string); ok && k == s {
-				return d.items[i].Value, true
-			}
-		}
-		return nil, false
-	}
-	for i := range d.items {
-		if Equal(d.items[i].Key, key) {
-			return d.items[i].Value, true
-		}
+	if i := find(d.items, itemKey, nil, key); i >= 0 {
+		return d.items[i].Value, true
 	}
 	return nil, false
 }
@@ -75,17 +67,15 @@ func (d *Dict) GetString(key string) (any, bool) { return d.Get(key) }
 
 // Set adds key or replaces its value.
 func (d *Dict) Set(key, value any) {
-	for i := range d.items {
-		if Equal(d.items[i].Key, key) {
-			d.items[i].Value = value
-			return
-		}
+	if i := find(d.items, itemKey, nil, key); i >= 0 {
+		d.items[i].Value = value
+		return
 	}
 	d.items = append(d.items, Item{key, value})
 }
 
 // Append adds an item without looking for an existing key. Use it only when
-// the key is known to be new (decoders handle duplicates with Set).
+// the key is known to be new (decoders find duplicates with AddItem).
 func (d *Dict) Append(key, value any) { d.items = append(d.items, Item{key, value}) }
 
 // Delete removes key and reports whether it was present.
@@ -93,11 +83,10 @@ func (d *Dict) Delete(key any) bool {
 	if d == nil {
 		return false
 	}
-	for i := range d.items {
-		if Equal(d.items[i].Key, key) {
-			d.items = append(d.items[:i], d.items[i+1:]...)
-			return true
-		}
+	i := find(d.items, itemKey, nil, key)
+	if i < 0 {
+		return false
 	}
-	return false
+	d.items = append(d.items[:i], d.items[i+1:]...)
+	return true
 }

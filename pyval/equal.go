@@ -1,24 +1,11 @@
 package pyval
 
-import (
-	"bytes"
-	"math"
-	"math/big"
-)
-
-// Equal reports whether two model values are equal as Python's == would say
-// for the types that can be dict keys or set members, and structurally for
-// the rest. Numbers compare across int, bool and float (1 == 1.0 == True).
+// Equal reports whether two model values are equal as Python's == would say:
+// for the types that can be dict keys or set members as KeyEqual does
+// (1 == 1.0 == True == 1+0j, a NaN equals nothing), and structurally for the
+// rest (lists, dicts, sets, URIs, exceptions).
 func Equal(a, b any) bool {
 	switch x := a.(type) {
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case nil:
-		return b == nil
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && bytes.Equal(x, y)
 	case Tuple:
 		y, ok := b.(Tuple)
 		return ok && equalSlices(x, y)
@@ -48,11 +35,6 @@ func Equal(a, b any) bool {
 			}
 		}
 		return true
-	case complex128:
-		y, ok := b.(complex128)
-		return ok && x == y
-	case bool, int64, *big.Int, float64:
-		return numEqual(a, b)
 	case URI:
 		y, ok := b.(URI)
 		return ok && x == y
@@ -60,7 +42,7 @@ func Equal(a, b any) bool {
 		y, ok := b.(*Exception)
 		return ok && x.Class == y.Class && equalSlices(x.Args, y.Args)
 	}
-	return false
+	return KeyEqual(a, b) // str, bytes, None, numbers
 }
 
 func equalSlices(a, b []any) bool {
@@ -73,28 +55,6 @@ func equalSlices(a, b []any) bool {
 		}
 	}
 	return true
-}
-
-func numEqual(a, b any) bool {
-	if ia, ok := AsInt64(a); ok {
-		if ib, ok := AsInt64(b); ok {
-			return ia == ib
-		}
-	}
-	if ba, ok := a.(*big.Int); ok {
-		if bb, ok := b.(*big.Int); ok {
-			return ba.Cmp(bb) == 0
-		}
-	}
-	fa, ok1 := AsFloat(a)
-	fb, ok2 := AsFloat(b)
-	if !ok1 || !ok2 {
-		return false
-	}
-	if math.IsNaN(fa) || math.IsNaN(fb) {
-		return false
-	}
-	return fa == fb
 }
 
 // Contains reports whether the set has an element equal to v.

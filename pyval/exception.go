@@ -3,6 +3,7 @@ package pyval
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Exception classes gyro raises and recognises. Pyro4 clients rebuild the
@@ -95,6 +96,9 @@ func (e *Exception) Name() string {
 // Message returns str(exc) as Python computes it: "" for no args, str(arg)
 // for one, repr of the tuple otherwise (approximated with %v for non-str).
 func (e *Exception) Message() string {
+	if m, ok := e.unicodeMessage(); ok {
+		return m
+	}
 	switch len(e.Args) {
 	case 0:
 		return ""
@@ -113,6 +117,67 @@ func (e *Exception) Message() string {
 		}
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// unicodeMessage is str() of a UnicodeEncodeError or UnicodeDecodeError
+// with its five args (encoding, object, start, end, reason), which Python
+// formats rather than showing the tuple.
+func (e *Exception) unicodeMessage() (string, bool) {
+	name := e.Name()
+	if len(e.Args) != 5 || name != "UnicodeEncodeError" && name != "UnicodeDecodeError" {
+		return "", false
+	}
+	enc, ok1 := e.Args[0].(string)
+	start, ok2 := e.Args[2].(int64)
+	end, ok3 := e.Args[3].(int64)
+	reason, ok4 := e.Args[4].(string)
+	if !ok1 || !ok2 || !ok3 || !ok4 || start < 0 || end <= start {
+		return "", false
+	}
+	if name == "UnicodeDecodeError" {
+		b, ok := e.Args[1].([]byte)
+		if !ok || end > int64(len(b)) {
+			return "", false
+		}
+		if end == start+1 {
+			return fmt.Sprintf("'%s' codec can't decode byte 0x%02x in position %d: %s", enc, b[start], start, reason), true
+		}
+		return fmt.Sprintf("'%s' codec can't decode bytes in position %d-%d: %s", enc, start, end-1, reason), true
+	}
+	s, ok := e.Args[1].(string)
+	if !ok {
+		return "", false
+	}
+	if end > start+1 {
+		return fmt.Sprintf("'%s' codec can't encode characters in position %d-%d: %s", enc, start, end-1, reason), true
+	}
+	var n int64
+	for i := 0; i < len(s); n++ {
+		r, size := decodeWTF8(s[i:])
+		if n == start {
+			var ch string
+			switch {
+			case r <= 0xff:
+				ch = fmt.Sprintf("\\x%02x", r)
+			case r <= 0xffff:
+				ch = fmt.Sprintf("\\u%04x", r)
+			default:
+				ch = fmt.Sprintf("\\U%08x", r)
+			}
+			return fmt.Sprintf("'%s' codec can't encode character '%s' in position %d: %s", enc, ch, start, reason), true
+		}
+		i += size
+	}
+	return "", false
+}
+
+// decodeWTF8 is utf8.DecodeRuneInString that also decodes a surrogate
+// encoded in three bytes, which is how the model holds one.
+func decodeWTF8(s string) (rune, int) {
+	if len(s) >= 3 && s[0] == 0xed && s[1]&0xe0 == 0xa0 && s[2]&0xc0 == 0x80 {
+		return rune(s[0]&0x0f)<<12 | rune(s[1]&0x3f)<<6 | rune(s[2]&0x3f), 3
+	}
+	return utf8.DecodeRuneInString(s)
 }
 
 func (e *Exception) Error() string {

@@ -39,6 +39,58 @@ type Call struct {
 	KwargsNone bool
 }
 
+// Decoder limits. Every decoder stops a payload that nests deeper than its
+// limit or holds more than MaxValues values, before it can exhaust the
+// stack or the memory; the error is the exception a Pyro4 peer gets back
+// (*pyval.Exception, found with errors.As) and matches ErrTooDeep or
+// ErrTooMany with errors.Is.
+//
+// The depth limits are Python's own, so they never refuse a payload a
+// Pyro4 4.82 peer can produce: serpent (ast.literal_eval) refuses more
+// than 200 nested brackets ("too many nested parentheses") and
+// serpent.dumps more than 200 levels, gyro's serpent decoder allows 1000;
+// json refuses near Python's recursion limit of 1000 (RecursionError at
+// 994 in a script, less in a daemon's deeper stack), gyro's at 1000 with
+// the same RecursionError; marshal refuses more than 2000 levels
+// (MAX_MARSHAL_STACK_DEPTH, ValueError "recursion limit exceeded"), and
+// so does gyro's.
+//
+// Python has no value count limit, only the memory it runs out of. Each
+// value costs a decoder at least 16 bytes where the input may spend 1 or
+// 2 (and a marshal back-reference repeats a whole container in 5), so
+// MaxValues bounds what one payload can cost: about a quarter GiB of
+// interface slots at the limit. A legitimate payload that large would be
+// tens of megabytes of the smallest values, beyond what Pyro's design
+// carries in one call; the error is a SerializeError, which Pyro4 treats
+// as a protocol error (reply, then close).
+const MaxValues = 1 << 24
+
+// maxValues is MaxValues, lowered by tests that need no gigabyte payload.
+var maxValues = MaxValues
+
+var (
+	// ErrTooDeep: a payload nests containers deeper than its decoder's
+	// limit.
+	ErrTooDeep = errors.New("serialized payload nested too deeply")
+	// ErrTooMany: a payload holds more than MaxValues values.
+	ErrTooMany = errors.New("serialized payload has too many values")
+)
+
+// limitError is a decoder limit's exception, matching its sentinel too.
+type limitError struct {
+	limit error
+	exc   *pyval.Exception
+}
+
+func (e *limitError) Error() string   { return e.exc.Error() }
+func (e *limitError) Unwrap() []error { return []error{e.limit, e.exc} }
+
+func tooDeep(exc *pyval.Exception) error { return &limitError{ErrTooDeep, exc} }
+
+func tooMany() error {
+	return &limitError{ErrTooMany, pyval.Errorf(pyval.ClassSerializeError, "payload has more than %d values", maxValues)}
+}
+
 // emptyKwargs stands, between a decoder's call parser and the function
 // that fills the Call, for a kwargs that was the literal {}: nil there
 // means None.

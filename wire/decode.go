@@ -160,7 +160,7 @@ func decodeBody(m *Message, h Header, body []byte, opts *Options) error {
 	}
 
 	if h.Flags&FlagCompressed != 0 {
-		out, err := inflate(data, opts.MaxInflatedSize)
+		out, err := inflate(data, opts.inflateLimit())
 		if err != nil {
 			return err
 		}

@@ -17,9 +17,10 @@ var (
 	// ErrDataLength: a data length outside 0..0x7fffffff, received
 	// (negative int32) or about to be sent.
 	ErrDataLength = errors.New("invalid message size (outside range 0..2Gb)")
-	// ErrTooLarge: data_len + ann_len exceeds Options.MaxMessageSize, or
-	// the inflated payload exceeds Options.MaxInflatedSize. The returned
-	// errors wrap it as "max message size exceeded (N where max=M)".
+	// ErrTooLarge: data_len + ann_len exceeds Options.MaxMessageSize
+	// (the error reads "max message size exceeded (N where max=M)"), or
+	// the inflated payload exceeds its limit (ErrInflatedTooLarge, which
+	// matches this too).
 	ErrTooLarge = errors.New("max message size exceeded")
 	// ErrAnnotation: a malformed annotation chunk (one that overruns
 	// ann_len, a key that is not 4 ASCII characters, a value or a total

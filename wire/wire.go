@@ -211,8 +211,8 @@ type Options struct {
 	// (compressed); 0 means unlimited.
 	MaxMessageSize int
 	// MaxInflatedSize limits the size of an inflated payload; 0 means
-	// unlimited, as in Pyro4. MaxMessageSize alone does not bound what a
-	// small compressed payload expands to.
+	// MaxMessageSize, or DefaultMaxInflatedSize when that is 0 too, and a
+	// negative value means unlimited, as in Pyro4.
 	MaxInflatedSize int
 }
 

@@ -518,8 +518,13 @@ func TestCompressedSizeLimits(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) || err.Error() != "max message size exceeded (1300 where max=1299)" {
 		t.Errorf("Append uncompressed over the limit: %v", err)
 	}
-	if _, _, err := Parse(out, &Options{MaxMessageSize: 100}); err != nil {
-		t.Errorf("Parse under the wire limit: %v", err)
+	// Inflated, it does not: MaxMessageSize bounds the payload both ways,
+	// unless MaxInflatedSize says otherwise.
+	if _, _, err := Parse(out, &Options{MaxMessageSize: 100}); !errors.Is(err, ErrInflatedTooLarge) {
+		t.Errorf("Parse inflating past MaxMessageSize: %v, want ErrInflatedTooLarge", err)
+	}
+	if _, _, err := Parse(out, &Options{MaxMessageSize: 100, MaxInflatedSize: 1300}); err != nil {
+		t.Errorf("Parse under the wire limit and MaxInflatedSize: %v", err)
 	}
 	if _, _, err := Parse(out, &Options{MaxInflatedSize: 1299}); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Parse over MaxInflatedSize: %v, want ErrTooLarge", err)

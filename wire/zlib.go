@@ -2,7 +2,9 @@ package wire
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -48,6 +50,41 @@ func appendCompressed(dst, data []byte) ([]byte, bool) {
 	return out, true
 }
 
+// DefaultMaxInflatedSize caps an inflated payload when neither
+// Options.MaxInflatedSize nor Options.MaxMessageSize sets a limit. Pyro4
+// has none: there a 1 MB frame of zeros inflates to a gigabyte. The cap is
+// far above what a Pyro call carries; set MaxMessageSize (or
+// MaxInflatedSize) to move it, or MaxInflatedSize -1 to inflate without one.
+const DefaultMaxInflatedSize = 64 << 20
+
+// ErrInflatedTooLarge: a compressed payload inflates to more than the
+// limit (see Options.inflateLimit). Inflating stops at the limit, having
+// allocated no more than it. The error also matches ErrTooLarge.
+var ErrInflatedTooLarge = errors.New("decompressed payload too large")
+
+type inflateLimitError int
+
+func (e inflateLimitError) Error() string {
+	return fmt.Sprintf("%s (more than %d bytes)", ErrInflatedTooLarge.Error(), int(e))
+}
+
+func (e inflateLimitError) Unwrap() []error { return []error{ErrInflatedTooLarge, ErrTooLarge} }
+
+// inflateLimit is the most a payload may inflate to: MaxInflatedSize if
+// set (negative: no limit), else MaxMessageSize, else
+// DefaultMaxInflatedSize.
+func (o *Options) inflateLimit() int {
+	switch {
+	case o.MaxInflatedSize < 0:
+		return 0
+	case o.MaxInflatedSize > 0:
+		return o.MaxInflatedSize
+	case o.MaxMessageSize > 0:
+		return o.MaxMessageSize
+	}
+	return DefaultMaxInflatedSize
+}
+
 type inflater struct {
 	src bytes.Reader
 	zr  io.ReadCloser // also a zlib.Resetter
@@ -57,7 +94,8 @@ var inflaters sync.Pool
 
 // inflate decompresses a zlib payload into a new slice of at most limit
 // bytes (0 = unlimited). Like Python's zlib.decompress it ignores bytes
-// after the end of the stream.
+// after the end of the stream. Errors wrap ErrDecompress and the
+// compress/zlib or compress/flate error (see ZlibErrorText).
 func inflate(src []byte, limit int) ([]byte, error) {
 	f, _ := inflaters.Get().(*inflater)
 	if f == nil {
@@ -73,7 +111,7 @@ func inflate(src []byte, limit int) ([]byte, error) {
 	if err != nil {
 		f.zr = nil // a failed NewReader returns no reader
 		inflaters.Put(f)
-		return nil, fmt.Errorf("%w: %v", ErrDecompress, err)
+		return nil, fmt.Errorf("%w: %w", ErrDecompress, err)
 	}
 	out, err := readInflated(f.zr, len(src), limit)
 	f.src.Reset(nil)
@@ -81,26 +119,81 @@ func inflate(src []byte, limit int) ([]byte, error) {
 	return out, err
 }
 
+// readInflated reads r to its end. The buffer starts at a guess from the
+// compressed size and grows by doubling, but never past limit+1 bytes: one
+// byte over the limit is how going over it is seen.
 func readInflated(r io.Reader, srcLen, limit int) ([]byte, error) {
-	size := 4 * srcLen
-	if limit > 0 && size > limit+1 {
-		size = limit + 1
+	size := max(4*srcLen, 512)
+	if limit > 0 {
+		size = min(size, limit+1)
 	}
-	out := make([]byte, 0, max(size, 512))
+	out := make([]byte, 0, size)
 	for {
 		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
+			if limit > 0 && len(out) > limit {
+				return nil, inflateLimitError(limit)
+			}
+			n := 2 * cap(out)
+			if limit > 0 {
+				n = min(n, limit+1)
+			}
+			out = append(make([]byte, 0, n), out...)
 		}
 		n, err := r.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
-		if limit > 0 && len(out) > limit {
-			return nil, tooLarge(len(out), limit)
-		}
 		if err == io.EOF {
+			if limit > 0 && len(out) > limit {
+				return nil, inflateLimitError(limit)
+			}
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrDecompress, err)
+			return nil, fmt.Errorf("%w: %w", ErrDecompress, err)
 		}
 	}
+}
+
+// ZlibErrorText returns the message of the zlib.error Python's
+// zlib.decompress raises for the payload src whose inflating failed with
+// err (an ErrDecompress error from Parse or ReadMessage), and false for
+// any other error. A Pyro4 daemon inflates a call in its serializer and
+// replies to a bad one with that exception, class "zlib.error", and keeps
+// serving the connection, e.g. "Error -3 while decompressing data:
+// incorrect header check". The header, truncation and checksum texts are
+// zlib's, and so is "invalid block type" for a first block of type 3 (what
+// most garbage after a valid header is); for other corrupt deflate data
+// zlib names the fault it found ("invalid stored block lengths", ...),
+// which Go's inflater does not report, so the text there is a generic one.
+func ZlibErrorText(src []byte, err error) (string, bool) {
+	if !errors.Is(err, ErrDecompress) {
+		return "", false
+	}
+	const (
+		bad       = "Error -3 while decompressing data: "
+		truncated = "Error -5 while decompressing data: incomplete or truncated stream"
+	)
+	if len(src) < 2 {
+		return truncated, true
+	}
+	cmf, flg := src[0], src[1]
+	var corrupt flate.CorruptInputError
+	switch {
+	case (uint(cmf)<<8|uint(flg))%31 != 0:
+		return bad + "incorrect header check", true
+	case cmf&0x0f != 8:
+		return bad + "unknown compression method", true
+	case cmf>>4 > 7:
+		return bad + "invalid window size", true
+	case flg&0x20 != 0 && len(src) >= 6:
+		return "Error 2 while decompressing data", true // needs a preset dictionary
+	case errors.Is(err, zlib.ErrChecksum):
+		return bad + "incorrect data check", true
+	case len(src) > 2 && src[2]>>1&3 == 3: // the first block's BTYPE
+		return bad + "invalid block type", true
+	case len(src) >= 7 && src[2]>>1&3 == 0 && (src[3]^src[5] != 0xff || src[4]^src[6] != 0xff):
+		return bad + "invalid stored block lengths", true // a first stored block's LEN, NLEN
+	case errors.As(err, &corrupt):
+		return bad + "invalid compressed data", true
+	}
+	return truncated, true // io.ErrUnexpectedEOF, and a header cut short
 }
