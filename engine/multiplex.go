@@ -92,6 +92,11 @@ func (m *multiplexServer) Serve(cond func() bool) error {
 		}
 		m.yield()
 	}
+	if m.c.ShuttingDown() {
+		// Stop's trigger may not have run if the shutdown was seen between
+		// two polls; this goroutine drives the loop, so close them here
+		m.l.CloseListeners()
+	}
 	return nil
 }
 
