@@ -426,7 +426,7 @@ func TestSessionHandshakeTimeout(t *testing.T) {
 // pair runs a client and a server Session against each other in memory,
 // moving Output to Feed, until both handshakes end.
 type pair struct {
-	c, s        *Session
+	c, s         *Session
 	cwake, swake chan struct{}
 }
 
