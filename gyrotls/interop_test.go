@@ -100,7 +100,7 @@ func TestInteropPyro4ClientToGoServer(t *testing.T) {
 		cfg      *tls.Config
 		py       pyrotest.SSLFiles
 		ok       bool
-		pyFail   string   // substring of Pyro4's failure line
+		pyFail   string   // substring of Pyro4's failure line; "" when the server refuses, since its alert may race with its close
 		wantPeer *big.Int // client certificate the server must see
 	}{
 		{"one-way, Pyro4 trusts our CA", oneWay, pyrotest.SSLFiles{CACerts: f.CACert}, true, "", nil},
@@ -108,8 +108,8 @@ func TestInteropPyro4ClientToGoServer(t *testing.T) {
 		{"Pyro4 checks the host name", named, pyrotest.SSLFiles{CACerts: f.CACert}, false, "IP address mismatch", nil},
 		{"two-way, client cert from our CA", twoWay, pyrotest.SSLFiles{CACerts: f.CACert, ClientCert: f.ClientCert, ClientKey: f.ClientKey}, true, "", f.ClientSerial},
 		{"two-way, client key encrypted", twoWay, pyrotest.SSLFiles{CACerts: f.CACert, ClientCert: f.ClientCert, ClientKey: f.ClientKeyEnc, ClientKeyPasswd: testcerts.Password}, true, "", f.ClientSerial},
-		{"two-way, no client cert", twoWay, pyrotest.SSLFiles{CACerts: f.CACert}, false, "CERTIFICATE_REQUIRED", nil},
-		{"two-way, client cert from another CA", twoWay, pyrotest.SSLFiles{CACerts: f.CACert, ClientCert: f.OtherClientCert, ClientKey: f.OtherClientKey}, false, "UNKNOWN_CA", nil},
+		{"two-way, no client cert", twoWay, pyrotest.SSLFiles{CACerts: f.CACert}, false, "", nil},
+		{"two-way, client cert from another CA", twoWay, pyrotest.SSLFiles{CACerts: f.CACert, ClientCert: f.OtherClientCert, ClientKey: f.OtherClientKey}, false, "", nil},
 	} {
 		for _, style := range []string{"thread", "reactor"} {
 			t.Run(tt.name+"/"+style, func(t *testing.T) {

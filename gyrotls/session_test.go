@@ -376,8 +376,13 @@ func TestSessionCloseDuringHandshake(t *testing.T) {
 	}
 
 	// Take a real ClientHello from a client session and feed half of it.
-	c := NewClientSession(clientCfg(t, f.CACert, "", ""), SessionOptions{})
-	hello := waitOutput(t, c)
+	notify, wake := notifier()
+	c := NewClientSession(clientCfg(t, f.CACert, "", ""), SessionOptions{Notify: notify})
+	<-wake // the ClientHello is written
+	hello := c.Output(nil)
+	if len(hello) == 0 {
+		t.Fatal("Notify came without a ClientHello")
+	}
 	s = NewServerSession(scfg, SessionOptions{})
 	if _, err := s.Feed(hello[:len(hello)/2]); err != nil {
 		t.Fatal(err)
@@ -393,22 +398,6 @@ func TestSessionCloseDuringHandshake(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal("second Close:", err)
 	}
-}
-
-// waitOutput waits for a session's handshake goroutine to produce output.
-// It polls OutputLen under a bound, because the session under test was made
-// without a Notify; the poll is not a sleep used as synchronisation of
-// the code under test, only a bounded wait for its first flight.
-func waitOutput(t *testing.T, s *Session) []byte {
-	t.Helper()
-	deadline := time.Now().Add(testDeadline)
-	for s.OutputLen() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no ClientHello")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return s.Output(nil)
 }
 
 func TestSessionHandshakeTimeout(t *testing.T) {
@@ -430,7 +419,7 @@ type pair struct {
 	cwake, swake chan struct{}
 }
 
-func newPair(t *testing.T, scfg, ccfg *tls.Config, opts ...SessionOptions) *pair {
+func newPair(t testing.TB, scfg, ccfg *tls.Config, opts ...SessionOptions) *pair {
 	t.Helper()
 	p := &pair{}
 	var cn, sn func()
@@ -448,7 +437,7 @@ func newPair(t *testing.T, scfg, ccfg *tls.Config, opts ...SessionOptions) *pair
 }
 
 // move carries pending ciphertext both ways; it reports whether any moved.
-func (p *pair) move(t *testing.T) bool {
+func (p *pair) move(t testing.TB) bool {
 	t.Helper()
 	moved := false
 	for _, d := range [][2]*Session{{p.c, p.s}, {p.s, p.c}} {
@@ -462,7 +451,7 @@ func (p *pair) move(t *testing.T) bool {
 	return moved
 }
 
-func (p *pair) handshake(t *testing.T) {
+func (p *pair) handshake(t testing.TB) {
 	t.Helper()
 	timer := time.NewTimer(testDeadline)
 	defer timer.Stop()
@@ -592,4 +581,44 @@ func TestSessionConcurrentCallsDuringHandshake(t *testing.T) {
 	}()
 	p.handshake(t)
 	wg.Wait()
+}
+
+// BenchmarkSessionTransfer measures plaintext through a client and a
+// server Session in memory (encrypt, move, decrypt), per 16 KiB write.
+func BenchmarkSessionTransfer(b *testing.B) {
+	f := testcerts.New(b)
+	c := config.Default()
+	c.SSLServerCert, c.SSLServerKey, c.SSLCACerts = f.ServerCert, f.ServerKey, f.CACert
+	scfg, err := ServerConfig(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ccfg, err := ClientConfig(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := newPair(b, scfg, ForHost(ccfg, "localhost"))
+	p.handshake(b)
+	msg := make([]byte, 16<<10)
+	plain := make([]byte, 32<<10)
+	var out []byte
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.c.WritePlain(msg); err != nil {
+			b.Fatal(err)
+		}
+		out = p.c.Output(out[:0])
+		if _, err := p.s.Feed(out); err != nil {
+			b.Fatal(err)
+		}
+		for got := 0; got < len(msg); {
+			n, err := p.s.ReadPlain(plain)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += n
+		}
+	}
 }
