@@ -82,6 +82,7 @@ type Session struct {
 	state   sessionState
 	hsErr   error
 	pending []byte // plaintext written during the handshake
+	ok      bool   // the handshake succeeded (state may have moved on to closed)
 }
 
 // NewServerSession starts the server side of a TLS connection, with cfg
@@ -128,7 +129,7 @@ func (s *Session) handshake(ctx context.Context) {
 		if err != nil {
 			s.state, s.hsErr = failed, fmt.Errorf("gyrotls: handshake: %w", err)
 		} else {
-			s.state = established
+			s.state, s.ok = established, true
 		}
 	}
 	s.mu.Unlock()
@@ -225,12 +226,16 @@ func (s *Session) OutputLen() int {
 	return out
 }
 
-// HandshakeDone reports whether the handshake finished, and its error.
+// HandshakeDone reports whether the handshake finished, and its error
+// (net.ErrClosed when Close stopped it).
 func (s *Session) HandshakeDone() (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.hsErr != nil {
+	switch {
+	case s.hsErr != nil:
 		return true, s.hsErr // even once closed: the reason is what a log wants
+	case s.state == closed && !s.ok:
+		return true, net.ErrClosed // closed before the handshake finished
 	}
 	return s.state != handshaking, nil
 }

@@ -374,6 +374,9 @@ func TestSessionCloseDuringHandshake(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if done, err := s.HandshakeDone(); !done || !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("HandshakeDone after Close = %v, %v; want true, net.ErrClosed", done, err)
+	}
 
 	// Take a real ClientHello from a client session and feed half of it.
 	notify, wake := notifier()
