@@ -212,21 +212,10 @@ func sessionClientEcho(t *testing.T, addr string, cfg *tls.Config) error {
 	if _, err := s.WritePlain([]byte("ping")); err != nil {
 		return err
 	}
-	reads := make(chan []byte)
-	go func() {
-		defer close(reads)
-		for {
-			buf := make([]byte, 4096)
-			n, err := conn.Read(buf)
-			if n > 0 {
-				reads <- buf[:n]
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	stop := make(chan struct{})
+	reads := socketReads(conn, stop)
 	defer func() {
+		close(stop)
 		conn.Close()
 		for range reads { // let the reader goroutine end
 		}

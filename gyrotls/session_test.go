@@ -62,26 +62,9 @@ func notifier() (func(), chan struct{}) {
 // at once (1 feeds byte by byte). It echoes the plaintext it gets, and
 // returns the handshake or read error that ended it (nil on a clean EOF).
 func reactor(s *Session, conn net.Conn, wake <-chan struct{}, chunk int) error {
-	reads := make(chan []byte)
 	stop := make(chan struct{})
 	defer close(stop)
-	go func() {
-		defer close(reads)
-		for {
-			buf := make([]byte, 8192)
-			n, err := conn.Read(buf)
-			if n > 0 {
-				select {
-				case reads <- buf[:n]:
-				case <-stop:
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	reads := socketReads(conn, stop)
 	flush := func() error {
 		if out := s.Output(nil); len(out) > 0 {
 			_, err := conn.Write(out)
@@ -150,6 +133,30 @@ func reactor(s *Session, conn net.Conn, wake <-chan struct{}, chunk int) error {
 			}
 		}
 	}
+}
+
+// socketReads stands in for a socket's readable events: it sends what
+// conn reads until an error (then closes the channel) or until stop.
+func socketReads(conn net.Conn, stop <-chan struct{}) <-chan []byte {
+	reads := make(chan []byte)
+	go func() {
+		defer close(reads)
+		for {
+			buf := make([]byte, 8192)
+			n, err := conn.Read(buf)
+			if n > 0 {
+				select {
+				case reads <- buf[:n]:
+				case <-stop:
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return reads
 }
 
 // loopback returns both ends of a loopback TCP connection.

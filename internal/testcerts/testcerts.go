@@ -145,15 +145,7 @@ func newCA(t testing.TB, name string) issuer {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return issuer{c, k}
+	return issuer{sign(t, tmpl, tmpl, k.Public(), k), k}
 }
 
 func leaf(t testing.TB, ca issuer, cn string, dns []string, ips []net.IP, usage x509.ExtKeyUsage) (*x509.Certificate, *ecdsa.PrivateKey) {
@@ -169,7 +161,12 @@ func leaf(t testing.TB, ca issuer, cn string, dns []string, ips []net.IP, usage 
 		DNSNames:     dns,
 		IPAddresses:  ips,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, k.Public(), ca.key)
+	return sign(t, tmpl, ca.cert, k.Public(), ca.key), k
+}
+
+func sign(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +174,7 @@ func leaf(t testing.TB, ca issuer, cn string, dns []string, ips []net.IP, usage 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, k
+	return c
 }
 
 func certBlock(c *x509.Certificate) *pem.Block {
