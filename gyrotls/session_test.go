@@ -511,6 +511,8 @@ func TestSessionPairInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.handshake(t)
+	// Two established sessions, and no goroutine left for either of them.
+	goleak.VerifyNone(t)
 	p.move(t)
 	if got := readAll(t, p.s); string(got) != "early" {
 		t.Fatalf("server read %q, want the plaintext queued during the handshake", got)
