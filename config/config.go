@@ -43,7 +43,23 @@ type Config struct {
 	NSAutoclean         time.Duration `pyro:"NS_AUTOCLEAN"`
 	MaxRetries          int           `pyro:"MAX_RETRIES"`
 	LogWire             bool          `pyro:"LOGWIRE"`
+
+	// SSL turns TLS on for every listening socket and every proxy, as in
+	// Pyro4. The file items are PEM paths; SSLCACerts is a PEM file or a
+	// directory of them. Package gyrotls builds the *tls.Config from them.
+	SSL                  bool   `pyro:"SSL"`
+	SSLRequireClientCert bool   `pyro:"SSL_REQUIRECLIENTCERT"`
+	SSLCACerts           string `pyro:"SSL_CACERTS"`
+	SSLServerCert        string `pyro:"SSL_SERVERCERT"`
+	SSLServerKey         string `pyro:"SSL_SERVERKEY"`
+	SSLServerKeyPasswd   string `pyro:"SSL_SERVERKEYPASSWD" secret:"true"`
+	SSLClientCert        string `pyro:"SSL_CLIENTCERT"`
+	SSLClientKey         string `pyro:"SSL_CLIENTKEY"`
+	SSLClientKeyPasswd   string `pyro:"SSL_CLIENTKEYPASSWD" secret:"true"`
 }
+
+// redacted stands in for a secret item's value in Items.
+const redacted = "********"
 
 // Default returns Pyro4 4.82's defaults, with one deliberate difference:
 // RequireExpose is false, because a Go type already says what is public
@@ -119,7 +135,8 @@ func (c *Config) Set(item, value string) error {
 
 // Items returns every item as Pyro4 names it with its current value in
 // Pyro4's text form, in declaration order (for `gyro check-config`-style
-// dumps and tests).
+// dumps and tests). Unlike Pyro4's dump, a set key password shows as
+// asterisks: dumps end up in logs and bug reports.
 func (c *Config) Items() [][2]string {
 	rv := reflect.ValueOf(c).Elem()
 	rt := rv.Type()
@@ -132,6 +149,9 @@ func (c *Config) Items() [][2]string {
 			s = strconv.FormatFloat(v.Seconds(), 'f', -1, 64)
 		default:
 			s = fmt.Sprint(v)
+		}
+		if rt.Field(i).Tag.Get("secret") == "true" && s != "" {
+			s = redacted
 		}
 		out = append(out, [2]string{rt.Field(i).Tag.Get("pyro"), s})
 	}

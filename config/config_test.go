@@ -66,3 +66,58 @@ func TestSet(t *testing.T) {
 		t.Fatal("THREADPOOL_SIZE 1 < MIN 4 accepted")
 	}
 }
+
+func TestSSLItems(t *testing.T) {
+	c := Default()
+	for _, kv := range c.Items() {
+		switch kv[0] {
+		case "SSL", "SSL_REQUIRECLIENTCERT":
+			if kv[1] != "false" {
+				t.Errorf("%s = %s, want Pyro4's false", kv[0], kv[1])
+			}
+		case "SSL_CACERTS", "SSL_SERVERCERT", "SSL_SERVERKEY", "SSL_SERVERKEYPASSWD",
+			"SSL_CLIENTCERT", "SSL_CLIENTKEY", "SSL_CLIENTKEYPASSWD":
+			if kv[1] != "" {
+				t.Errorf("%s = %q, want Pyro4's empty default", kv[0], kv[1])
+			}
+		}
+	}
+	env := map[string]string{
+		"PYRO_SSL": "1", "PYRO_SSL_REQUIRECLIENTCERT": "yes", "PYRO_SSL_CACERTS": "/ca",
+		"PYRO_SSL_SERVERCERT": "/s.crt", "PYRO_SSL_SERVERKEY": "/s.key", "PYRO_SSL_SERVERKEYPASSWD": "sp",
+		"PYRO_SSL_CLIENTCERT": "/c.crt", "PYRO_SSL_CLIENTKEY": "/c.key", "PYRO_SSL_CLIENTKEYPASSWD": "cp",
+	}
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		SSL: true, SSLRequireClientCert: true, SSLCACerts: "/ca",
+		SSLServerCert: "/s.crt", SSLServerKey: "/s.key", SSLServerKeyPasswd: "sp",
+		SSLClientCert: "/c.crt", SSLClientKey: "/c.key", SSLClientKeyPasswd: "cp",
+	}
+	got := Config{
+		SSL: c.SSL, SSLRequireClientCert: c.SSLRequireClientCert, SSLCACerts: c.SSLCACerts,
+		SSLServerCert: c.SSLServerCert, SSLServerKey: c.SSLServerKey, SSLServerKeyPasswd: c.SSLServerKeyPasswd,
+		SSLClientCert: c.SSLClientCert, SSLClientKey: c.SSLClientKey, SSLClientKeyPasswd: c.SSLClientKeyPasswd,
+	}
+	if got != want {
+		t.Fatalf("PYRO_SSL* not applied:\n got %+v\nwant %+v", got, want)
+	}
+	if err := c.Set("ssl", "maybe"); err == nil {
+		t.Fatal("PYRO_SSL=maybe accepted")
+	}
+}
+
+// A dump (gyro check-config, a bug report) must not carry key passwords.
+func TestItemsRedactPasswords(t *testing.T) {
+	c := Default()
+	c.SSLServerKeyPasswd, c.SSLClientKeyPasswd = "hunter2", "hunter3"
+	for _, kv := range c.Items() {
+		if kv[1] == "hunter2" || kv[1] == "hunter3" {
+			t.Errorf("%s dumped in clear", kv[0])
+		}
+		if (kv[0] == "SSL_SERVERKEYPASSWD" || kv[0] == "SSL_CLIENTKEYPASSWD") && kv[1] != redacted {
+			t.Errorf("%s = %q, want %q", kv[0], kv[1], redacted)
+		}
+	}
+}

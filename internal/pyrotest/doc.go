@@ -9,6 +9,10 @@
 // until it prints a line that says it is ready (the URI, typically), and
 // kills it when the test ends.
 //
+// SSLFiles, SSLClientProbe and StartSSLServer run Pyro4's TLS layer (its
+// getSSLcontext and createSocket, driven by PYRO_SSL* items) against
+// gyro's, in both directions.
+//
 // Servers bind port 0 and report the port in their URI; the helpers never
 // pick "free" ports, which would race with other tests.
 package pyrotest
