@@ -25,6 +25,7 @@ deps:
 
 test: deps
 	GYRO_REQUIRE_PYRO4=1 $(GO) test -count=1 -timeout 12m ./...
+	cd bench && $(GO) test -count=1 ./...
 	cd examples/gui_eventloop && $(GO) test -count=1 ./...
 
 bench:
@@ -47,9 +48,9 @@ fuzz:
 # (about 3-4 minutes; QUICK=1 for under a minute). Report on stdout.
 .PHONY: bench-compare
 bench-compare:
-	$(GO) run ./bench/cmd/compare $(if $(QUICK),-quick)
+	cd bench && $(GO) run ./cmd/compare $(if $(QUICK),-quick)
 
 # Regenerate bench/RESULTS.md's report section and bench/results.png (full run).
 .PHONY: bench-results
 bench-results:
-	$(GO) run ./bench/cmd/compare -out bench/RESULTS.md -png bench/results.png
+	cd bench && $(GO) run ./cmd/compare -out RESULTS.md -png results.png

@@ -10,13 +10,10 @@ require (
 
 require (
 	github.com/panjf2000/gnet/v2 v2.10.0
-	github.com/tidwall/evio v1.0.8
 	go.etcd.io/bbolt v1.5.0
-	golang.org/x/image v0.48.0
 )
 
 require (
-	github.com/kavu/go_reuseport v1.5.0 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect

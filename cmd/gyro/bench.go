@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gyro-rpc/gyro/bench/benchobj"
+	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/naming"

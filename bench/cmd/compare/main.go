@@ -30,7 +30,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gyro-rpc/gyro/bench/benchobj"
+	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
@@ -261,8 +261,10 @@ func run(pin bool) error {
 // dispatchAllocs runs the engine's session benchmark (parse, decode,
 // dispatch, encode, frame; no network) and returns its allocs/op lines.
 func dispatchAllocs() []string {
-	out, err := exec.Command("go", "test", "-run", "^$", "-bench", "BenchmarkSessionInvoke", "-benchmem",
-		"-benchtime", "20000x", "github.com/gyro-rpc/gyro/engine").CombinedOutput()
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "BenchmarkSessionInvoke", "-benchmem",
+		"-benchtime", "20000x", "./engine")
+	cmd.Dir = ".." // the engine is in the root module; compare runs in bench/
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return []string{"error: " + err.Error()}
 	}

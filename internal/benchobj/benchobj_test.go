@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/gyro-rpc/gyro/bench/benchobj"
+	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
