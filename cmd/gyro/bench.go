@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/naming"
 )
 

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/dispatch"
+	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 )

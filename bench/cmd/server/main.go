@@ -21,11 +21,11 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"github.com/tidwall/evio"
 
-	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
-	_ "github.com/gyro-rpc/gyro/multicore" // -kind gyro-multicore
+	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/loop"
+	_ "github.com/gyro-rpc/gyro/multicore" // -kind gyro-multicore
 	"github.com/gyro-rpc/gyro/wire"
 )
 
