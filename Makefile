@@ -35,8 +35,8 @@ bench:
 
 # A short fuzzing pass over every parser (each target 30 s).
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./wire
-	$(GO) test -run '^$$' -fuzz FuzzParse5 -fuzztime 30s ./wire
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./wire
+	$(GO) test -run '^$$' -fuzz '^FuzzParse5$$' -fuzztime 30s ./wire
 	$(GO) test -run '^$$' -fuzz FuzzSerpentDecode -fuzztime 30s ./serial
 	$(GO) test -run '^$$' -fuzz FuzzJSONDecode -fuzztime 30s ./serial
 	$(GO) test -run '^$$' -fuzz FuzzMarshalDecode -fuzztime 30s ./serial
