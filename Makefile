@@ -41,6 +41,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzJSONDecode -fuzztime 30s ./serial
 	$(GO) test -run '^$$' -fuzz FuzzMarshalDecode -fuzztime 30s ./serial
 	$(GO) test -run '^$$' -fuzz FuzzMsgpackDecode -fuzztime 30s ./serial
+	$(GO) test -run '^$$' -fuzz FuzzPickleDecode -fuzztime 30s ./serial
 
 # Compare gyro's server types with Pyro4, net/rpc and raw echo servers
 # (about 3-4 minutes; QUICK=1 for under a minute). Report on stdout.

@@ -9,6 +9,7 @@ require (
 )
 
 require (
+	github.com/nlpodyssey/gopickle v0.2.0
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/tidwall/evio v1.0.8
 	github.com/tinylib/msgp v1.6.5
