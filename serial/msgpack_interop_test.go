@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,55 @@ func TestMsgpackPythonLoadsGo(t *testing.T) {
 			if i >= len(got) || got[i] != w {
 				t.Errorf("%s: value %d: Python read %q, want %q", gen.name, i, got[i:min(i+1, len(got))], w)
 			}
+		}
+	}
+}
+
+// TestPyro5LoadsForPyro5 checks that the real Pyro5 rebuilds what gyro's
+// serpent, json and marshal write after ForPyro5, and refuses it without:
+// the reason a daemon must convert before answering a Pyro5 client.
+func TestPyro5LoadsForPyro5(t *testing.T) {
+	v := []any{pyval.NewException("Pyro4.errors.DaemonError", "unknown object"), pyval.MustParseURI("PYRO:o@127.0.0.1:1")}
+	var lines []string
+	for _, c := range []Codec{Serpent, JSON, Marshal} {
+		id5, _ := ID4To5(c.ID())
+		for _, conv := range []bool{true, false} {
+			val := any(v)
+			if conv {
+				val = ForPyro5(v)
+			}
+			b, err := c.Marshal(nil, val, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, strconv.Itoa(id5)+":"+hex.EncodeToString(b))
+		}
+	}
+	script := `
+import os, Pyro5.serializers as S
+for line in os.environ["PAYLOADS"].split():
+    sid, h = line.split(":")
+    try:
+        v = S.serializers_by_id[int(sid)].loads(bytes.fromhex(h))
+        print(type(v[0]).__module__ + "." + type(v[0]).__name__, v[0], type(v[1]).__name__, v[1])
+    except Exception as x:
+        print("refused:", x)
+`
+	out, err := pyrotest.Run5(t, context.Background(), script, "PAYLOADS="+strings.Join(lines, " "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if len(got) != 6 {
+		t.Fatalf("output:\n%s", out)
+	}
+	for i, g := range got {
+		want := "Pyro5.errors.DaemonError unknown object URI PYRO:o@127.0.0.1:1"
+		if i%2 == 1 {
+			want = "refused: unsupported serialized class: Pyro4.errors.DaemonError"
+		}
+		if g != want {
+			t.Errorf("payload %d: Pyro5 says %q, want %q", i, g, want)
 		}
 	}
 }

@@ -279,3 +279,30 @@ func TestSerializerIDs5(t *testing.T) {
 		t.Errorf("ByID5(5): %v", err)
 	}
 }
+
+// TestForPyro5 checks that what serpent writes after ForPyro5 is what the
+// real Pyro5 5.15 writes for the same exception, URI and proxy (probe
+// output quoted in docs/pyro5-wire.md), and that untouched values are not
+// copied.
+func TestForPyro5(t *testing.T) {
+	v := []any{
+		int64(1),
+		pyval.NewException("Pyro4.errors.NamingError", "x"),
+		pyval.DictOf("uri", pyval.MustParseURI("PYRO:o@h:1"), "n", nil),
+		pyval.Tuple{pyval.ProxyRef{URI: pyval.MustParseURI("PYRO:o@h:1")}},
+	}
+	out, err := Serpent.Marshal(nil, ForPyro5(v), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[1,{'__class__':'Pyro5.errors.NamingError','__exception__':True,'args':('x',),'attributes':{}}," +
+		"{'uri':{'__class__':'Pyro5.core.URI','state':('PYRO','o',None,'h',1)},'n':None}," +
+		"({'__class__':'Pyro5.client.Proxy','state':('PYRO:o@h:1',(),(),(),'hello',None)},)]"
+	if got := strings.TrimPrefix(string(out), "# serpent utf-8 python3.2\n"); got != want {
+		t.Errorf("serpent of ForPyro5:\n got %s\nwant %s", got, want)
+	}
+	plain := []any{int64(1), pyval.Tuple{"a"}, pyval.DictOf("k", []any{"v"})}
+	if got := ForPyro5(plain).([]any); &got[0] != &plain[0] {
+		t.Error("ForPyro5 copied a value that has no class dicts")
+	}
+}

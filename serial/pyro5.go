@@ -165,3 +165,83 @@ func stateSeq(d *pyval.Dict) ([]any, bool) {
 	}
 	return nil, false
 }
+
+// ForPyro5 returns v with every value that goes on the wire as a Pyro4
+// class dict (exceptions, URIs, proxies, batch exception wrappers) replaced
+// by the *pyval.Dict a Pyro5 peer rebuilds (ToPyro5ClassDict), looking
+// into tuples, lists and dict values. Containers are copied only where
+// something changed. It is how a daemon answers a Pyro5 client in serpent,
+// json or marshal, whose codecs write Pyro4's names: a Pyro5 client
+// refuses Pyro4.errors.X with "unsupported serialized class". Msgpack5
+// does this itself.
+func ForPyro5(v any) any {
+	out, _ := forPyro5(v)
+	return out
+}
+
+// forPyro5 is ForPyro5, also reporting whether anything changed.
+func forPyro5(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string, []byte, complex128, pyval.Set:
+		return v, false // sets hold only hashable values: no class dicts
+	case pyval.ClassDicter:
+		if isNilPointer(x) {
+			return v, false
+		}
+		d := ToPyro5ClassDict(x.ClassDict())
+		if ev, ok := d.Get("exception"); ok {
+			// The batch wrapper's exception is itself a ClassDicter.
+			if ne, changed := forPyro5(ev); changed {
+				d = replaceItem(d, "exception", ne)
+			}
+		}
+		return d, true
+	case pyval.Tuple:
+		if c, ok := forPyro5Elems(x); ok {
+			return pyval.Tuple(c), true
+		}
+	case []any:
+		if c, ok := forPyro5Elems(x); ok {
+			return c, true
+		}
+	case *pyval.Dict:
+		if x == nil {
+			return v, false
+		}
+		items := x.Items()
+		for i, it := range items {
+			nv, changed := forPyro5(it.Value)
+			if !changed {
+				continue
+			}
+			out := pyval.NewDict(len(items))
+			for _, before := range items[:i] {
+				out.Append(before.Key, before.Value)
+			}
+			out.Append(it.Key, nv)
+			for _, after := range items[i+1:] {
+				out.Append(after.Key, ForPyro5(after.Value))
+			}
+			return out, true
+		}
+	}
+	return v, false
+}
+
+// forPyro5Elems converts the elements of l, copying l only if one changes.
+func forPyro5Elems(l []any) ([]any, bool) {
+	for i, e := range l {
+		ne, changed := forPyro5(e)
+		if !changed {
+			continue
+		}
+		out := make([]any, len(l))
+		copy(out, l[:i])
+		out[i] = ne
+		for j := i + 1; j < len(l); j++ {
+			out[j] = ForPyro5(l[j])
+		}
+		return out, true
+	}
+	return nil, false
+}
