@@ -432,7 +432,10 @@ func (d *mpDecoder) value(depth int) (any, error) {
 			return nil, err
 		}
 		d.data = rest
-		return internString(s), nil
+		if len(s) <= internMax {
+			return internLookup(s).v, nil // boxed once, not per call
+		}
+		return string(s), nil
 	case isMsgpackArray(b):
 		return d.arrayInto(nil, depth)
 	case isMsgpackMap(b):
