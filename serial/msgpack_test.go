@@ -16,11 +16,18 @@ import (
 	"github.com/gyro-rpc/gyro/pyval"
 )
 
-// readMsgpackGolden reads testdata/msgpack/<gen>.golden: "name hex" lines
-// written by capture.py from the real Pyro4 4.82 / Pyro5 5.15.
+// readMsgpackGolden reads testdata/msgpack/<gen>.golden, written by
+// capture.py from the real Pyro4 4.82 / Pyro5 5.15.
 func readMsgpackGolden(t testing.TB, gen string) map[string][]byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "msgpack", gen+".golden"))
+	return readHexLines(t, filepath.Join("testdata", "msgpack", gen+".golden"))
+}
+
+// readHexLines reads a golden file of "name hex" lines ('#' starts a
+// comment line).
+func readHexLines(t testing.TB, path string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +42,7 @@ func readMsgpackGolden(t testing.TB, gen string) map[string][]byte {
 		name, h, _ := strings.Cut(line, " ")
 		b, err := hex.DecodeString(h)
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatalf("%s: %s: %v", path, name, err)
 		}
 		out[name] = b
 	}

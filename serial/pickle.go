@@ -247,22 +247,13 @@ func pickleComplex(args ...any) (any, error) {
 	return complex(parts[0], parts[1]), nil
 }
 
+// pickleFloat is float(v) for a number gopickle decoded (its ints are Go
+// ints).
 func pickleFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case int:
-		return float64(x), true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f, true
+	if i, ok := v.(int); ok {
+		v = int64(i)
 	}
-	return 0, false
+	return pyval.AsFloat(v)
 }
 
 // pickleSetOf marks a set built by REDUCE: its members are converted later.

@@ -1,12 +1,10 @@
 package serial
 
 import (
-	"bufio"
 	"context"
 	"encoding/hex"
 	"errors"
 	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,24 +16,7 @@ import (
 
 func readPickleGolden(t testing.TB) map[string][]byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "pickle", "pyro4.golden"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string][]byte{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if line := sc.Text(); line != "" && !strings.HasPrefix(line, "#") {
-			name, h, _ := strings.Cut(line, " ")
-			b, err := hex.DecodeString(h)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			out[name] = b
-		}
-	}
-	return out
+	return readHexLines(t, filepath.Join("testdata", "pickle", "pyro4.golden"))
 }
 
 // TestPickleGolden decodes what the real Pyro4 4.82 pickles (protocol 5).

@@ -25,15 +25,7 @@ func golden5(t testing.TB, name string) []byte {
 
 func goldenFiles5(t testing.TB) map[string][]byte {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "pyro5", "*.golden"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
-	out := make(map[string][]byte)
-	for _, p := range paths {
-		out[strings.TrimSuffix(filepath.Base(p), ".golden")] = readGolden(t, p)
-	}
-	return out
+	return goldenFilesIn(t, filepath.Join("testdata", "pyro5"))
 }
 
 func TestGolden5Headers(t *testing.T) {
