@@ -39,6 +39,7 @@ for h in os.environ["PAYLOADS"].split():
 // cannot show: Go times and dates, big ints, and each generation's class
 // dicts.
 func TestMsgpackPythonLoadsGo(t *testing.T) {
+	pyrotest.RequireModule(t, "msgpack")
 	huge, _ := new(big.Int).SetString("-123456789012345678901234567890", 10)
 	values := []any{
 		time.Date(2024, 1, 2, 3, 4, 5, 250000000, time.UTC),

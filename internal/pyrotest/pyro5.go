@@ -97,3 +97,22 @@ func Available5() bool {
 	cmd.Env = environ([]string{"PYTHONPATH=" + dir})
 	return cmd.Run() == nil
 }
+
+// RequireModule checks that the system python can import module (msgpack,
+// say, which Pyro4 and Pyro5 import only when present) and otherwise skips
+// the test, or fails it under CI=true or GYRO_REQUIRE_PYRO4=1, as Python
+// does for Pyro4.
+func RequireModule(t testing.TB, module string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, Interpreter, "-c", "import "+module).CombinedOutput()
+	if err == nil {
+		return
+	}
+	msg := fmt.Sprintf("python module %s missing (make deps installs python3-%s): %v: %s", module, module, err, bytes.TrimSpace(out))
+	if required() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
