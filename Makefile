@@ -10,11 +10,14 @@ GO ?= go
 run:
 	$(GO) run ./cmd/gyro echoserver
 
-# The interop tests drive the real Pyro4 4.82 from Debian (system python3).
+# The interop tests drive the real Pyro4 4.82 from Debian (system python3)
+# and the real Pyro5 5.15 (see scripts/pyro5-deps.sh).
 deps:
-	@/usr/bin/python3 -c 'import Pyro4' 2>/dev/null && [ -d /usr/share/doc/pyro4/examples ] || { \
+	@/usr/bin/python3 -c 'import Pyro4, msgpack' 2>/dev/null && [ -d /usr/share/doc/pyro4/examples ] || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pyro4 pyro4-examples; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pyro4 pyro4-examples python3-msgpack; }
+	@# Pyro5 conflicts with Pyro4 as a Debian package: fetched into a cache dir instead.
+	@scripts/pyro5-deps.sh >/dev/null
 	$(GO) mod download
 	@command -v Xvfb >/dev/null && command -v xwd >/dev/null && pkg-config --exists x11 xkbcommon-x11 \
 		x11-xcb xcursor xfixes egl glesv2 wayland-egl wayland-cursor vulkan 2>/dev/null || { \
@@ -38,10 +41,13 @@ bench:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./wire
+	$(GO) test -run '^$$' -fuzz '^FuzzParse5$$' -fuzztime $(FUZZTIME) ./wire
 	$(GO) test -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime $(FUZZTIME) ./wire
 	$(GO) test -run '^$$' -fuzz '^FuzzSerpentDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzMarshalDecode$$' -fuzztime $(FUZZTIME) ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzMsgpackDecode$$' -fuzztime $(FUZZTIME) ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzPickleDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyEqual$$' -fuzztime $(FUZZTIME) ./pyval
 
 # Compare gyro's server types with Pyro4, net/rpc and raw echo servers

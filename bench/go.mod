@@ -13,7 +13,10 @@ require (
 
 require (
 	github.com/kavu/go_reuseport v1.5.0 // indirect
+	github.com/nlpodyssey/gopickle v0.2.0 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
+	github.com/philhofer/fwd v1.2.0 // indirect
+	github.com/tinylib/msgp v1.6.5 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.etcd.io/bbolt v1.5.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect

@@ -145,8 +145,9 @@ func IDOf(name string) (int, error) {
 	return 0, fmt.Errorf("serializer %q: %w", name, ErrUnknown)
 }
 
-// ByID returns the codec for id: serpent, json or marshal. Known but unsafe
-// serializers are not available in gyro and give ErrUnknown as well.
+// ByID returns the codec for id: serpent, json, marshal or msgpack. Known
+// but unsafe serializers are not available in gyro and give ErrUnknown as
+// well.
 func ByID(id int) (Codec, error) {
 	switch id {
 	case IDSerpent:
@@ -155,6 +156,8 @@ func ByID(id int) (Codec, error) {
 		return JSON, nil
 	case IDMarshal:
 		return Marshal, nil
+	case IDMsgpack:
+		return Msgpack, nil
 	}
 	return nil, fmt.Errorf("serializer id %d: %w", id, ErrUnknown)
 }

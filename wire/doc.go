@@ -1,4 +1,5 @@
-// Package wire encodes and decodes Pyro4 wire frames, protocol version 48.
+// Package wire encodes and decodes Pyro4 wire frames, protocol version 48,
+// and Pyro5's, protocol version 502.
 //
 // A frame is a 24-byte big-endian header, a run of annotation chunks and
 // the payload:
@@ -26,6 +27,14 @@
 // Sending is Append, which encodes onto a caller-owned slice so a sender
 // can reuse one buffer per connection and issue a single write per message,
 // as Pyro4 does.
+//
+// # Pyro5
+//
+// Protocol 502 (Pyro5) frames have their own types and functions:
+// Message5, Parse5, Parse5Into, ReadMessage5 and Append5, with the same
+// Options, limits, compression and errors (and no HMAC, which Pyro5 lacks:
+// ErrNoHMAC5). DetectProtocol tells the generation from a connection's
+// first six bytes, so one listener can serve both.
 //
 // # Errors
 //

@@ -40,7 +40,13 @@ func golden(t testing.TB, name string) []byte {
 // goldenFiles returns every golden frame by name.
 func goldenFiles(t testing.TB) map[string][]byte {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
+	return goldenFilesIn(t, "testdata")
+}
+
+// goldenFilesIn returns every golden frame in dir by name.
+func goldenFilesIn(t testing.TB, dir string) map[string][]byte {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.golden"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no golden files: %v", err)
 	}

@@ -1,0 +1,214 @@
+package serial
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gyro-rpc/gyro/internal/pyrotest"
+	"github.com/gyro-rpc/gyro/pyval"
+)
+
+func readPickleGolden(t testing.TB) map[string][]byte {
+	t.Helper()
+	return readHexLines(t, filepath.Join("testdata", "pickle", "pyro4.golden"))
+}
+
+// TestPickleGolden decodes what the real Pyro4 4.82 pickles (protocol 5).
+func TestPickleGolden(t *testing.T) {
+	golden := readPickleGolden(t)
+	uri := pyval.MustParseURI("PYRO:obj_1@127.0.0.1:9999")
+	tests := []struct {
+		name string
+		want any
+	}{
+		{"none", nil},
+		{"true", true},
+		{"int_small", int64(5)},
+		{"int_negative", int64(-33)},
+		{"int_int64_max", int64(1<<63 - 1)},
+		{"int_big", bigInt("18446744073709551616")},
+		{"float", 1.5},
+		{"str", "h\u00e9llo \U0001f600"},
+		{"bytes", []byte("\x00\xff abc")},
+		{"bytearray", []byte("ba")},
+		{"tuple", pyval.Tuple{int64(1), "a", nil}},
+		{"list", []any{int64(1), []any{2.5, "x"}}},
+		{"set", pyval.Set{int64(7)}},
+		{"frozenset", pyval.Set{"f"}},
+		{"dict", pyval.DictOf("a", int64(1), "b", []any{true})},
+		{"dict_int_keys", pyval.DictOf(int64(1), "x", pyval.Tuple{int64(1), int64(2)}, "t")},
+		{"shared", []any{[]any{int64(1)}, []any{int64(1)}}},
+		{"complex", complex(1.5, -2)},
+		{"exception", &pyval.Exception{Class: "builtins.ValueError", Args: pyval.Tuple{"bad value", int64(3)},
+			Attributes: pyval.DictOf("_pyroTraceback", []any{"Traceback (most recent call last):\n", "ValueError: bad value\n"})}},
+		{"pyro_error", &pyval.Exception{Class: "Pyro4.errors.NamingError", Args: pyval.Tuple{"unknown name: x"}, Attributes: pyval.NewDict(0)}},
+		{"uri", uri},
+		{"proxy", pyval.ProxyRef{URI: uri, Handshake: "hello"}},
+		{"datetime", time.Date(2024, 1, 2, 3, 4, 5, 250000000, time.UTC)},
+		{"date", Date{2024, time.January, 2}},
+	}
+	for _, tt := range tests {
+		got, err := Pickle.Unmarshal(golden[tt.name])
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if e, ok := got.(*pyval.Exception); ok {
+			w := tt.want.(*pyval.Exception)
+			if e.Class != w.Class || !pyval.Equal(e.Args, w.Args) || (w.Attributes.Len() > 0 && !pyval.Equal(e.Attributes, w.Attributes)) {
+				t.Errorf("%s: %#v, want %#v", tt.name, e, w)
+			}
+			continue
+		}
+		if p, ok := got.(pyval.ProxyRef); ok {
+			w := tt.want.(pyval.ProxyRef)
+			if p.URI != w.URI || p.Handshake != w.Handshake || len(p.Methods) != 0 {
+				t.Errorf("%s: %#v, want %#v", tt.name, p, w)
+			}
+			continue
+		}
+		if !sameMsgpackValue(got, tt.want) && !(isSet(got) && pyval.Equal(got, tt.want)) {
+			t.Errorf("%s: %#v, want %#v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func isSet(v any) bool { _, ok := v.(pyval.Set); return ok }
+
+func TestPickleGoldenCall(t *testing.T) {
+	var c Call
+	if err := Pickle.UnmarshalCall(readPickleGolden(t)["call"], &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Object != "obj_1" || c.Method != "echo" || len(c.Args) != 3 || c.Args[0] != "hi" || c.Args[2] != complex(1, 1) || c.Kwargs.Len() != 1 {
+		t.Fatalf("call = %+v", c)
+	}
+}
+
+// TestPickleRefusesCode is the point of gyro's decoder: a pickle that
+// would run os.system in Python is refused, with a SerializeError that
+// names the global.
+func TestPickleRefusesCode(t *testing.T) {
+	evil := readPickleGolden(t)["evil"]
+	tests := map[string][]byte{
+		"posix.system (Pyro4 protocol 5)": evil,
+		"builtins.eval, protocol 0":       []byte("c__builtin__\neval\n(S'1'\ntR."),
+		"copyreg._reconstructor":          []byte("\x80\x02ccopy_reg\n_reconstructor\nq\x00(c__main__\nX\nc__builtin__\nobject\nNtR."),
+		"persistent id":                   []byte("\x80\x02X\x01\x00\x00\x00aQ."),
+		"INST of subprocess.Popen":        []byte("(S'true'\nisubprocess\nPopen\n."),
+	}
+	for name, b := range tests {
+		_, err := Pickle.Unmarshal(b)
+		var pe *pyval.Exception
+		if !errors.As(err, &pe) || pe.Class != pyval.ClassSerializeError {
+			t.Errorf("%s: %v, want a SerializeError", name, err)
+		}
+	}
+	if _, err := Pickle.Unmarshal(evil); err == nil || !strings.Contains(err.Error(), "posix.system") {
+		t.Errorf("evil: %v, want the refusal to name posix.system", err)
+	}
+}
+
+func TestPickleBadInput(t *testing.T) {
+	cyclic := []byte("\x80\x04]\x94h\x00a.") // l = []; l.append(l)
+	for name, b := range map[string][]byte{
+		"empty":         nil,
+		"truncated":     readPickleGolden(t)["dict"][:10],
+		"cycle":         cyclic,
+		"unhashable":    []byte("\x80\x04\x8f(C\x01a\x90."), // {b'a'}: gopickle's Go map panics
+		"list dict key": []byte("\x80\x04}(]K\x01u."),
+		// gopickle allocates announced sizes up front: pickleScan must stop these.
+		"huge frame":     []byte("\x95\xff\xff\xff\xff\xff\x00\x00\x00."),
+		"huge binbytes8": []byte("\x80\x05\x8e\xff\xff\xff\xff\xff\x00\x00\x00."),
+		"unknown opcode": []byte("\x80\x05\xff."),
+		"no stop":        []byte("\x80\x05N"),
+	} {
+		if v, err := Pickle.Unmarshal(b); err == nil {
+			t.Errorf("%s: decoded %#v, want an error", name, v)
+		}
+	}
+}
+
+// TestPicklePythonLoadsGo checks that Pyro4's PickleSerializer reads what
+// gyro writes.
+func TestPicklePythonLoadsGo(t *testing.T) {
+	values := []any{
+		pyval.Tuple{nil, true, int64(-70000), int64(1 << 40), bigInt("-340282366920938463463374607431768211457"), 2.5, "é", []byte{0, 1}},
+		[]any{pyval.Set{int64(1)}, pyval.DictOf(int64(1), "x", pyval.Tuple{"t"}, []any{})},
+		complex(1, -1),
+		time.Date(2024, 1, 2, 3, 4, 5, 250000000, time.UTC),
+		Date{1999, time.December, 31},
+		&pyval.Exception{Class: "Pyro4.errors.NamingError", Args: pyval.Tuple{"gone"}, Attributes: pyval.DictOf("_pyroTraceback", []any{"tb\n"})},
+		pyval.ProxyRef{URI: pyval.MustParseURI("PYRO:x@127.0.0.1:1"), Methods: []string{"m"}},
+		pyval.ExceptionWrapper{Exception: pyval.NewException("builtins.ValueError", "v")},
+		big.NewInt(3),
+	}
+	want := []string{
+		"(None, True, -70000, 1099511627776, -340282366920938463463374607431768211457, 2.5, 'é', b'\\x00\\x01')",
+		"[{1}, {1: 'x', ('t',): []}]",
+		"(1-1j)",
+		"datetime.datetime(2024, 1, 2, 3, 4, 5, 250000)",
+		"datetime.date(1999, 12, 31)",
+		"NamingError('gone') ['tb\\n']",
+		"Proxy PYRO:x@127.0.0.1:1 {'m'}",
+		"wrapper ValueError('v')",
+		"3",
+	}
+	var hexes []string
+	for _, v := range values {
+		b, err := Pickle.Marshal(nil, v, nil)
+		if err != nil {
+			t.Fatalf("Marshal(%#v): %v", v, err)
+		}
+		hexes = append(hexes, hex.EncodeToString(b))
+	}
+	call, err := Pickle.MarshalCall(nil, &Call{Object: "o", Method: "m", Args: []any{int64(1)}, Kwargs: pyval.DictOf("k", "v")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import os, datetime, Pyro4.util, Pyro4.futures, Pyro4.core
+ser = Pyro4.util.get_serializer("pickle")
+hexes = os.environ["PAYLOADS"].split()
+for h in hexes[:-1]:
+    v = ser.loads(bytes.fromhex(h))
+    if isinstance(v, Exception):
+        print(repr(v), v._pyroTraceback)
+    elif isinstance(v, Pyro4.core.Proxy):
+        print("Proxy", v._pyroUri, v._pyroMethods)
+    elif isinstance(v, Pyro4.futures._ExceptionWrapper):
+        print("wrapper", repr(v.exception))
+    else:
+        print(repr(v))
+print(ser.loadsCall(bytes.fromhex(hexes[-1])))
+`
+	out, err := pyrotest.Run(t, context.Background(), script, "PAYLOADS="+strings.Join(append(hexes, hex.EncodeToString(call)), " "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	want = append(want, "('o', 'm', (1,), {'k': 'v'})")
+	for i, w := range want {
+		if i >= len(got) || got[i] != w {
+			t.Errorf("value %d: Python read %q, want %q", i, got[i:min(i+1, len(got))], w)
+		}
+	}
+}
+
+func TestPickleNotAcceptedByDefault(t *testing.T) {
+	if _, err := ByID(IDPickle); err == nil {
+		t.Error("ByID(pickle) returned a codec: pickle must be opt-in")
+	}
+	if _, err := ParseAccepted("serpent,pickle"); err == nil {
+		t.Error("ParseAccepted accepted pickle")
+	}
+	if Pickle.ID() != IDPickle || Pickle.Name() != "pickle" {
+		t.Errorf("Pickle is %d %s", Pickle.ID(), Pickle.Name())
+	}
+}
