@@ -18,7 +18,7 @@ import (
 
 // DaemonName is the id of the daemon's own object (Pyro4's
 // constants.DAEMON_NAME). Unregister ignores it.
-const DaemonName = "Pyro.Daemon"
+const DaemonName = pyval.DaemonID
 
 // Host is what a registry's owner (the engine's Daemon) provides. Objects
 // receive it when they are registered (Registered hook) and in their

@@ -20,7 +20,7 @@ import (
 )
 
 // DaemonName is the reserved object id of the daemon's own object.
-const DaemonName = "Pyro.Daemon"
+const DaemonName = pyval.DaemonID
 
 // ErrClosed is returned by operations on a daemon that was closed.
 var ErrClosed = errors.New("daemon closed")

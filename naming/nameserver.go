@@ -22,7 +22,7 @@ const (
 )
 
 // daemonName is every daemon's own object; autoclean never probes it.
-const daemonName = "Pyro.Daemon"
+const daemonName = pyval.DaemonID
 
 // MaxNameLen bounds a registered name, in bytes. Pyro4 has no limit; gyro
 // refuses longer names so that a name always fits a store's key.

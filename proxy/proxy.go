@@ -20,7 +20,7 @@ import (
 
 // DaemonObject is the object id of every daemon's own object, which serves
 // get_metadata, get_next_stream_item and close_stream.
-const DaemonObject = "Pyro.Daemon"
+const DaemonObject = pyval.DaemonID
 
 // DefaultHandshake is the handshake a proxy sends when Options.Handshake is
 // nil, as Pyro4 does.

@@ -208,3 +208,8 @@ func asSeq(v any) ([]any, bool) {
 	}
 	return nil, false
 }
+
+// DaemonID is the reserved object id of every daemon's own object, Pyro4's
+// constants.DAEMON_NAME; the engine, the proxy and the codecs all mean this
+// one.
+const DaemonID = "Pyro.Daemon"

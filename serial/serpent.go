@@ -113,7 +113,7 @@ func serpentArgsAsList(c *Call) bool {
 	if c.Method == "<batch>" {
 		return true
 	}
-	if c.Object != "Pyro.Daemon" {
+	if c.Object != pyval.DaemonID {
 		return false
 	}
 	switch c.Method {
