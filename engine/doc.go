@@ -1,21 +1,45 @@
-// Package engine is gyro's Daemon: the Pyro4 server that publishes Go
-// objects to Pyro4 clients.
+// Package engine is gyro's Daemon: the Pyro server that publishes Go
+// objects to Pyro clients.
 //
 // A Daemon owns a listening socket, an object registry (package dispatch)
-// and one protocol state machine per connection (session): bytes in, parsed
+// and one protocol state machine per connection (Session): bytes in, parsed
 // by package wire, decoded by package serial, dispatched, encoded, bytes out.
-// The state machine knows nothing of how bytes move; the server types are
-// transports around it:
+// The Session knows nothing of how bytes move; Session.Process answers the
+// complete requests at the front of a buffer, and that is the only way any
+// server type turns input into replies.
 //
-//   - "thread" (Pyro4's default): one goroutine per connection for its
-//     lifetime, capped at THREADPOOL_SIZE; a client arriving when every
-//     worker is busy gets Pyro4's "no free workers" CONNECTFAIL.
+// # Server types
+//
+// A server type is a Server (Serve, Stop, Close) made by a NewServerFunc
+// from the daemon's Core (configuration, logger, wire options, sessions,
+// housekeeping; nothing else of the daemon) and its listener. Types
+// register by name, the way database/sql drivers do, and SERVERTYPE picks
+// one:
+//
+//   - "thread" (Pyro4's default, built in): one goroutine per connection
+//     for its lifetime, capped at THREADPOOL_SIZE; a client arriving when
+//     every worker is busy gets Pyro4's "no free workers" CONNECTFAIL. Each
+//     read is answered with one write, however many requests it held.
+//   - "multiplex" (Pyro4's, built in): gyro's reactor (package loop), one
+//     goroutine for every connection, drivable by a foreign loop.
+//   - "multicore" (package multicore, linked only by programs that import
+//     it): gnet's loops, one per core, with calls on a worker pool.
+//
+// A type a foreign event loop can drive entirely also implements Driven;
+// only such a daemon can be combined (package combine). Goroutines of
+// server types go through one owner (internal/spawn) that refuses new ones
+// once closing began.
+//
+// # Lifecycle
 //
 // RequestLoop serves until Shutdown (callable from any goroutine, also from
-// inside a remote call) or until its loop condition turns false. Sockets and
-// Events let a foreign event loop drive the daemon instead: for the thread
-// type, Sockets is the listening socket only and Events accepts one client,
-// as in Pyro4.
+// inside a remote call) or until its loop condition turns false; Serve(ctx)
+// also stops when ctx ends, and returns nil for either stop. Shutdown
+// closes the listening socket at once, so later clients are refused. Close
+// releases connections and goroutines at once; CloseContext lets calls in
+// progress finish until its context is done. Sockets and Events let a
+// foreign event loop drive the daemon instead: for the thread type, Sockets
+// is the listening socket only and Events accepts one client, as in Pyro4.
 //
 // Configuration is a plain struct (Options) carrying a config.Config with
 // Pyro4's items; hooks (handshake validation, connect/disconnect,
