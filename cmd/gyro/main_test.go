@@ -13,17 +13,32 @@ import (
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 )
 
-// TestEchoServerWithPyro4Client runs `gyro echoserver` in-process, checks
-// its start-up lines against pyro4-test-echoserver's, drives it with the
-// real Pyro4 client and stops it with a remote shutdown().
+// TestEchoServerWithPyro4Client runs `gyro echoserver` in-process on each
+// server type (-t; multiplex by default, as pyro4-test-echoserver forces
+// it), checks its start-up lines against pyro4-test-echoserver's, drives it
+// with the real Pyro4 client and stops it with a remote shutdown().
 func TestEchoServerWithPyro4Client(t *testing.T) {
 	pyrotest.Python(t)
 	t.Setenv("PYRO_HMAC_KEY", "")
+	for _, tc := range []struct{ flag, want string }{
+		{"", "multiplex"}, {"thread", "thread"}, {"multiplex", "multiplex"}, {"multicore", "multicore"},
+	} {
+		t.Run("type="+tc.want+"/flag="+tc.flag, func(t *testing.T) {
+			args := []string{"echoserver", "-H", "127.0.0.1", "-p", "0", "-v"}
+			if tc.flag != "" {
+				args = append(args, "-t", tc.flag)
+			}
+			echoServerWithPyro4Client(t, args, tc.want)
+		})
+	}
+}
+
+func echoServerWithPyro4Client(t *testing.T, args []string, serverType string) {
 	outR, outW := io.Pipe()
 	var stderr strings.Builder
 	exit := make(chan int, 1)
 	go func() {
-		code := run([]string{"echoserver", "-H", "127.0.0.1", "-p", "0", "-v"}, outW, &stderr)
+		code := run(args, outW, &stderr)
 		outW.Close()
 		exit <- code
 	}()
@@ -55,6 +70,8 @@ func TestEchoServerWithPyro4Client(t *testing.T) {
 	out, err := pyrotest.Run(t, ctx, `
 import Pyro4
 p = Pyro4.Proxy("`+uri+`")
+info = Pyro4.Proxy(p._pyroUri.asString().replace("test.echoserver", "Pyro.Daemon")).info()
+assert "<gyro `+serverType+` server" in info, info
 assert p.echo("hi") == "hi"
 assert p.verbose is True
 p.verbose = False
