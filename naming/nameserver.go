@@ -120,8 +120,19 @@ func (ns *NameServer) Register(ctx context.Context, name, uri, safe, metadata an
 	if err != nil {
 		return err
 	}
+	r := Registration{Name: n, URI: us, Metadata: tags}
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	if c, ok := ns.st.(Creator); ok && truthy(safe) {
+		created, err := c.Create(ctx, r)
+		if err != nil {
+			return storageError("create", err)
+		}
+		if !created {
+			return namingError("name already registered: " + n)
+		}
+		return nil
+	}
 	if truthy(safe) {
 		_, exists, err := ns.st.Get(ctx, n)
 		if err != nil {
@@ -131,7 +142,7 @@ func (ns *NameServer) Register(ctx context.Context, name, uri, safe, metadata an
 			return namingError("name already registered: " + n)
 		}
 	}
-	if err := ns.st.Set(ctx, Registration{Name: n, URI: us, Metadata: tags}); err != nil {
+	if err := ns.st.Set(ctx, r); err != nil {
 		return storageError("set", err)
 	}
 	return nil
