@@ -1,6 +1,7 @@
 // Package etcdtest runs real etcd members (Debian's etcd-server, 3.4) on
-// loopback ports for tests: a single member or a small cluster, with
-// members that can be killed and restarted on their data.
+// loopback ports for tests (Start) and benchmarks (Launch): a single member
+// or a small cluster, with members that can be killed and restarted on
+// their data.
 //
 // A test is skipped when the etcd binary is missing, unless CI=true or
 // GYRO_REQUIRE_ETCD=1 (which make test sets), so a CI run cannot pass by

@@ -22,7 +22,6 @@ const startTimeout = 20 * time.Second
 
 // Cluster is a running set of etcd members.
 type Cluster struct {
-	t       testing.TB
 	Members []*Member
 }
 
@@ -37,7 +36,6 @@ type Member struct {
 	cmd  *exec.Cmd
 	out  *bytes.Buffer
 	done chan struct{}
-	t    testing.TB
 }
 
 // Available reports whether etcd is installed.
@@ -60,30 +58,42 @@ func Start(t testing.TB, n int) *Cluster {
 		}
 		t.Skipf("%s missing: apt-get install etcd-server to run this test", Binary)
 	}
+	c, err := Launch(t.TempDir(), n)
+	if err != nil {
+		t.Fatalf("etcdtest: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// Launch runs an n-member cluster with its data under dir (for commands
+// such as benchmarks; tests use Start), retrying with new ports when etcd
+// cannot bind the ones it was given. The caller stops it.
+func Launch(dir string, n int) (*Cluster, error) {
 	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		c, err := start(t, n)
+	for attempt := range 3 {
+		c, err := launch(filepath.Join(dir, fmt.Sprint(attempt)), n)
 		if err == nil {
-			t.Cleanup(c.Stop)
-			return c
+			return c, nil
 		}
 		lastErr = err
 	}
-	t.Fatalf("etcdtest: %v", lastErr)
-	return nil
+	return nil, lastErr
 }
 
-func start(t testing.TB, n int) (*Cluster, error) {
-	dir := t.TempDir()
-	c := &Cluster{t: t}
+func launch(dir string, n int) (*Cluster, error) {
+	c := &Cluster{}
 	var initial []string
 	for i := range n {
-		m := &Member{
-			Name:      fmt.Sprintf("m%d", i),
-			ClientURL: "http://" + freeAddr(t),
-			PeerURL:   "http://" + freeAddr(t),
-			t:         t,
+		ca, err := freeAddr()
+		if err != nil {
+			return nil, err
 		}
+		pa, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		m := &Member{Name: fmt.Sprintf("m%d", i), ClientURL: "http://" + ca, PeerURL: "http://" + pa}
 		initial = append(initial, m.Name+"="+m.PeerURL)
 		c.Members = append(c.Members, m)
 	}
@@ -93,7 +103,7 @@ func start(t testing.TB, n int) (*Cluster, error) {
 			"--listen-client-urls", m.ClientURL, "--advertise-client-urls", m.ClientURL,
 			"--listen-peer-urls", m.PeerURL, "--initial-advertise-peer-urls", m.PeerURL,
 			"--initial-cluster", strings.Join(initial, ","),
-			"--initial-cluster-state", "new", "--initial-cluster-token", filepath.Base(dir),
+			"--initial-cluster-state", "new", "--initial-cluster-token", dir,
 			"--heartbeat-interval", "50", "--election-timeout", "500",
 			"--logger", "zap", "--log-outputs", "stderr",
 		}
@@ -113,13 +123,13 @@ func start(t testing.TB, n int) (*Cluster, error) {
 
 // freeAddr returns a loopback address whose port the kernel just handed
 // out.
-func freeAddr(t testing.TB) string {
+func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer ln.Close()
-	return ln.Addr().String()
+	return ln.Addr().String(), nil
 }
 
 // Endpoints returns the members' client URLs.
@@ -205,12 +215,9 @@ func (m *Member) Kill() {
 
 // Restart starts a killed member again on its data and waits until it
 // serves.
-func (m *Member) Restart() {
-	m.t.Helper()
+func (m *Member) Restart() error {
 	if err := m.launch(); err != nil {
-		m.t.Fatal(err)
+		return err
 	}
-	if err := m.waitReady(); err != nil {
-		m.t.Fatal(err)
-	}
+	return m.waitReady()
 }

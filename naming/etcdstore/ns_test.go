@@ -263,7 +263,9 @@ while True:
 		"register: bounded storage error in set: etcd unavailable",
 		"list: storage error in list: etcd unavailable")
 
-	c.Members[0].Restart()
+	if err := c.Members[0].Restart(); err != nil {
+		t.Fatal(err)
+	}
 	out = py(t, `
 ns = Pyro4.Proxy(%q)
 deadline = time.monotonic() + 15
