@@ -34,8 +34,27 @@ type Member struct {
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	out  *logBuffer
 	done chan struct{}
+}
+
+// logBuffer collects a member's log; exec writes it from its own
+// goroutine while waitReady reads it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Available reports whether etcd is installed.
@@ -154,7 +173,7 @@ func (c *Cluster) Stop() {
 func (m *Member) launch() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.out = new(bytes.Buffer)
+	m.out = new(logBuffer)
 	m.cmd = exec.Command(Binary, m.args...)
 	m.cmd.Stdout = m.out
 	m.cmd.Stderr = m.out

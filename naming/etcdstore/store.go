@@ -262,11 +262,15 @@ func (s *Store) Create(ctx context.Context, r naming.Registration) (bool, error)
 	return true, s.waitRev(ctx, rev)
 }
 
+// casAttempts bounds SetMetadata's retries when other writers keep
+// changing the same registration.
+const casAttempts = 10
+
 // SetMetadata implements naming.Storage: read, then replace only if the
 // registration is unchanged meanwhile (retried), keeping its lease.
 func (s *Store) SetMetadata(ctx context.Context, name string, tags []string) (bool, error) {
 	k := s.key(name)
-	for {
+	for range casAttempts {
 		var (
 			found, done bool
 			rev         int64
@@ -298,6 +302,7 @@ func (s *Store) SetMetadata(ctx context.Context, name string, tags []string) (bo
 			return true, s.waitRev(ctx, rev)
 		}
 	}
+	return false, fmt.Errorf("etcdstore: %q kept changing during %d attempts to set its metadata", name, casAttempts)
 }
 
 // Delete implements naming.Storage in transactions of up to maxTxnOps
