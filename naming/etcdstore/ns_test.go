@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -381,4 +383,53 @@ func TestLeaseClose(t *testing.T) {
 	if _, err := naming.RegisterLeased(ctx, naming.NewMemoryStorage(), 5*time.Second); !errors.Is(err, naming.ErrLeasesUnsupported) {
 		t.Errorf("RegisterLeased on memory: %v, want ErrLeasesUnsupported", err)
 	}
+}
+
+// TestBroadcastAnswersOwnURI: every name server on the registry answers a
+// Pyro4 client's locateNS broadcast with its own URI, and what the client
+// finds there is the shared registry.
+func TestBroadcastAnswersOwnURI(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	ns1, _, _ := startNS(t, c.Endpoints(), "/t/bc/", testTimeout)
+	ns2, _, _ := startNS(t, c.Endpoints(), "/t/bc/", testTimeout)
+	if err := ns1.NameServer.Register(context.Background(), "shared", "PYRO:s@localhost:1", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []*naming.NS{ns1, ns2} {
+		// StartNS starts no broadcast server on loopback, as Pyro4; this
+		// one, on 127.0.0.1, answers for ns as gyro ns -n 0.0.0.0 would
+		bc, err := naming.NewBroadcastServer(ns.InternalURI, "127.0.0.1", naming.AnyPort)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := bc.RunInBackground()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// NS_HOST:NS_PORT points at a dead port, so only the broadcast
+		// (to 127.0.0.1) can find a name server
+		out, err := pyrotest.Run(t, ctx, `
+import Pyro4
+ns = Pyro4.locateNS()
+print("located:", ns._pyroUri)
+print("lookup:", ns.lookup("shared"))
+`, "PYRO_NS_HOST=127.0.0.1", "PYRO_NS_PORT="+deadPort(t), "PYRO_BROADCAST_ADDRS=127.0.0.1",
+			fmt.Sprintf("PYRO_NS_BCPORT=%d", bc.Port()))
+		cancel()
+		bc.Close()
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLines(t, out, "located: "+ns.InternalURI.String(), "lookup: PYRO:s@localhost:1")
+	}
+}
+
+// deadPort returns a loopback TCP port that was free a moment ago.
+func deadPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
