@@ -21,3 +21,17 @@ func TestRegisterLeasedNeedsLeases(t *testing.T) {
 		}
 	}
 }
+
+// TestServeSimpleLeasedNeedsLeases: ServeSimple with a lease on a store
+// without leases fails before it serves or registers anything.
+func TestServeSimpleLeasedNeedsLeases(t *testing.T) {
+	st := NewMemoryStorage()
+	err := ServeSimple(context.Background(), []Object{{Obj: &struct{}{}, Name: "x"}},
+		ServeSimpleOptions{Host: "127.0.0.1", Store: st, LeaseTTL: 5 * time.Second})
+	if !errors.Is(err, ErrLeasesUnsupported) {
+		t.Fatalf("ServeSimple error %v, want ErrLeasesUnsupported", err)
+	}
+	if n, _ := st.Count(context.Background()); n != 0 {
+		t.Errorf("%d registrations after the refusal", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/gyro-rpc/gyro/config"
+	"github.com/gyro-rpc/gyro/internal/echo"
 	"github.com/gyro-rpc/gyro/internal/etcdtest"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/naming"
@@ -41,15 +43,15 @@ func leasedDaemon() int {
 		return 1
 	}
 	defer st.Close()
-	_, err = naming.RegisterLeased(ctx, st, leaseTTL,
-		naming.Registration{Name: "leased.a", URI: "PYRO:a@localhost:7001", Metadata: []string{"go"}},
-		naming.Registration{Name: "leased.b", URI: "PYRO:b@localhost:7002"})
+	// "Pyro daemon running." tells the test the names are registered
+	err = naming.ServeSimple(ctx, []naming.Object{
+		{Obj: echo.New(io.Discard, false, nil), Name: "leased.echo"},
+		{Obj: echo.New(io.Discard, false, nil), Name: "leased.b"},
+	}, naming.ServeSimpleOptions{Host: "127.0.0.1", Store: st, LeaseTTL: leaseTTL, Verbose: true, Out: os.Stdout})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Println("ready")
-	<-ctx.Done()
 	return 0
 }
 
@@ -284,8 +286,9 @@ print("list:", sorted(ns.list().keys()))
 	wantLines(t, out, "lookup: PYRO:k@localhost:1", "list: ['Pyro.NameServer', 'back', 'kept']")
 }
 
-// TestLeasedDaemonDies: the names a Go daemon registered under a lease
-// vanish after the TTL once it is killed; a Pyro4 client's stay.
+// TestLeasedDaemonDies: the names a Go daemon (ServeSimple with a leased
+// store) registered vanish after the TTL once it is killed; a Pyro4
+// client's stay.
 func TestLeasedDaemonDies(t *testing.T) {
 	c := etcdtest.Start(t, 1)
 	const prefix = "/t/lease/"
@@ -303,16 +306,19 @@ func TestLeasedDaemonDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || line != "ready\n" {
-		t.Fatalf("leased daemon said %q, %v", line, err)
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && sc.Text() != "Pyro daemon running." {
 	}
+	if sc.Err() != nil || sc.Text() != "Pyro daemon running." {
+		t.Fatalf("leased daemon ended its output: %v", sc.Err())
+	}
+	go io.Copy(io.Discard, stdout)
+	// a Pyro4 client finds the daemon's object through the name server
 	out := py(t, `
-ns = Pyro4.Proxy(%q)
-uri, tags = ns.lookup("leased.a", return_metadata=True)
-print("lookup:", uri, sorted(tags))
-`, ns.URI.String())
-	wantLines(t, out, "lookup: PYRO:a@localhost:7001 ['go']")
+echo = Pyro4.Proxy("PYRONAME:leased.echo@127.0.0.1:%d")
+print("echo:", echo.echo("through a leased name"))
+`, ns.URI.Port)
+	wantLines(t, out, "echo: through a leased name")
 
 	// watch for the deletions before the kill, so none is missed
 	wctx, cancel := context.WithTimeout(context.Background(), leaseTTL+10*time.Second)
@@ -340,12 +346,12 @@ print("lookup:", uri, sorted(tags))
 	out = py(t, `
 ns = Pyro4.Proxy(%q)
 try:
-    ns.lookup("leased.a")
+    ns.lookup("leased.echo")
 except Pyro4.errors.NamingError as e:
     print("lookup:", e)
 print("list:", sorted(ns.list().keys()))
 `, ns.URI.String())
-	wantLines(t, out, "lookup: unknown name: leased.a", "list: ['Pyro.NameServer', 'pyro4.kept']")
+	wantLines(t, out, "lookup: unknown name: leased.echo", "list: ['Pyro.NameServer', 'pyro4.kept']")
 }
 
 // TestLeaseClose: closing a lease removes its names at once, and a leased
