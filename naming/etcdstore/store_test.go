@@ -52,20 +52,6 @@ func names(t *testing.T, s naming.Storage, prefix string) []string {
 	return out
 }
 
-// eventually polls cond until it holds or the deadline passes; it is for
-// what another process's watch delivers, which has no event to wait on
-// from here.
-func eventually(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestStorageContract runs the naming.Storage contract on etcd, and the
 // visibility rules between two stores on one registry.
 func TestStorageContract(t *testing.T) {
