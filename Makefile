@@ -18,6 +18,8 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pyro4 pyro4-examples python3-msgpack; }
 	@# Pyro5 conflicts with Pyro4 as a Debian package: fetched into a cache dir instead.
 	@scripts/pyro5-deps.sh >/dev/null
+	@[ -x /usr/bin/etcd ] || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq etcd-server; }
 	$(GO) mod download
 	@command -v Xvfb >/dev/null && command -v xwd >/dev/null && pkg-config --exists x11 xkbcommon-x11 \
 		x11-xcb xcursor xfixes egl glesv2 wayland-egl wayland-cursor vulkan 2>/dev/null || { \
@@ -60,3 +62,13 @@ bench-compare:
 .PHONY: bench-results
 bench-results:
 	cd bench && $(GO) run ./cmd/compare -out RESULTS.md -png results.png
+
+# The etcd name server tests need Debian's etcd-server (make deps installs
+# it); under make they fail rather than skip when it is missing.
+export GYRO_REQUIRE_ETCD := 1
+
+# Name server throughput: Pyro4's, gyro's on memory, bolt and etcd (one and
+# three name servers on a three-member cluster), in one run (about 1-2 min).
+.PHONY: bench-ns
+bench-ns:
+	cd bench && $(GO) run ./cmd/nsbench

@@ -29,6 +29,12 @@
 // MemoryStorage) or "bolt:<file>" (BoltStorage, an embedded bbolt file,
 // fsynced on every write: a registration acknowledged to a client survives
 // kill -9). Pyro4's "sql:" and "dbm:" are refused with a pointer to bolt:.
+// The etcd store, for several name servers sharing one registry, is
+// naming/etcdstore, passed as NSOptions.Store (gyro ns -s etcd:...); a
+// store that implements Creator makes a safe register one atomic step
+// across processes, and one that implements Leaser takes RegisterLeased
+// registrations that vanish when their process dies (the memory and bolt
+// stores refuse them with ErrLeasesUnsupported).
 // A failing store (full disk, read-only file, closed database) makes the
 // call fail with NamingError("storage error in <op>: <cause>"), which wraps
 // the cause for errors.Is, and leaves everything stored as it was.

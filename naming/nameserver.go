@@ -38,11 +38,29 @@ const MaxNameLen = 1024
 // safe to call directly too.
 //
 // Writes are serialized with a lock, and reads share it, so a safe
-// register is atomic and a listing is consistent.
+// register is atomic and a listing is consistent. A store shared by several
+// processes (a Creator, such as etcdstore) makes its writes atomic itself,
+// and a lock in one process could not exclude the others: the name server
+// then takes no lock, so lookups never wait behind a write's round trips.
 type NameServer struct {
-	mu sync.RWMutex
+	mu rwLocker
 	st Storage
 }
+
+type rwLocker interface {
+	Lock()
+	Unlock()
+	RLock()
+	RUnlock()
+}
+
+// noLock is the lock of a name server on a shared store.
+type noLock struct{}
+
+func (noLock) Lock()    {}
+func (noLock) Unlock()  {}
+func (noLock) RLock()   {}
+func (noLock) RUnlock() {}
 
 // NewNameServer returns a name server over st; nil means a new
 // MemoryStorage. The name server does not register itself: StartNS does
@@ -51,7 +69,10 @@ func NewNameServer(st Storage) *NameServer {
 	if st == nil {
 		st = NewMemoryStorage()
 	}
-	return &NameServer{st: st}
+	if _, shared := st.(Creator); shared {
+		return &NameServer{mu: noLock{}, st: st}
+	}
+	return &NameServer{mu: new(sync.RWMutex), st: st}
 }
 
 // Storage returns the name server's store.
@@ -120,8 +141,19 @@ func (ns *NameServer) Register(ctx context.Context, name, uri, safe, metadata an
 	if err != nil {
 		return err
 	}
+	r := Registration{Name: n, URI: us, Metadata: tags}
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	if c, ok := ns.st.(Creator); ok && truthy(safe) {
+		created, err := c.Create(ctx, r)
+		if err != nil {
+			return storageError("create", err)
+		}
+		if !created {
+			return namingError("name already registered: " + n)
+		}
+		return nil
+	}
 	if truthy(safe) {
 		_, exists, err := ns.st.Get(ctx, n)
 		if err != nil {
@@ -131,7 +163,7 @@ func (ns *NameServer) Register(ctx context.Context, name, uri, safe, metadata an
 			return namingError("name already registered: " + n)
 		}
 	}
-	if err := ns.st.Set(ctx, Registration{Name: n, URI: us, Metadata: tags}); err != nil {
+	if err := ns.st.Set(ctx, r); err != nil {
 		return storageError("set", err)
 	}
 	return nil

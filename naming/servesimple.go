@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"time"
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/dispatch"
@@ -45,6 +46,14 @@ type ServeSimpleOptions struct {
 	Config *config.Config
 	// HMACKey is the new daemon's key, and the name server's.
 	HMACKey []byte
+	// Store and LeaseTTL, both set, register the named objects directly
+	// in a name server's store under a lease this process keeps alive
+	// (RegisterLeased) instead of through a located name server, so that
+	// the names vanish some LeaseTTL after the process dies, and at once
+	// when ServeSimple returns. The store must have leases (etcdstore);
+	// otherwise ServeSimple fails with ErrLeasesUnsupported.
+	Store    Storage
+	LeaseTTL time.Duration
 }
 
 // ServeSimple publishes objects and runs the request loop until ctx is done
@@ -77,8 +86,12 @@ func ServeSimple(ctx context.Context, objects []Object, opts ServeSimpleOptions)
 		}
 	}
 	defer d.Close()
-	if err := publish(ctx, d, objects, opts, out); err != nil {
+	lease, err := publish(ctx, d, objects, opts, out)
+	if err != nil {
 		return err
+	}
+	if lease != nil {
+		defer lease.Close()
 	}
 	if opts.Verbose {
 		fmt.Fprintln(out, "Pyro daemon running.")
@@ -87,38 +100,52 @@ func ServeSimple(ctx context.Context, objects []Object, opts ServeSimpleOptions)
 }
 
 // publish registers the objects in the daemon and, with opts.NS, in the
-// name server, which it releases before the loop starts.
-func publish(ctx context.Context, d *engine.Daemon, objects []Object, opts ServeSimpleOptions, out io.Writer) error {
+// name server, which it releases before the loop starts; with a leased
+// store, in the store under a lease it returns.
+func publish(ctx context.Context, d *engine.Daemon, objects []Object, opts ServeSimpleOptions, out io.Writer) (Lease, error) {
+	leased := opts.Store != nil && opts.LeaseTTL > 0
+	if leased {
+		if _, ok := opts.Store.(Leaser); !ok {
+			return nil, ErrLeasesUnsupported // before anything is registered
+		}
+	}
 	var ns *proxy.Proxy
-	if opts.NS {
+	if opts.NS && !leased {
 		var err error
 		if ns, err = LocateNS(ctx, LocateOptions{Config: opts.Config, HMACKey: opts.HMACKey}); err != nil {
-			return err
+			return nil, err
 		}
 		defer ns.Close()
 	}
+	var regs []Registration
 	for _, o := range objects {
 		local := o.Name
-		if ns != nil {
+		if ns != nil || leased {
 			local = "" // the name is for the name server
 		}
 		uri, err := d.Register(o.Obj, local, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if opts.Verbose {
 			fmt.Fprintf(out, "Object %s:\n    uri = %s\n", objRepr(o.Obj), uri)
 		}
-		if o.Name != "" && ns != nil {
-			if _, err := ns.Call(ctx, "register", o.Name, uri); err != nil {
-				return err
-			}
-			if opts.Verbose {
-				fmt.Fprintf(out, "    name = %s\n", o.Name)
-			}
+		if o.Name == "" || (ns == nil && !leased) {
+			continue
+		}
+		if leased {
+			regs = append(regs, Registration{Name: o.Name, URI: uri.String()})
+		} else if _, err := ns.Call(ctx, "register", o.Name, uri); err != nil {
+			return nil, err
+		}
+		if opts.Verbose {
+			fmt.Fprintf(out, "    name = %s\n", o.Name)
 		}
 	}
-	return nil
+	if !leased {
+		return nil, nil
+	}
+	return RegisterLeased(ctx, opts.Store, opts.LeaseTTL, regs...)
 }
 
 // objRepr is a Go take on Python's repr() of an object or class.

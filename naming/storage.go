@@ -63,7 +63,9 @@ var ErrInvalidStorage = errors.New("invalid storage type")
 //
 // Pyro4's own "sql:<file>" (SQLite) and "dbm:<file>" are refused with an
 // error that points to bolt:, gyro's persistent store; their files are not
-// compatible anyway.
+// compatible anyway. "etcd:..." is refused too: the etcd store lives in
+// naming/etcdstore, so that programs that do not use it do not link the
+// etcd client; open it there and pass it as NSOptions.Store.
 func OpenStorage(spec string) (Storage, error) {
 	kind, arg, _ := strings.Cut(spec, ":")
 	switch {
@@ -71,6 +73,8 @@ func OpenStorage(spec string) (Storage, error) {
 		return NewMemoryStorage(), nil
 	case kind == "bolt" && arg != "":
 		return OpenBolt(arg, BoltOptions{})
+	case kind == "etcd":
+		return nil, fmt.Errorf("%w '%s': etcd storage is opened by naming/etcdstore (gyro ns -s etcd:... links it), not by OpenStorage", ErrInvalidStorage, spec)
 	case (kind == "sql" || kind == "dbm") && arg != "":
 		return nil, fmt.Errorf("%w '%s': Pyro4's %s storage is not available in gyro; use bolt:%s (an embedded bbolt file)", ErrInvalidStorage, spec, kind, arg)
 	}

@@ -176,6 +176,7 @@ func TestOpenStorage(t *testing.T) {
 		{"sql:ns.sqlite", "", "invalid storage type 'sql:ns.sqlite': Pyro4's sql storage is not available in gyro; use bolt:ns.sqlite"},
 		{"dbm:ns.dbm", "", "invalid storage type 'dbm:ns.dbm': Pyro4's dbm storage is not available in gyro; use bolt:ns.dbm"},
 		{"redis:x", "", "invalid storage type 'redis:x'"},
+		{"etcd:http://127.0.0.1:2379", "", "invalid storage type 'etcd:http://127.0.0.1:2379': etcd storage is opened by naming/etcdstore"},
 		{"bolt:" + filepath.Join(dir, "no", "such", "dir.db"), "", "open bolt storage"},
 	} {
 		st, err := OpenStorage(tc.spec)

@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/naming"
+	"github.com/gyro-rpc/gyro/naming/etcdstore"
 )
 
 // nsServe is `gyro ns`, pyro4-ns: a name server on the options' address
@@ -21,6 +24,8 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		host, unixSocket, storage, bchost, nathost, key string
+		etcdPrefix                                      string
+		etcdTimeout                                     time.Duration
 		port, bcport                                    optPort
 		natport                                         int
 		noBroadcast                                     bool
@@ -29,7 +34,9 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(&port, "p", "port to bind server on (0=random)")
 	fs.Var(&port, "port", "port to bind server on (0=random)")
 	stringFlag(fs, &unixSocket, "", "u", "unixsocket", "Unix domain socket name to bind server on")
-	stringFlag(fs, &storage, "memory", "s", "storage", "Storage system to use (memory, bolt:file)")
+	stringFlag(fs, &storage, "memory", "s", "storage", "Storage system to use (memory, bolt:file, etcd:http://host:port[,http://host2:port...])")
+	fs.StringVar(&etcdPrefix, "etcd-prefix", etcdstore.DefaultPrefix, "key prefix of the registry in etcd (name servers sharing it serve one registry)")
+	fs.DurationVar(&etcdTimeout, "etcd-timeout", etcdstore.DefaultTimeout, "bound on every etcd request, and on the age of cached listings")
 	fs.StringVar(&bchost, "bchost", "", `hostname to bind broadcast server on (default is "")`)
 	fs.Var(&bcport, "bcport", "port to bind broadcast server on (0=random)")
 	fs.StringVar(&nathost, "nathost", "", "external hostname in case of NAT")
@@ -55,18 +62,36 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
+	logger := warnLogger(stderr)
+	var store naming.Storage
+	if strings.HasPrefix(storage, "etcd:") {
+		if store, err = openEtcd(ctx, storage, etcdPrefix, etcdTimeout, logger); err != nil {
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+	}
 	err = naming.StartNSLoop(ctx, naming.NSOptions{
 		Host: host, Port: port.nsPort(), UnixSocket: unixSocket,
 		NATHost: nathost, NATPort: natport,
 		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.nsPort(),
-		Storage: storage, HMACKey: []byte(key), Config: &cfg,
-		Logger: warnLogger(stderr), Out: stdout,
+		Storage: storage, Store: store, HMACKey: []byte(key), Config: &cfg,
+		Logger: logger, Out: stdout,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
 	return 0
+}
+
+// openEtcd opens the etcd store of -s etcd:URL[,URL...]; the name server
+// closes it.
+func openEtcd(ctx context.Context, spec, prefix string, timeout time.Duration, logger *slog.Logger) (naming.Storage, error) {
+	eps, err := etcdstore.ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	return etcdstore.Open(ctx, etcdstore.Options{Endpoints: eps, Prefix: prefix, Timeout: timeout, Logger: logger})
 }
 
 // optPort is a port option that tells "not given" (Pyro4's None: the
