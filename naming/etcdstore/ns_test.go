@@ -59,13 +59,17 @@ func leasedDaemon() int {
 // until the test ends or the returned stop is called.
 func startNS(t *testing.T, eps []string, prefix string, timeout time.Duration) (*naming.NS, *etcdstore.Store, func()) {
 	t.Helper()
+	return startNSConfig(t, eps, prefix, timeout, config.Default())
+}
+
+func startNSConfig(t *testing.T, eps []string, prefix string, timeout time.Duration, cfg config.Config) (*naming.NS, *etcdstore.Store, func()) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := etcdstore.Open(ctx, etcdstore.Options{Endpoints: eps, Prefix: prefix, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default()
 	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort, NoBroadcast: true, Store: st, Config: &cfg})
 	if err != nil {
 		st.Close()
@@ -438,4 +442,36 @@ func deadPort(t *testing.T) string {
 	}
 	defer ln.Close()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// TestAutocleanOnEtcd: NS_AUTOCLEAN works over the etcd store as over the
+// others: a name whose server stays unreachable goes (after Pyro4's 20 s),
+// a name whose server answers stays.
+func TestAutocleanOnEtcd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for Pyro4's 20 s of unreachability")
+	}
+	c := etcdtest.Start(t, 1)
+	cfg := config.Default()
+	cfg.NSAutoclean = 3 * time.Second // Pyro4's minimum
+	ns, st, _ := startNSConfig(t, c.Endpoints(), "/t/autoclean/", testTimeout, cfg)
+	py(t, `
+ns = Pyro4.Proxy(%q)
+ns.register("app.dead", "PYRO:gone@127.0.0.1:%s")
+ns.register("app.live", %q)
+`, ns.URI.String(), deadPort(t), ns.URI.String())
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if err := st.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got := names(t, st, "app.")
+		if len(got) == 1 && got[0] == "app.live" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("names after 60 s of autoclean: %v, want [app.live]", got)
+		}
+		time.Sleep(500 * time.Millisecond) // polling a timed behaviour, bounded above
+	}
 }
