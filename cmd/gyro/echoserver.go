@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
@@ -64,8 +65,12 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	// pyro4-test-echoserver forces the multiplex type whatever the config
-	// says; so does gyro's, so slow() delays other clients the same way
+	// says; so does gyro's, so slow() delays other clients the same way.
+	// Windows has no reactor (package loop): the thread type stands in.
 	cfg.ServerType = "multiplex"
+	if runtime.GOOS == "windows" {
+		cfg.ServerType = "thread"
+	}
 	say("Starting Pyro's built-in test echo server.")
 	if key == "" {
 		say("Warning: HMAC key not set. Anyone can connect to this server!")
