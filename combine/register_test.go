@@ -29,7 +29,7 @@ func (m *member) Events(ready []int) error {
 
 func (m *member) last() []int { return m.got[len(m.got)-1] }
 
-func pipe(t *testing.T) (r, w int) {
+func pipe(t testing.TB) (r, w int) {
 	t.Helper()
 	var p [2]int
 	if err := unix.Pipe(p[:]); err != nil {
@@ -130,15 +130,8 @@ func BenchmarkPoll(b *testing.B) {
 			for range 2 {
 				m := &member{quiet: true}
 				for range n / 2 {
-					var p [2]int
-					if err := unix.Pipe(p[:]); err != nil {
-						b.Fatal(err)
-					}
-					b.Cleanup(func() {
-						unix.Close(p[0])
-						unix.Close(p[1])
-					})
-					m.read = append(m.read, p[0])
+					r, _ := pipe(b)
+					m.read = append(m.read, r)
 				}
 				ms = append(ms, m)
 			}
