@@ -54,16 +54,16 @@ type Loop struct {
 	poller loop.Poller
 	regs   []reg // indexed by descriptor
 	live   []int // the registered descriptors (and this round's new ones)
-	gen    uint32
+	gen    uint64
 	ready  []loop.Ready
 	batch  [][]int // per member: its ready descriptors
-	marks  []uint32
+	marks  []uint64
 }
 
 // reg is a descriptor's registration: which member owns it, what it wants
 // this round (gen) and what the poller has.
 type reg struct {
-	gen        uint32
+	gen        uint64
 	member     int
 	want, have loop.Interest
 	registered bool
@@ -288,7 +288,7 @@ func (l *Loop) Events(ready []int) error {
 			l.wk.Drain()
 		} else if fd >= 0 {
 			if fd >= len(l.marks) {
-				l.marks = append(l.marks, make([]uint32, fd+1-len(l.marks))...)
+				l.marks = append(l.marks, make([]uint64, fd+1-len(l.marks))...)
 			}
 			l.marks[fd] = l.gen
 		}
