@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,26 +12,6 @@ import (
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
 )
-
-// raiseFdLimit lifts RLIMIT_NOFILE to its hard limit, or skips when the
-// machine cannot hold n more descriptors.
-func raiseFdLimit(t *testing.T, n uint64) {
-	t.Helper()
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
-		t.Skip(err)
-	}
-	if rl.Cur < rl.Max {
-		old := rl
-		rl.Cur = rl.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil {
-			t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
-		}
-	}
-	if rl.Cur < n {
-		t.Skipf("RLIMIT_NOFILE %d is below the %d this test needs", rl.Cur, n)
-	}
-}
 
 // TestManyIdleConnections: 1,000 clients connect and stay silent while
 // another client's calls still complete. On the thread type the pool must

@@ -25,9 +25,7 @@ func listenerFd(ln net.Listener) int {
 // is off.
 func noReuseAddr(network, address string, c syscall.RawConn) error {
 	var serr error
-	err := c.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 0)
-	})
+	err := c.Control(func(fd uintptr) { serr = clearReuseAddr(fd) })
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ type Conn struct {
 	off   int
 	state uint8
 	err   error // why the connection is closing
-	mask  interest
+	mask  Interest
 	dirty bool
 
 	paused       bool  // back-pressure: not reading

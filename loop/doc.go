@@ -95,5 +95,16 @@
 //
 // Linux uses epoll and an eventfd. Other Unix systems (darwin, the BSDs) use
 // poll(2) and a self-pipe; the build tag loop_poll selects that backend on
-// Linux as well. The package has no implementation for non-Unix systems.
+// Linux as well. Elsewhere (Windows) there is no reactor: the API compiles,
+// so packages that link it build everywhere, but New fails with an error
+// wrapping errors.ErrUnsupported.
+//
+// # Building blocks
+//
+// Poller (a poll(2) descriptor set) and Waker (the loop's wakeup
+// descriptor) are exported for programs that run their own wait over
+// several loops, as package combine does. Poller keeps its registrations by
+// descriptor number, so it suits callers that learn their descriptors as
+// lists, like Sockets and WriteSockets, where a closed number may be reused
+// between two waits.
 package loop

@@ -224,7 +224,7 @@ func (l *Loop) addListener(fd int, tcp bool, unlink string) (net.Addr, error) {
 		return nil, os.NewSyscallError("getsockname", err)
 	}
 	ln := &listener{fd: fd, addr: sockaddrToAddr(sa), tcp: tcp, unlink: unlink}
-	if err := l.poll.add(fd, wantRead); err != nil {
+	if err := l.poll.add(fd, Readable); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}

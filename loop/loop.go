@@ -19,108 +19,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Defaults applied by New to zero Options fields.
-const (
-	DefaultReadBufferSize = 64 << 10
-	DefaultMaxWriteBuffer = 4 << 20
-	DefaultTickInterval   = time.Second
-	DefaultBacklog        = 4096
-)
-
 const (
 	acceptBatch   = 64                     // accepts per listener per step, for fairness
 	acceptBackoff = 100 * time.Millisecond // pause after EMFILE and friends
 	noDeadline    = math.MaxInt64
 )
-
-// Sentinel errors. Errors passed to Handler.OnClose are these, io.EOF, or an
-// *os.SyscallError wrapping the errno (so errors.Is(err, syscall.ECONNRESET)
-// works).
-var (
-	// ErrClosed is returned by operations on a closed Loop or Conn, and is
-	// the OnClose error of connections still open when Loop.Close runs.
-	ErrClosed = errors.New("loop: closed")
-	// ErrRunning is returned by Run, Poll and Events when the loop is
-	// already being driven by another call (concurrently or re-entrantly).
-	ErrRunning = errors.New("loop: already running")
-	// ErrIdleTimeout is the OnClose error of a connection that made no
-	// progress for Options.IdleTimeout.
-	ErrIdleTimeout = errors.New("loop: idle timeout")
-	// ErrReadTimeout is the OnClose error of a connection whose partial
-	// input stayed incomplete for Options.ReadTimeout.
-	ErrReadTimeout = errors.New("loop: read timeout")
-)
-
-// Handler is implemented by the owner of the connections. All methods run on
-// the loop goroutine, one at a time, never nested for the same connection.
-type Handler interface {
-	// OnOpen is called once for every accepted connection, before any
-	// OnData for it.
-	OnOpen(c *Conn)
-	// OnData is called with all unconsumed input of c (earlier leftovers
-	// followed by newly read bytes) and returns how many leading bytes it
-	// consumed, 0 <= consumed <= len(in). The rest stays buffered and is
-	// presented again, followed by new bytes. While OnData makes progress
-	// and input remains, the loop calls it again (so a handler may consume
-	// one message per call); returning 0 means "need more bytes". in is only
-	// valid during the call: copy what must be kept.
-	OnData(c *Conn, in []byte) (consumed int)
-	// OnClose is called exactly once per opened connection, after its
-	// descriptor is closed. err is nil after c.Close, io.EOF when the peer
-	// closed, ErrIdleTimeout, ErrReadTimeout, ErrClosed (Loop.Close), or the
-	// I/O error that ended the connection.
-	OnClose(c *Conn, err error)
-}
-
-// BackpressureHandler may be implemented by a Handler to learn when the loop
-// stops reading from a connection because its pending output exceeds
-// Options.MaxWriteBuffer (paused=true), and when it resumes (paused=false).
-type BackpressureHandler interface {
-	OnBackpressure(c *Conn, paused bool)
-}
-
-// Options configures a Loop. The zero value is usable.
-type Options struct {
-	// ReadBufferSize is the size of the loop's single read buffer, i.e. the
-	// most bytes read from one connection per step. Default 64 KiB.
-	ReadBufferSize int
-	// MaxWriteBuffer bounds a connection's pending output: when more than
-	// this many bytes are queued, the loop stops reading from (and
-	// delivering input of) that connection until the output has drained to
-	// MaxWriteBuffer/2. Default 4 MiB; negative disables back-pressure.
-	MaxWriteBuffer int
-	// IdleTimeout closes connections (with ErrIdleTimeout) that neither had
-	// input consumed by OnData nor had output accepted by the kernel for
-	// this long. Zero disables it.
-	IdleTimeout time.Duration
-	// ReadTimeout closes connections (with ErrReadTimeout) whose buffered
-	// input stays incomplete (OnData left a remainder) for this long, like
-	// Pyro's COMMTIMEOUT on a half-received message. Zero disables it.
-	ReadTimeout time.Duration
-	// Tick, if set, is called on the loop goroutine about every
-	// TickInterval (default 1s) for the owner's housekeeping.
-	Tick         func()
-	TickInterval time.Duration
-	// Backlog is the listen(2) backlog for Listen. Default 4096 (the kernel
-	// may cap it).
-	Backlog int
-	// Logger receives accept and poller failures. Default: discard.
-	Logger *slog.Logger
-}
-
-// interest is the readiness a descriptor is registered for.
-type interest uint8
-
-const (
-	wantRead interest = 1 << iota
-	wantWrite
-)
-
-// readyFD is one descriptor reported by the poller.
-type readyFD struct {
-	fd   int
-	r, w bool
-}
 
 type listener struct {
 	fd     int
@@ -142,7 +45,7 @@ type Loop struct {
 
 	// Loop-goroutine state.
 	buf          []byte
-	ready        []readyFD
+	ready        []Ready
 	conns        []*Conn // indexed by fd
 	nconns       int
 	lns          []*listener
@@ -234,7 +137,7 @@ func newLoop(h Handler, opts Options, clock func() time.Time) (*Loop, error) {
 		l.poll.close()
 		return nil, fmt.Errorf("loop: %w", err)
 	}
-	if err := l.poll.add(l.wk.rfd, wantRead); err != nil {
+	if err := l.poll.add(l.wk.rfd, Readable); err != nil {
 		l.wk.close()
 		l.poll.close()
 		return nil, fmt.Errorf("loop: %w", err)
@@ -476,7 +379,7 @@ func (l *Loop) step(timeout time.Duration) error {
 	}
 	l.now = l.nanotime()
 	for _, ev := range l.ready {
-		l.dispatch(ev.fd, ev.r, ev.w)
+		l.dispatch(ev.Fd, ev.Read, ev.Write)
 	}
 	l.endStep()
 	return nil
@@ -653,7 +556,7 @@ func (l *Loop) resumeAccept() {
 	for _, ln := range l.lns {
 		if ln.paused {
 			ln.paused = false
-			if err := l.poll.mod(ln.fd, wantRead); err != nil {
+			if err := l.poll.mod(ln.fd, Readable); err != nil {
 				l.log.Error("loop: re-arming listener", "addr", ln.addr, "err", err)
 			}
 		}
@@ -665,7 +568,7 @@ func (l *Loop) open(fd int, sa unix.Sockaddr, ln *listener) {
 		// Request/response traffic: never hold back a small reply.
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	}
-	if err := l.poll.add(fd, wantRead); err != nil {
+	if err := l.poll.add(fd, Readable); err != nil {
 		unix.Close(fd)
 		l.log.Error("loop: registering connection", "err", err)
 		return
@@ -675,7 +578,7 @@ func (l *Loop) open(fd int, sa unix.Sockaddr, ln *listener) {
 		fd:         fd,
 		listener:   ln,
 		remote:     sockaddrToAddr(sa),
-		mask:       wantRead,
+		mask:       Readable,
 		lastActive: l.now,
 		hidx:       -1,
 	}
@@ -814,12 +717,12 @@ func (l *Loop) settle(c *Conn) {
 		l.finish(c, c.err)
 		return
 	}
-	var m interest
+	var m Interest
 	if c.state == stateOpen && !c.paused {
-		m |= wantRead
+		m |= Readable
 	}
 	if c.pending() > 0 {
-		m |= wantWrite
+		m |= Writable
 	}
 	if m != c.mask {
 		if err := l.poll.mod(c.fd, m); err != nil {

@@ -9,16 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setFlags makes fd non-blocking and close-on-exec, for systems without
-// SOCK_NONBLOCK/SOCK_CLOEXEC in socket(2) and accept(2).
-func setFlags(fd int) error {
-	unix.CloseOnExec(fd)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		return os.NewSyscallError("setnonblock", err)
-	}
-	return nil
-}
-
 func socket(family int) (int, error) {
 	// ForkLock keeps a concurrent fork+exec from inheriting the descriptor
 	// before it is marked close-on-exec.

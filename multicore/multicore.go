@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
@@ -343,7 +342,7 @@ func (s *server) flush(g *gconn, closeAfter bool) {
 		return
 	}
 	if !g.loopOwns {
-		n, err := unix.Write(g.fd, out)
+		n, err := writeNow(g.fd, out)
 		n = max(n, 0)
 		if n == len(out) {
 			g.mu.Unlock()
@@ -354,7 +353,7 @@ func (s *server) flush(g *gconn, closeAfter bool) {
 			}
 			return
 		}
-		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+		if err != nil && !wouldBlock(err) {
 			g.mu.Unlock()
 			g.out = g.out[:0]
 			g.c.Close()

@@ -104,10 +104,10 @@ func broadcastSockopts(network, _ string, c syscall.RawConn) error {
 	var serr error
 	err := c.Control(func(fd uintptr) {
 		if network == "udp4" {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1)
+			serr = setsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1)
 		}
 		if serr == nil {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+			serr = setsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
 		}
 	})
 	if err != nil {
@@ -156,7 +156,9 @@ func (b *BroadcastServer) Sockets() []int { return []int{b.fd} }
 
 // Events handles one datagram for each ready descriptor that is the
 // server's, without blocking: a spurious wakeup reads nothing. It returns
-// net.ErrClosed after Close.
+// net.ErrClosed after Close. On Windows, which has no non-blocking receive
+// for Go's sockets, it returns an error wrapping errors.ErrUnsupported: use
+// Serve there.
 func (b *BroadcastServer) Events(ready []int) error {
 	for _, fd := range ready {
 		if fd != b.fd {
@@ -168,30 +170,23 @@ func (b *BroadcastServer) Events(ready []int) error {
 		var (
 			buf  [maxRequest]byte
 			n    int
-			from syscall.Sockaddr
+			from *net.UDPAddr
 			rerr error
 		)
 		err := b.raw.Read(func(fd uintptr) bool {
-			n, from, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_DONTWAIT)
+			n, from, rerr = recvNow(fd, buf[:])
 			return true // never wait: the foreign loop said it is readable
 		})
+		if err == nil && errors.Is(rerr, errors.ErrUnsupported) {
+			err = rerr
+		}
 		if err != nil {
 			return err
 		}
 		if rerr != nil || from == nil {
 			continue // EAGAIN and friends: nothing to do, as Pyro4 ignores socket errors
 		}
-		b.answer(buf[:n], sockaddrToUDP(from))
-	}
-	return nil
-}
-
-func sockaddrToUDP(sa syscall.Sockaddr) *net.UDPAddr {
-	switch a := sa.(type) {
-	case *syscall.SockaddrInet4:
-		return &net.UDPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
-	case *syscall.SockaddrInet6:
-		return &net.UDPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+		b.answer(buf[:n], from)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
@@ -66,8 +67,12 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	// pyro4-test-echoserver forces the multiplex type whatever the config
 	// says; gyro's defaults to it too (so slow() delays other clients the
-	// same way), and -t tries Pyro's test object on every server type
+	// same way), and -t tries Pyro's test object on every server type.
+	// Windows has no reactor (package loop): the thread type stands in.
 	cfg.ServerType = serverType
+	if runtime.GOOS == "windows" && serverType == config.ServerMultiplex {
+		cfg.ServerType = config.ServerThread
+	}
 	say("Starting Pyro's built-in test echo server.")
 	if key == "" {
 		say("Warning: HMAC key not set. Anyone can connect to this server!")

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command eventloop is the Go counterpart of Pyro4's eventloop example: a
 // name server, its broadcast server and a daemon serving
 // "example.embedded.server" run in ONE event loop.
@@ -137,7 +139,8 @@ func run(ctx context.Context, ownLoop bool, out io.Writer) error {
 }
 
 // pollLoop is the chapter's "integrating Pyro in your own event loop": one
-// poll(2) over the daemons' and broadcast server's Sockets() and a socket
+// poll(2) over the daemons' and broadcast server's Sockets() (and, for
+// writability, WriteSockets()) and a socket
 // of the application's own, a TCP status port answering one line: the
 // number of multiply calls served so far.
 func (s *services) pollLoop(ctx context.Context, out io.Writer) error {
@@ -151,11 +154,12 @@ func (s *services) pollLoop(ctx context.Context, out io.Writer) error {
 
 	// a pipe the context's cancellation writes to, so poll wakes up
 	var wake [2]int
-	if err := unix.Pipe2(wake[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+	if err := unix.Pipe(wake[:]); err != nil {
 		return err
 	}
 	defer unix.Close(wake[0])
 	defer unix.Close(wake[1])
+	unix.SetNonblock(wake[1], true)
 	stop := context.AfterFunc(ctx, func() { unix.Write(wake[1], []byte{1}) })
 	defer stop()
 
@@ -171,6 +175,13 @@ func (s *services) pollLoop(ctx context.Context, out io.Writer) error {
 			for _, f := range m.Sockets() {
 				fds = append(fds, unix.PollFd{Fd: int32(f), Events: unix.POLLIN})
 				owner = append(owner, i)
+			}
+			// replies the kernel has not taken yet go out when writable
+			if w, ok := m.(interface{ WriteSockets() []int }); ok {
+				for _, f := range w.WriteSockets() {
+					fds = append(fds, unix.PollFd{Fd: int32(f), Events: unix.POLLOUT})
+					owner = append(owner, i)
+				}
 			}
 		}
 		timeout := min(s.daemon.Timeout(), 2*time.Second)

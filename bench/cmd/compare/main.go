@@ -112,14 +112,6 @@ func main() {
 
 func haveTaskset() bool { _, err := exec.LookPath("taskset"); return err == nil }
 
-func raiseNoFile() {
-	var rl syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur < rl.Max {
-		rl.Cur = rl.Max
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
-	}
-}
-
 func run(pin bool) error {
 	start := time.Now()
 	dir, err := os.MkdirTemp("", "gyro-bench")
