@@ -32,7 +32,11 @@ type multiplexServer struct {
 func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &multiplexServer{c: c, ln: ln, ctx: ctx, cancel: cancel}
-	l, err := loop.New(m, loop.Options{
+	var h loop.Handler = m
+	if c.tls != nil {
+		h = &multiplexTLS{m: m}
+	}
+	l, err := loop.New(h, loop.Options{
 		// Pyro4's multiplex server times out only half-received messages
 		ReadTimeout:  c.cfg.CommTimeout,
 		Tick:         c.Housekeep,

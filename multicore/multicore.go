@@ -56,6 +56,9 @@ const acceptBackoff = 100 * time.Millisecond
 // New starts the multicore server type over ln; engine.New calls it for
 // SERVERTYPE "multicore".
 func New(c *engine.Core, ln net.Listener) (engine.Server, error) {
+	if c.TLSConfig() != nil {
+		return nil, errors.New("multicore: SSL is not supported by this server type yet")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{c: c, cfg: c.Config(), ln: ln, ctx: ctx, cancel: cancel}
 	s.pool.init(max(s.cfg.ThreadPoolSize, 1))
