@@ -51,9 +51,6 @@ func (PeerInfo) Serial(ctx context.Context) string {
 // the handshake hook saw.
 func tlsDaemon(t *testing.T, f *testcerts.Files, require bool, mutate func(*engine.Options)) (d *engine.Daemon, echoURI, peerURI string, seen func() []string) {
 	t.Helper()
-	if testConfig().ServerType == config.ServerMulticore {
-		t.Skip("multicore TLS comes in the next commit")
-	}
 	var mu sync.Mutex
 	var serials []string
 	d, echoURI = startEcho(t, func(o *engine.Options) {
@@ -263,9 +260,6 @@ func isTimeout(err error) bool {
 // its URIs warns at start, as Pyro4's clients would refuse it; one whose
 // certificate does stays quiet.
 func TestTLSHostWarning(t *testing.T) {
-	if testConfig().ServerType == config.ServerMulticore {
-		t.Skip("multicore TLS comes in the next commit")
-	}
 	f := testcerts.New(t)
 	for _, tt := range []struct {
 		cert, key string
