@@ -24,6 +24,7 @@ import (
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
+	"golang.org/x/sys/unix"
 )
 
 // serialOf formats a certificate serial as Pyro4's getpeercert() does.
@@ -285,5 +286,113 @@ func TestTLSHostWarning(t *testing.T) {
 	cfg.SSL = true
 	if _, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg}); !errors.Is(err, gyrotls.ErrNoServerCert) {
 		t.Errorf("SSL without SSL_SERVERCERT: %v, want ErrNoServerCert", err)
+	}
+}
+
+// TestTLSForeignLoop: a daemon with SSL on driven by a hand-written poll
+// loop through Sockets/Events serves TLS clients; on the multiplex type
+// the handshake goroutine wakes that loop through the wakeup descriptor.
+func TestTLSForeignLoop(t *testing.T) {
+	f := testcerts.New(t)
+	cfg := testConfig()
+	cfg.SSL, cfg.SSLServerCert, cfg.SSLServerKey = true, f.ServerCert, f.ServerKey
+	d := newDaemon(t, engine.Options{Host: "127.0.0.1", Config: &cfg})
+	u, err := d.Register(PeerInfo{}, "peerinfo", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pipe [2]int
+	if err := unix.Pipe(pipe[:]); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pipe[0])
+	defer unix.Close(pipe[1])
+	result := make(chan error, 1)
+	go func() {
+		defer unix.Write(pipe[1], []byte{1}) // tell the loop we are done
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		for i := range 3 { // one connection each: three handshakes
+			p, err := proxy.New(u.String(), proxy.Options{Config: tlsClientConfig(f.CACert, "", "")})
+			if err != nil {
+				result <- err
+				return
+			}
+			v, err := p.Call(ctx, "serial")
+			p.Close()
+			if err != nil || v != "none" {
+				result <- fmt.Errorf("call %d: serial() = %v, %v", i, v, err)
+				return
+			}
+		}
+		result <- nil
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for done := false; !done; {
+		if time.Now().After(deadline) {
+			t.Fatal("the client did not finish")
+		}
+		fds := []unix.PollFd{{Fd: int32(pipe[0]), Events: unix.POLLIN}}
+		for _, s := range d.Sockets() {
+			fds = append(fds, unix.PollFd{Fd: int32(s), Events: unix.POLLIN})
+		}
+		for _, s := range d.WriteSockets() {
+			fds = append(fds, unix.PollFd{Fd: int32(s), Events: unix.POLLOUT})
+		}
+		if _, err := unix.Poll(fds, 1000); err != nil && !errors.Is(err, unix.EINTR) {
+			t.Fatal(err)
+		}
+		var ready []int
+		for _, f := range fds[1:] {
+			if f.Revents != 0 {
+				ready = append(ready, int(f.Fd))
+			}
+		}
+		if err := d.Events(ready); err != nil {
+			t.Fatal(err)
+		}
+		done = fds[0].Revents&unix.POLLIN != 0
+	}
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTLSPipelined: requests written in one go over TLS are all answered,
+// in order, on every type.
+func TestTLSPipelined(t *testing.T) {
+	f := testcerts.New(t)
+	d, _, _, _ := tlsDaemon(t, f, false, nil)
+	cfg, err := gyrotls.ClientConfig(*tlsClientConfig(f.CACert, "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := tls.Dial("tcp", d.Addr().String(), gyrotls.ForHost(cfg, "127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	c := &rawClient{t: t, nc: nc}
+	c.handshake(echoID)
+	const n = 300
+	var batch []byte
+	for i := 1; i <= n; i++ {
+		data, err := serial.Serpent.MarshalCall(nil, &serial.Call{Object: echoID, Method: "echo", Args: []any{strings.Repeat("p", i*97)}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch, err = wire.Append(batch, &wire.Message{Type: wire.MsgInvoke, Seq: uint16(i), SerializerID: serial.IDSerpent, Data: data}, &wire.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	go nc.Write(batch) // the replies must be read meanwhile: they exceed the socket buffers
+	for i := 1; i <= n; i++ {
+		m := c.recv()
+		v, err := serial.Serpent.Unmarshal(m.Data)
+		if err != nil || m.Seq != uint16(i) || v != strings.Repeat("p", i*97) {
+			t.Fatalf("reply %d: seq %d, %d bytes, %v", i, m.Seq, len(fmt.Sprint(v)), err)
+		}
 	}
 }
