@@ -32,7 +32,7 @@ type tlsConn struct {
 	ct      []byte // ciphertext to queue, reused
 	rec     records
 	peerSet bool
-	closed  bool
+	closing bool // no more requests are processed
 }
 
 func (h *multiplexTLS) OnOpen(c *loop.Conn) {
@@ -49,14 +49,20 @@ func (h *multiplexTLS) OnOpen(c *loop.Conn) {
 
 func (h *multiplexTLS) OnData(c *loop.Conn, in []byte) int {
 	tc := c.Context().(*tlsConn)
-	n, err := tc.ts.Feed(in)
-	if err != nil && !errors.Is(err, gyrotls.ErrBufferFull) {
-		c.Close() // the session is closed or failed already
-		return len(in)
+	fed := 0
+	for {
+		n, err := tc.ts.Feed(in[fed:])
+		if err != nil && !errors.Is(err, gyrotls.ErrBufferFull) {
+			h.close(c, tc) // the session failed already
+			return len(in)
+		}
+		tc.rec.feed(in[fed : fed+n])
+		fed += n
+		h.pump(c, tc) // decrypting makes room in the session's buffer
+		if fed == len(in) || n == 0 || tc.closing {
+			return fed // the rest, if the buffer stayed full, comes again
+		}
 	}
-	tc.rec.feed(in[:n])
-	h.pump(c, tc)
-	return n // the rest, if the session's buffer was full, comes again
 }
 
 func (h *multiplexTLS) OnClose(c *loop.Conn, err error) {
@@ -64,7 +70,7 @@ func (h *multiplexTLS) OnClose(c *loop.Conn, err error) {
 	if !ok {
 		return
 	}
-	tc.closed = true
+	tc.closing = true
 	tc.ts.Close() // returns once a handshake goroutine has ended
 	tc.s.Close()
 }
@@ -74,7 +80,7 @@ func (h *multiplexTLS) OnClose(c *loop.Conn, err error) {
 // It runs after each Feed and whenever the handshake goroutine woke the
 // loop.
 func (h *multiplexTLS) pump(c *loop.Conn, tc *tlsConn) {
-	if tc.closed {
+	if tc.closing {
 		return
 	}
 	done, err := tc.ts.HandshakeDone()
@@ -131,8 +137,7 @@ func (h *multiplexTLS) process(c *loop.Conn, tc *tlsConn, buf []byte, inPlace bo
 			return false
 		}
 		if closeAfter {
-			h.send(c, tc)
-			c.Close()
+			h.close(c, tc)
 			return false
 		}
 		if n == 0 {
@@ -184,6 +189,13 @@ func (h *multiplexTLS) fail(c *loop.Conn, tc *tlsConn, err error) {
 	if !errors.Is(err, io.EOF) {
 		h.m.c.log.Debug("TLS connection failed", "client", c.RemoteAddr(), "error", err)
 	}
+	h.close(c, tc)
+}
+
+// close sends what the session has for the peer and closes gracefully;
+// nothing more is processed.
+func (h *multiplexTLS) close(c *loop.Conn, tc *tlsConn) {
+	tc.closing = true
 	h.send(c, tc)
 	c.Close()
 }

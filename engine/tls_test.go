@@ -396,3 +396,36 @@ func TestTLSPipelined(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSBadInput: a broken frame over TLS gets Pyro4's CONNECTFAIL and
+// the connection closes; what followed it in the same write is not run.
+func TestTLSBadInput(t *testing.T) {
+	f := testcerts.New(t)
+	d, _, _, _ := tlsDaemon(t, f, false, nil)
+	cfg, err := gyrotls.ClientConfig(*tlsClientConfig(f.CACert, "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := tls.Dial("tcp", d.Addr().String(), gyrotls.ForHost(cfg, "127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	c := &rawClient{t: t, nc: nc}
+	data, err := serial.Serpent.Marshal(nil, map[string]any{"handshake": "hello"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect, err := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: serial.IDSerpent, Data: data}, &wire.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nc.Write(append([]byte("GET / HTTP/1.0\r\n\r\nxxxxxxxxxxxxxxxxxx"), connect...)); err != nil {
+		t.Fatal(err)
+	}
+	if reason := connectFailReason(t, c.recv(), serial.IDMarshal); reason != wire.ErrInvalidHeader.Error() {
+		t.Fatalf("CONNECTFAIL %q", reason)
+	}
+	c.expectClosed()
+}

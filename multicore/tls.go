@@ -66,14 +66,6 @@ func (h *tlsHandler) OnTraffic(c gnet.Conn) gnet.Action {
 	if closed {
 		return gnet.None
 	}
-	if n := c.InboundBuffered(); n > 0 {
-		buf, _ := c.Peek(n)
-		k, err := g.tls.Feed(buf)
-		c.Discard(k) // the rest, if the session's buffer is full, after decrypting
-		if err != nil && !errors.Is(err, gyrotls.ErrBufferFull) {
-			return gnet.Close
-		}
-	}
 	done, err := g.tls.HandshakeDone()
 	if done && err != nil {
 		return h.fail(c, g, err)
@@ -83,39 +75,60 @@ func (h *tlsHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		g.s.SetPeerCertificates(g.tls.PeerCertificates())
 		g.peerSet = true
 	}
-	for done && len(g.plain) < h.want(g) {
-		if cap(g.plain)-len(g.plain) < readChunk/4 {
-			grown := make([]byte, len(g.plain), max(2*cap(g.plain), len(g.plain)+readChunk))
-			copy(grown, g.plain)
-			g.plain = grown
-		}
-		k, err := g.tls.ReadPlain(g.plain[len(g.plain):cap(g.plain)])
-		g.plain = g.plain[:len(g.plain)+k]
-		if errors.Is(err, gyrotls.ErrWouldBlock) {
-			break
-		}
-		if err != nil {
-			if len(g.plain) > 0 {
-				h.frame(g, &plainIn{b: g.plain}) // what came before close_notify
-			}
-			return h.fail(c, g, err)
-		}
-		if n := c.InboundBuffered(); n > 0 {
-			// what did not fit before
-			buf, _ := c.Peek(n)
-			k, _ := g.tls.Feed(buf)
-			c.Discard(k)
-		}
-	}
+	// Feed, decrypt and frame until nothing moves or back-pressure stops
+	// it: gnet calls again only when more arrives or on Wake.
 	act := gnet.None
-	if len(g.plain) > 0 {
+	for progress := true; progress && act == gnet.None; {
+		progress = false
+		if n := c.InboundBuffered(); n > 0 {
+			buf, _ := c.Peek(n)
+			k, err := g.tls.Feed(buf)
+			if k > 0 { // gnet's Discard(0) drops everything
+				c.Discard(k) // the rest, if the session's buffer is full, after decrypting
+			}
+			if err != nil && !errors.Is(err, gyrotls.ErrBufferFull) {
+				return gnet.Close
+			}
+			progress = k > 0
+		}
+		if !done {
+			break // the handshake goroutine wakes the connection when it ends
+		}
+		for len(g.plain) < h.want(g) {
+			if cap(g.plain)-len(g.plain) < readChunk/4 {
+				grown := make([]byte, len(g.plain), max(2*cap(g.plain), len(g.plain)+readChunk))
+				copy(grown, g.plain)
+				g.plain = grown
+			}
+			k, err := g.tls.ReadPlain(g.plain[len(g.plain):cap(g.plain)])
+			g.plain = g.plain[:len(g.plain)+k]
+			progress = progress || k > 0
+			if errors.Is(err, gyrotls.ErrWouldBlock) {
+				break
+			}
+			if err != nil {
+				if len(g.plain) > 0 {
+					h.frame(g, &plainIn{b: g.plain}) // what came before close_notify
+				}
+				return h.fail(c, g, err)
+			}
+		}
+		if len(g.plain) == 0 {
+			continue
+		}
 		in := &plainIn{b: g.plain}
 		act = h.frame(g, in)
 		rest := copy(g.plain, in.b)
+		progress = progress || rest < len(g.plain)
 		g.plain = g.plain[:rest]
 		if rest == 0 && cap(g.plain) > 4*readChunk {
 			g.plain = nil // a large request is done: give its memory back
 		}
+		g.mu.Lock()
+		if g.paused || g.dead {
+			progress = false
+		}
+		g.mu.Unlock()
 	}
 	s.send(g, &g.ct, false) // handshake flights, alerts
 	return act
