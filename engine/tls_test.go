@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -462,4 +464,29 @@ func TestTLSBadInput(t *testing.T) {
 	if s := seen(); len(s) != 0 {
 		t.Fatalf("the CONNECT after the broken frame was handled: %v", s)
 	}
+}
+
+// Two-way TLS as in Pyro4's ssl example: only clients with a certificate
+// from ca_cert.pem get in, and the handshake hook checks whose it is.
+func ExampleHooks_clientCertificate() {
+	cfg, err := config.FromEnv() // or set the items here:
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.SSL, cfg.SSLRequireClientCert = true, true
+	cfg.SSLServerCert, cfg.SSLServerKey = "server_cert.pem", "server_key.pem"
+	cfg.SSLCACerts = "ca_cert.pem"
+	hooks := engine.Hooks{ValidateHandshake: func(conn *dispatch.Conn, data any) (any, error) {
+		certs := conn.PeerCertificates() // verified against SSL_CACERTS; leaf first
+		if len(certs) == 0 || !slices.Contains(certs[0].Subject.Organization, "Razorvine.net") {
+			return nil, errors.New("client cert not accepted")
+		}
+		return "hello", nil
+	}}
+	d, err := engine.New(engine.Options{Config: &cfg, Hooks: hooks})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close()
+	d.RequestLoop(nil)
 }
