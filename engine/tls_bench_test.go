@@ -30,14 +30,7 @@ func BenchmarkTLSPipelined(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	connect, err := serial.Serpent.Marshal(nil, map[string]any{"handshake": "hello"}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hello, err := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: serial.IDSerpent, Data: connect}, &wire.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	hello := connectFrame(b)
 	for _, st := range []string{"thread", "multiplex", "multicore"} {
 		for _, secure := range []bool{false, true} {
 			name := st + "/plain"

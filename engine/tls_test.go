@@ -442,14 +442,7 @@ func TestTLSBadInput(t *testing.T) {
 	if err := nc.Handshake(); err != nil {
 		t.Fatal(err)
 	}
-	data, err := serial.Serpent.Marshal(nil, map[string]any{"handshake": "hello"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	connect, err := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: serial.IDSerpent, Data: data}, &wire.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	connect := connectFrame(t)
 	hc.hold = true
 	nc.Write([]byte("GET / HTTP/1.0\r\nHost: gyro\r\n\r\n")) // one record each, a whole header
 	nc.Write(connect)
@@ -489,4 +482,18 @@ func ExampleHooks_clientCertificate() {
 	}
 	defer d.Close()
 	d.RequestLoop(nil)
+}
+
+// connectFrame is a serpent CONNECT saying "hello", as a client sends it.
+func connectFrame(tb testing.TB) []byte {
+	tb.Helper()
+	data, err := serial.Serpent.Marshal(nil, map[string]any{"handshake": "hello"}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	frame, err := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: serial.IDSerpent, Data: data}, &wire.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return frame
 }

@@ -42,18 +42,6 @@ func TestSetPartial(t *testing.T) {
 		conns[name] = dial(t, a)
 		conns[name].Write([]byte(name + "\nhalf"))
 	}
-	poll := func(cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(guard)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatal("condition not reached")
-			}
-			if err := l.Poll(100 * time.Millisecond); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	heldAll := func(want string) func() bool {
 		return func() bool {
 			n := 0
@@ -65,10 +53,10 @@ func TestSetPartial(t *testing.T) {
 			return n == 2
 		}
 	}
-	poll(heldAll("half"))
+	pollUntil(t, l, heldAll("half"))
 	clk.advance(time.Second)
 	conns["completed"].Write([]byte("\n")) // its message completes: no partial left
-	poll(func() bool {
+	pollUntil(t, l, func() bool {
 		for c, b := range held {
 			if names[c] == "completed" && len(b) == 0 {
 				return true
