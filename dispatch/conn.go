@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"crypto/x509"
 	"io"
 	"net"
 	"reflect"
@@ -16,6 +17,7 @@ import (
 type Conn struct {
 	r      *Registry
 	client net.Addr
+	peer   []*x509.Certificate // the client's verified TLS chain, set before the handshake hook
 
 	mu        sync.Mutex
 	instances map[*Class]*instance
@@ -30,6 +32,18 @@ func (r *Registry) NewConn(client net.Addr) *Conn {
 
 // Client returns the address the connection came from.
 func (c *Conn) Client() net.Addr { return c.client }
+
+// PeerCertificates returns the certificate chain the client presented in
+// the TLS handshake, leaf first, verified against SSL_CACERTS when
+// SSL_REQUIRECLIENTCERT is on; nil without TLS or without a client
+// certificate. It is Pyro4's conn.getpeercert(): check the leaf's
+// SerialNumber, Issuer and Subject in Hooks.ValidateHandshake or in a call
+// (CallContext.Conn) to decide which client may do what.
+func (c *Conn) PeerCertificates() []*x509.Certificate { return c.peer }
+
+// SetPeerCertificates records the client's TLS certificates; the engine
+// calls it before the handshake hook runs, never afterwards.
+func (c *Conn) SetPeerCertificates(certs []*x509.Certificate) { c.peer = certs }
 
 // Track registers a resource to be closed when the connection closes
 // (Pyro4's current_context.track_resource). On a closed Conn it is closed

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"sync"
@@ -28,6 +29,7 @@ type Core struct {
 	// CONNECTFAILs are never compressed.
 	woptsPlain wire.Options
 	replacer   serial.Replacer // autoproxy
+	tls        *tls.Config     // nil unless SSL is on
 	shutdown   <-chan struct{}
 
 	houseMu   sync.Mutex

@@ -142,6 +142,10 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.tls, err = d.serverTLS(log); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	d.reg = dispatch.NewRegistry(dispatch.Options{
 		RequireExpose:     cfg.RequireExpose,
 		Autoproxy:         cfg.Autoproxy,

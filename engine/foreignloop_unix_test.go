@@ -3,12 +3,17 @@
 package engine_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/internal/testcerts"
+	"github.com/gyro-rpc/gyro/proxy"
 )
 
 // TestForeignLoop drives a thread-type daemon from a hand-written poll loop
@@ -70,5 +75,74 @@ func TestForeignLoop(t *testing.T) {
 	}
 	if d.ServerType() == "multiplex" && maxSockets < 3 {
 		t.Errorf("Sockets() never included the client connection (max %d descriptors)", maxSockets)
+	}
+}
+
+// TestTLSForeignLoop: a daemon with SSL on driven by a hand-written poll
+// loop through Sockets/Events serves TLS clients; on the multiplex type
+// the handshake goroutine wakes that loop through the wakeup descriptor.
+func TestTLSForeignLoop(t *testing.T) {
+	f := testcerts.New(t)
+	cfg := testConfig()
+	cfg.SSL, cfg.SSLServerCert, cfg.SSLServerKey = true, f.ServerCert, f.ServerKey
+	d := newDaemon(t, engine.Options{Host: "127.0.0.1", Config: &cfg})
+	u, err := d.Register(PeerInfo{}, "peerinfo", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pipe [2]int
+	if err := unix.Pipe(pipe[:]); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pipe[0])
+	defer unix.Close(pipe[1])
+	result := make(chan error, 1)
+	go func() {
+		defer unix.Write(pipe[1], []byte{1}) // tell the loop we are done
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		for i := range 3 { // one connection each: three handshakes
+			p, err := proxy.New(u.String(), proxy.Options{Config: tlsClientConfig(f.CACert, "", "")})
+			if err != nil {
+				result <- err
+				return
+			}
+			v, err := p.Call(ctx, "serial")
+			p.Close()
+			if err != nil || v != "none" {
+				result <- fmt.Errorf("call %d: serial() = %v, %v", i, v, err)
+				return
+			}
+		}
+		result <- nil
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for done := false; !done; {
+		if time.Now().After(deadline) {
+			t.Fatal("the client did not finish")
+		}
+		fds := []unix.PollFd{{Fd: int32(pipe[0]), Events: unix.POLLIN}}
+		for _, s := range d.Sockets() {
+			fds = append(fds, unix.PollFd{Fd: int32(s), Events: unix.POLLIN})
+		}
+		for _, s := range d.WriteSockets() {
+			fds = append(fds, unix.PollFd{Fd: int32(s), Events: unix.POLLOUT})
+		}
+		if _, err := unix.Poll(fds, 1000); err != nil && !errors.Is(err, unix.EINTR) {
+			t.Fatal(err)
+		}
+		var ready []int
+		for _, f := range fds[1:] {
+			if f.Revents != 0 {
+				ready = append(ready, int(f.Fd))
+			}
+		}
+		if err := d.Events(ready); err != nil {
+			t.Fatal(err)
+		}
+		done = fds[0].Revents&unix.POLLIN != 0
+	}
+	if err := <-result; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -9,6 +9,17 @@ import (
 	"github.com/gyro-rpc/gyro/engine"
 )
 
+// fdTargets lists what the open descriptors point at, for a failure message.
+func fdTargets() []string {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var out []string
+	for _, e := range ents {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		out = append(out, e.Name()+"->"+target)
+	}
+	return out
+}
+
 func openFds(t *testing.T) int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
@@ -51,6 +62,6 @@ func TestCloseLeavesNothing(t *testing.T) {
 		c.nc.Close()
 	}
 	if after := openFds(t); after != before {
-		t.Fatalf("open fds: %d before, %d after Close", before, after)
+		t.Fatalf("open fds: %d before, %d after Close: %v", before, after, fdTargets())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/gyro-rpc/gyro/internal/spawn"
@@ -24,6 +25,8 @@ type multiplexServer struct {
 	cancel context.CancelFunc
 	g      spawn.Group // threaded oneway calls
 	out    []byte      // replies of the connection being served, reused
+	// stopped is set by Stop once the listeners' close is queued.
+	stopped atomic.Bool
 	// spawned is set (on the loop goroutine) when a step started threaded
 	// oneway calls; see yield.
 	spawned bool
@@ -32,7 +35,11 @@ type multiplexServer struct {
 func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &multiplexServer{c: c, ln: ln, ctx: ctx, cancel: cancel}
-	l, err := loop.New(m, loop.Options{
+	var h loop.Handler = m
+	if c.tls != nil {
+		h = &multiplexTLS{m: m}
+	}
+	l, err := loop.New(h, loop.Options{
 		// Pyro4's multiplex server times out only half-received messages
 		ReadTimeout:  c.cfg.CommTimeout,
 		Tick:         c.Housekeep,
@@ -83,19 +90,20 @@ func (m *multiplexServer) spawn(fn func()) bool {
 }
 
 func (m *multiplexServer) Serve(cond func() bool) error {
-	for cond() && !m.c.ShuttingDown() {
+	for cond() && !m.stopped.Load() {
 		if err := m.l.Poll(m.c.cfg.PollTimeout); err != nil {
-			if m.c.ShuttingDown() {
-				return nil
+			if m.stopped.Load() {
+				break
 			}
 			return err
 		}
 		m.yield()
 	}
-	if m.c.ShuttingDown() {
-		// Stop's trigger may not have run if the shutdown was seen between
-		// two polls; this goroutine drives the loop, so close them here
-		m.l.CloseListeners()
+	if m.stopped.Load() {
+		// Stop queued the listeners' close before it set stopped, so one
+		// more step runs it even when this loop saw stopped between two
+		// polls (an error only means Close got there first and closed them)
+		m.l.Poll(0)
 	}
 	return nil
 }
@@ -126,6 +134,7 @@ func (m *multiplexServer) Timeout() time.Duration { return m.l.Timeout() }
 func (m *multiplexServer) Stop() {
 	m.ln.Close()
 	m.l.Trigger(func() { m.l.CloseListeners() })
+	m.stopped.Store(true)
 	m.l.Shutdown()
 }
 

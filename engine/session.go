@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"math/rand/v2"
 	"net"
@@ -26,6 +27,8 @@ type Session struct {
 	client net.Addr
 	conn   *dispatch.Conn
 	ready  bool // handshake done
+
+	peer []*x509.Certificate // the client's TLS certificates (SetPeerCertificates)
 
 	msg  wire.Message // the request being handled, reused
 	out  []byte       // reply frames of the current Process call
@@ -169,6 +172,7 @@ func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
 		return true
 	}
 	s.conn = s.c.reg.NewConn(s.client)
+	s.conn.SetPeerCertificates(s.peer)
 	resp := any("hello")
 	if h := s.c.hooks.ValidateHandshake; h != nil {
 		if resp, err = h(s.conn, hs); err != nil {

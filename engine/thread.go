@@ -166,6 +166,7 @@ func (t *threadServer) forget(nc net.Conn) {
 
 func (t *threadServer) refuse(nc net.Conn) {
 	defer nc.Close()
+	nc = t.c.tlsWrap(nc) // the refusal goes over TLS too, as Pyro4's
 	timeout := t.c.cfg.CommTimeout
 	if timeout <= 0 {
 		timeout = t.c.cfg.PollTimeout
@@ -194,6 +195,10 @@ func (t *threadServer) run(nc net.Conn) {
 		nc.Close()
 		t.forget(nc)
 	}()
+	rw, ok := t.secure(nc, s)
+	if !ok {
+		return
+	}
 	ct := t.c.cfg.CommTimeout
 	buf := make([]byte, 0, readChunk)
 	var out []byte
@@ -207,7 +212,7 @@ func (t *threadServer) run(nc net.Conn) {
 		if t.c.ShuttingDown() {
 			return
 		}
-		k, rerr := nc.Read(buf[len(buf):cap(buf)])
+		k, rerr := rw.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+k]
 		for {
 			n, o, closeAfter := s.Process(t.ctx, buf, out[:0])
@@ -216,7 +221,7 @@ func (t *threadServer) run(nc net.Conn) {
 				if ct > 0 {
 					nc.SetWriteDeadline(time.Now().Add(ct))
 				}
-				if _, err := nc.Write(out); err != nil {
+				if _, err := rw.Write(out); err != nil {
 					return
 				}
 			}

@@ -37,6 +37,7 @@ type Conn struct {
 	dirty bool
 
 	paused       bool  // back-pressure: not reading
+	partial      bool  // the handler holds part of a message (SetPartial)
 	lastActive   int64 // last consumed input or accepted output
 	readDeadline int64 // partial input must complete by then; 0: none
 	hidx         int   // position in the timer heap; -1: not in it

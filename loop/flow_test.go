@@ -217,25 +217,12 @@ func TestTimers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// pollUntil steps the loop (real waits, fake time) until cond holds.
-	pollUntil := func(cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(guard)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatal("condition not reached")
-			}
-			if err := l.Poll(100 * time.Millisecond); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	pollUntil(func() bool { return len(names) == 3 })
+	pollUntil(t, l, func() bool { return len(names) == 3 })
 
 	clk.advance(5 * time.Second) // t=5s
 	conns["active"].Write([]byte("ping\n"))
 	conns["partial"].Write([]byte("half a mess"))
-	pollUntil(func() bool { return partial["partial"] && l.conns[connFD(t, l, names, "active")].lastActive > 0 })
+	pollUntil(t, l, func() bool { return partial["partial"] && l.conns[connFD(t, l, names, "active")].lastActive > 0 })
 	if ticks != 1 {
 		t.Errorf("ticks = %d at 5s, want 1", ticks)
 	}

@@ -163,3 +163,18 @@ func onLoop[T any](t *testing.T, l *Loop, fn func() T) T {
 	}
 	return recv(t, ch)
 }
+
+// pollUntil steps l (real waits; a test's clock may be fake) until cond
+// holds, failing the test after guard.
+func pollUntil(t *testing.T, l *Loop, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(guard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		if err := l.Poll(100 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -650,7 +650,7 @@ func (l *Loop) deliver(c *Conn, data []byte) {
 	}
 	if l.readTimeout > 0 {
 		switch {
-		case c.in == nil || c.paused:
+		case (c.in == nil && !c.partial) || c.paused:
 			// Nothing half-received, or the wait is ours, not the peer's.
 			c.readDeadline = 0
 		case consumed > 0 || c.readDeadline == 0:

@@ -52,6 +52,7 @@ func (c *Conn) LocalAddr() net.Addr         { return nil }
 func (c *Conn) Loop() *Loop                 { return nil }
 func (c *Conn) SetContext(v any)            { c.ctx = v }
 func (c *Conn) Context() any                { return c.ctx }
+func (c *Conn) SetPartial(bool)             {}
 func (c *Conn) OutboundBuffered() int       { return 0 }
 func (c *Conn) InboundBuffered() int        { return 0 }
 func (c *Conn) Paused() bool                { return false }

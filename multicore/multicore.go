@@ -15,6 +15,7 @@ import (
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/gyrotls"
 	"github.com/gyro-rpc/gyro/internal/spawn"
 	"github.com/gyro-rpc/gyro/wire"
 )
@@ -58,7 +59,7 @@ func New(c *engine.Core, ln net.Listener) (engine.Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{c: c, cfg: c.Config(), ln: ln, ctx: ctx, cancel: cancel}
 	s.pool.init(max(s.cfg.ThreadPoolSize, 1))
-	cli, err := gnet.NewClient(&handler{s: s},
+	cli, err := gnet.NewClient(s.handler(),
 		gnet.WithMulticore(true),
 		gnet.WithTicker(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
@@ -130,6 +131,12 @@ type gconn struct {
 	drainFn   func() // s.drain(g), made once
 	outFree   [][]byte
 
+	tls     *gyrotls.Session // nil without SSL
+	plain   []byte           // decrypted input not framed yet (loop only)
+	ct      []byte           // the loop's ciphertext to send
+	sealed  []byte           // the worker's ciphertext to send
+	peerSet bool             // the client's certificates went to s (loop only)
+
 	pendingOut  atomic.Int64 // bytes given to AsyncWrite, not yet written
 	outBuffered atomic.Int64 // gnet's outbound buffer, as last seen on the loop
 	lastActive  atomic.Int64 // unix nanos of the last read or write
@@ -175,9 +182,21 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 // closes the connection.
 func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	g := c.Context().(*gconn)
-	s := h.s
 	g.lastActive.Store(time.Now().UnixNano())
 	g.outBuffered.Store(int64(c.OutboundBuffered()))
+	return h.frame(g, c)
+}
+
+// inbound is where frame takes requests from: gnet's buffer, or the
+// decrypted input of a TLS connection.
+type inbound interface {
+	Peek(n int) ([]byte, error)
+	Discard(n int) (int, error)
+	InboundBuffered() int
+}
+
+func (h *handler) frame(g *gconn, c inbound) gnet.Action {
+	s := h.s
 	g.mu.Lock()
 	g.paused = false
 	if g.dead {
@@ -328,17 +347,32 @@ func (g *gconn) congested() bool {
 // racing the write. What the kernel does not take goes to AsyncWrite, and
 // gnet owns the output until it has written everything.
 func (s *server) flush(g *gconn, closeAfter bool) {
-	if len(g.out) == 0 {
+	if g.tls != nil {
+		s.flushTLS(g, closeAfter)
+		return
+	}
+	s.send(g, &g.out, closeAfter)
+}
+
+// send writes *buf, or with TLS the ciphertext the session holds, taken
+// into *buf under g.mu: the loop and the worker both send records, and
+// they must reach the socket in the order the session made them.
+func (s *server) send(g *gconn, buf *[]byte, closeAfter bool) {
+	g.mu.Lock()
+	if g.tls != nil {
+		*buf = g.tls.Output((*buf)[:0])
+	}
+	if len(*buf) == 0 {
+		g.mu.Unlock()
 		if closeAfter {
 			g.c.Close()
 		}
 		return
 	}
-	out := g.out
-	g.mu.Lock()
+	out := *buf
 	if g.closed {
 		g.mu.Unlock()
-		g.out = g.out[:0]
+		*buf = (*buf)[:0]
 		return
 	}
 	if !g.loopOwns {
@@ -346,7 +380,7 @@ func (s *server) flush(g *gconn, closeAfter bool) {
 		n = max(n, 0)
 		if n == len(out) {
 			g.mu.Unlock()
-			g.out = g.out[:0]
+			*buf = (*buf)[:0]
 			g.lastActive.Store(time.Now().UnixNano())
 			if closeAfter {
 				g.c.Close()
@@ -355,7 +389,7 @@ func (s *server) flush(g *gconn, closeAfter bool) {
 		}
 		if err != nil && !wouldBlock(err) {
 			g.mu.Unlock()
-			g.out = g.out[:0]
+			*buf = (*buf)[:0]
 			g.c.Close()
 			return
 		}
@@ -364,9 +398,9 @@ func (s *server) flush(g *gconn, closeAfter bool) {
 	}
 	// the loop takes this buffer: give the worker another one
 	if n := len(g.outFree); n > 0 {
-		g.out, g.outFree = g.outFree[n-1][:0], g.outFree[:n-1]
+		*buf, g.outFree = g.outFree[n-1][:0], g.outFree[:n-1]
 	} else {
-		g.out = nil
+		*buf = nil
 	}
 	size := int64(len(out))
 	g.pendingOut.Add(size)

@@ -33,6 +33,12 @@ func (p *Proxy) connect(o *op, bind bool) error {
 		return connectErr(o, loc, err)
 	}
 	o.arm(c)
+	raw := c // Close interrupts a call by closing this, under TLS too
+	if c, err = p.secure(o, raw, target); err != nil {
+		o.disarm()
+		raw.Close()
+		return connectErr(o, loc, err)
+	}
 	br := bufio.NewReader(c)
 	if err := p.handshake(o, c, br, target, loc); err != nil {
 		o.disarm()
@@ -43,7 +49,7 @@ func (p *Proxy) connect(o *op, bind bool) error {
 	p.lastGen++
 	p.gen.Store(p.lastGen)
 	p.mu.Lock()
-	p.live = c
+	p.live = raw
 	p.connURI = target
 	if bind {
 		p.uri = target

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
@@ -99,6 +100,8 @@ type settings struct {
 	maxRetries     int
 	compress       bool
 	maxMessageSize int
+	tls            *tls.Config // SSL on: the client config, without the server's name
+	tlsErr         error       // SSL on and its items are wrong: New fails with it
 }
 
 func settingsOf(cfg *config.Config) settings {
@@ -106,7 +109,7 @@ func settingsOf(cfg *config.Config) settings {
 	if cfg != nil {
 		c = *cfg
 	}
-	return settings{
+	set := settings{
 		serializer:     c.Serializer,
 		timeout:        c.CommTimeout,
 		noMetadata:     !c.Metadata,
@@ -114,6 +117,8 @@ func settingsOf(cfg *config.Config) settings {
 		compress:       c.Compression,
 		maxMessageSize: c.MaxMessageSize,
 	}
+	set.tls, set.tlsErr = clientTLS(c)
+	return set
 }
 
 // Proxy is a client for one remote object, the Go counterpart of
@@ -186,6 +191,9 @@ func New(uri string, opts Options) (*Proxy, error) {
 }
 
 func newProxy(u pyval.URI, opts Options, set settings) (*Proxy, error) {
+	if set.tlsErr != nil {
+		return nil, set.tlsErr
+	}
 	codec, err := serial.ByName(set.serializer)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q", ErrSerializer, set.serializer)
