@@ -69,7 +69,11 @@ func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byt
 	for n < len(in) && len(s.out) < FlushLimit {
 		k, err := wire.ParseInto(&s.msg, in[n:], &s.c.wopts)
 		if err != nil {
-			s.frameError(err)
+			if k > 0 && s.payloadError(in[n:n+k], err) {
+				n += k
+				continue
+			}
+			s.frameError(err, in[n:n+k])
 			return len(in), nil, true
 		}
 		if k == 0 {
@@ -89,10 +93,11 @@ var pong = []byte("pong")
 // serializer was known is encoded with (Pyro4 uses marshal there).
 const failSerializer = serial.IDMarshal
 
-// frameError handles a message that could not be read; it returns after
+// frameError handles a message that could not be read (frame is the
+// whole frame when its header was good, else nil); it returns after
 // queuing a CONNECTFAIL where Pyro4 sends one. The caller closes the
 // connection in every case.
-func (s *Session) frameError(err error) {
+func (s *Session) frameError(err error, frame []byte) {
 	if s.ready || errors.Is(err, wire.ErrTooLarge) {
 		return // after the handshake, and for oversize frames, Pyro4 closes silently
 	}
@@ -107,7 +112,8 @@ func (s *Session) frameError(err error) {
 	case errors.Is(err, wire.ErrHMACAsymmetric):
 		reason = wire.ErrHMACAsymmetric.Error()
 	default:
-		return // the peer went away or sent garbage we cannot answer
+		s.handshakeFrameError(err, frame)
+		return
 	}
 	s.connectFail(0, failSerializer, reason, nil)
 }
