@@ -33,8 +33,12 @@ func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &multiplexServer{c: c, ln: ln, ctx: ctx, cancel: cancel}
 	l, err := loop.New(m, loop.Options{
-		// Pyro4's multiplex server times out only half-received messages
+		// COMMTIMEOUT as on every server type (commTimeoutRule): a
+		// request must be complete within it of its first byte, and a
+		// connection with nothing in progress is closed after it of
+		// silence (Pyro4's multiplex server has only the former)
 		ReadTimeout:  c.cfg.CommTimeout,
+		IdleTimeout:  c.cfg.CommTimeout,
 		Tick:         c.Housekeep,
 		TickInterval: c.HousekeepInterval(),
 		Logger:       c.log,

@@ -197,13 +197,18 @@ func (t *threadServer) run(nc net.Conn) {
 	ct := t.c.cfg.CommTimeout
 	buf := make([]byte, 0, readChunk)
 	var out []byte
+	consumed := true
 	for {
-		// the deadline goes first, the shutdown check second: stopConns
-		// sets a past deadline after marking shutdown, so either this
-		// check sees the shutdown or the read sees that deadline
-		if ct > 0 {
+		// COMMTIMEOUT counts from the first byte of a request, not from
+		// the last read, so a trickling client cannot hold the
+		// connection (see commTimeoutRule). The deadline goes first, the
+		// shutdown check second: stopConns sets a past deadline after
+		// marking shutdown, so either this check sees the shutdown or the
+		// read sees that deadline.
+		if ct > 0 && (len(buf) == 0 || consumed) {
 			nc.SetReadDeadline(time.Now().Add(ct))
 		}
+		consumed = false
 		if t.c.ShuttingDown() {
 			return
 		}
@@ -223,6 +228,7 @@ func (t *threadServer) run(nc net.Conn) {
 			if closeAfter {
 				return
 			}
+			consumed = consumed || n > 0
 			buf = t.compact(buf, n)
 			// Process stops at FlushLimit bytes of replies: go on with
 			// the requests already here before reading more

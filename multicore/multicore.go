@@ -133,7 +133,10 @@ type gconn struct {
 
 	pendingOut  atomic.Int64 // bytes given to AsyncWrite, not yet written
 	outBuffered atomic.Int64 // gnet's outbound buffer, as last seen on the loop
-	lastActive  atomic.Int64 // unix nanos of the last read or write
+	lastActive  atomic.Int64 // unix nanos of the last request taken or reply written
+	// partialSince is when the request gnet's inbound buffer holds the
+	// start of began to arrive (unix nanos), 0 when it holds none
+	partialSince atomic.Int64
 }
 
 type handler struct {
@@ -177,7 +180,7 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	g := c.Context().(*gconn)
 	s := h.s
-	g.lastActive.Store(time.Now().UnixNano())
+	defer g.trackPartial(c, time.Now().UnixNano(), c.InboundBuffered())
 	g.outBuffered.Store(int64(c.OutboundBuffered()))
 	g.mu.Lock()
 	g.paused = false
@@ -245,10 +248,10 @@ func (h *handler) OnTick() (time.Duration, gnet.Action) {
 		busy, paused := g.scheduled, g.paused
 		g.mu.Unlock()
 		switch {
+		case ct > 0 && !busy && g.timedOut(now, int64(ct)):
+			g.c.Close()
 		case paused && !busy:
 			g.c.Wake(nil)
-		case ct > 0 && !busy && now-g.lastActive.Load() > int64(ct):
-			g.c.Close()
 		}
 		return true
 	})
