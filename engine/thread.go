@@ -242,14 +242,17 @@ func (t *threadServer) run(nc net.Conn) {
 	}
 }
 
-// compact drops the consumed bytes and makes room for the rest of the
-// frame that is buffered in part (its size was checked by Process).
+// compact drops the consumed bytes and makes room for more of the frame
+// that is buffered in part (its size was checked by Process), doubling
+// the buffer as it fills.
 func (t *threadServer) compact(buf []byte, n int) []byte {
 	rest := copy(buf, buf[n:])
 	buf = buf[:rest]
 	need := readChunk
 	if size, err := wire.FrameLen(buf, &t.c.wopts); err == nil && size > need {
-		need = size
+		// grow with the bytes that arrive, not with what the header
+		// claims: a lying header must not cost its full size at once
+		need = min(size, max(2*len(buf), readChunk))
 	}
 	if cap(buf) < need {
 		grown := make([]byte, len(buf), need)

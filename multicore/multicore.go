@@ -225,7 +225,13 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 		s.pool.submit(g.drainFn)
 		submitted = true
 	}
+	paused := g.paused
 	g.mu.Unlock()
+	if paused && g.overfull(c, s.c.WireOptions()) {
+		s.c.Logger().Debug("closing a connection that sends on while its replies are not read",
+			"peer", c.RemoteAddr(), "buffered", c.InboundBuffered())
+		return gnet.Close
+	}
 	if submitted {
 		// let the worker run now: back in epoll_wait, the loop would hold
 		// its P in a system call until sysmon takes it away (up to 10 ms

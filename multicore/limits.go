@@ -1,6 +1,10 @@
 package multicore
 
-import "github.com/panjf2000/gnet/v2"
+import (
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/gyro-rpc/gyro/wire"
+)
 
 // trackPartial runs when OnTraffic returns, with the time it started and
 // how many bytes gnet buffered then: it records what COMMTIMEOUT is
@@ -34,4 +38,27 @@ func (g *gconn) timedOut(now, ct int64) bool {
 		return now-p > ct
 	}
 	return now-g.lastActive.Load() > ct
+}
+
+// MaxUnreadInput is how many bytes of input a connection held back for
+// back-pressure (its replies are not being read) may have waiting, beyond
+// the request at their front. gnet cannot stop reading one connection:
+// it reads whatever the socket has into the connection's buffer. Where
+// the other server types stop reading such a client, and its own socket
+// buffers push back, this type closes the connection once that much is
+// buffered.
+const MaxUnreadInput = 4 << 20
+
+// overfull reports whether a paused connection has buffered more input
+// than MaxUnreadInput beyond the request at the front of it.
+func (g *gconn) overfull(c gnet.Conn, opts *wire.Options) bool {
+	buffered := c.InboundBuffered()
+	if buffered <= MaxUnreadInput {
+		return false
+	}
+	front := 0
+	if hdr, err := c.Peek(wire.HeaderSize); err == nil {
+		front, _ = wire.FrameLen(hdr, opts)
+	}
+	return buffered-front > MaxUnreadInput
 }
