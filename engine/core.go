@@ -29,6 +29,7 @@ type Core struct {
 	woptsPlain wire.Options
 	replacer   serial.Replacer // autoproxy
 	shutdown   <-chan struct{}
+	limiter    *connLimiter
 
 	houseMu   sync.Mutex
 	lastHouse time.Time

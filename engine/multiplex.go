@@ -57,7 +57,15 @@ func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 }
 
 func (m *multiplexServer) OnOpen(c *loop.Conn) {
-	c.SetContext(m.c.NewSession(c.RemoteAddr(), m.spawn))
+	release, refusal := m.c.Admit(c.RemoteAddr())
+	if refusal != nil {
+		c.Write(refusal)
+		c.Close()
+		return
+	}
+	s := m.c.NewSession(c.RemoteAddr(), m.spawn)
+	s.release = release
+	c.SetContext(s)
 }
 
 func (m *multiplexServer) OnData(c *loop.Conn, in []byte) int {

@@ -44,6 +44,9 @@ type Session struct {
 	// spawned counts the threaded oneway calls started since the
 	// session last yielded.
 	spawned int
+	// release gives back the connection's place under the Limits (set
+	// by server types that keep the session as the connection's state).
+	release func()
 }
 
 // yieldEvery is how many threaded oneway calls a session starts before it
@@ -438,6 +441,10 @@ func mapAnnotations(m map[string][]byte, dst []wire.Annotation) []wire.Annotatio
 // Close releases the connection's state and runs the disconnect hook. The
 // server type calls it once, when the connection has closed.
 func (s *Session) Close() {
+	if s.release != nil {
+		s.release()
+		s.release = nil
+	}
 	if s.conn == nil {
 		return
 	}

@@ -134,12 +134,18 @@ func (t *threadServer) Stop() {
 }
 
 func (t *threadServer) serveConn(nc net.Conn) {
+	release, refusal := t.c.Admit(nc.RemoteAddr())
+	if refusal != nil {
+		refuseNow(nc, refusal)
+		return
+	}
 	select {
 	case t.slots <- struct{}{}:
 	default:
 		// every worker is busy: answer the CONNECT as Pyro4 does, off the
 		// accept path so a silent client cannot stall it
-		if !t.g.Go(func() { t.refuse(nc) }) {
+		if !t.g.Go(func() { defer release(); t.refuse(nc) }) {
+			release()
 			nc.Close()
 		}
 		return
@@ -148,11 +154,12 @@ func (t *threadServer) serveConn(nc net.Conn) {
 	t.conns[nc] = struct{}{}
 	t.mu.Unlock()
 	ok := t.g.Go(func() {
-		defer func() { <-t.slots }()
+		defer func() { <-t.slots; release() }()
 		t.run(nc)
 	})
 	if !ok {
 		<-t.slots
+		release()
 		t.forget(nc)
 		nc.Close()
 	}

@@ -137,6 +137,7 @@ type gconn struct {
 	// partialSince is when the request gnet's inbound buffer holds the
 	// start of began to arrive (unix nanos), 0 when it holds none
 	partialSince atomic.Int64
+	release      func() // gives back the connection's place under the daemon's Limits
 }
 
 type handler struct {
@@ -149,6 +150,11 @@ func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if !ok {
 		return nil, gnet.Close
 	}
+	release, refusal := h.s.c.Admit(c.RemoteAddr())
+	if refusal != nil {
+		return refusal, gnet.Close
+	}
+	g.release = release
 	g.c, g.fd = c, c.Fd()
 	g.drainFn = func() { h.s.drain(g) }
 	g.s = h.s.c.NewSession(c.RemoteAddr(), h.s.spawn)
@@ -162,6 +168,7 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 	if !ok || g.s == nil {
 		return gnet.None
 	}
+	g.release()
 	h.s.conns.Delete(g)
 	g.mu.Lock()
 	g.closed, g.dead = true, true
