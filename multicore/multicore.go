@@ -95,7 +95,13 @@ func (s *server) acceptLoop() {
 		}
 		// gnet takes a duplicate of the descriptor and closes nc
 		if _, err := s.cli.EnrollContext(nc, &gconn{}); err != nil {
-			s.c.Logger().Warn("cannot serve a connection", "peer", nc.RemoteAddr(), "error", err)
+			// out of descriptors for the duplicate: this client is lost,
+			// but the ones queued behind it wait for descriptors to free
+			// up instead of being dropped one after another
+			s.c.Logger().Warn("cannot serve a connection; pausing accept", "peer", nc.RemoteAddr(), "error", err)
+			if !s.pause() {
+				return
+			}
 		}
 	}
 }
