@@ -54,3 +54,12 @@ bench-compare:
 .PHONY: bench-results
 bench-results:
 	cd bench && $(GO) run ./cmd/compare -out RESULTS.md -png results.png
+
+# The hostile soak (issue #12): every server type under valid, oneway,
+# garbage, zlib-bomb, never-reading, silent, trickling and vanishing
+# clients; SOAK_DURATION in all (default 60s). Exits 1 on a wrong answer
+# or descriptors/goroutines not back to their baseline.
+SOAK_DURATION ?= 60s
+.PHONY: soak
+soak:
+	cd bench && $(GO) run ./cmd/soak -duration $(SOAK_DURATION)

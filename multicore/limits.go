@@ -47,7 +47,7 @@ func (g *gconn) timedOut(now, ct int64) bool {
 // the other server types stop reading such a client, and its own socket
 // buffers push back, this type closes the connection once that much is
 // buffered.
-const MaxUnreadInput = 4 << 20
+const MaxUnreadInput = 1 << 20
 
 // overfull reports whether a paused connection has buffered more input
 // than MaxUnreadInput beyond the request at the front of it.
