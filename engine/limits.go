@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// commTimeoutRule documents COMMTIMEOUT as every server type applies it
+// COMMTIMEOUT, as every server type applies it
 // (Pyro4's types differ: its thread type times every socket read, its
 // multiplex type only half-received messages):
 //
@@ -20,7 +20,6 @@ import (
 //   - a call itself is not timed: the silence counts from its reply.
 //
 // COMMTIMEOUT 0 (the default, as in Pyro4) turns all of this off.
-const commTimeoutRule = 0
 
 // Limits bound the connections clients may hold open, so that one client,
 // or many, cannot take every descriptor of the process. A client over a

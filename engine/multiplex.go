@@ -33,7 +33,7 @@ func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &multiplexServer{c: c, ln: ln, ctx: ctx, cancel: cancel}
 	l, err := loop.New(m, loop.Options{
-		// COMMTIMEOUT as on every server type (commTimeoutRule): a
+		// COMMTIMEOUT as on every server type (limits.go): a
 		// request must be complete within it of its first byte, and a
 		// connection with nothing in progress is closed after it of
 		// silence (Pyro4's multiplex server has only the former)

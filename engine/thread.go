@@ -208,7 +208,7 @@ func (t *threadServer) run(nc net.Conn) {
 	for {
 		// COMMTIMEOUT counts from the first byte of a request, not from
 		// the last read, so a trickling client cannot hold the
-		// connection (see commTimeoutRule). The deadline goes first, the
+		// connection (the rule is in limits.go). The deadline goes first, the
 		// shutdown check second: stopConns sets a past deadline after
 		// marking shutdown, so either this check sees the shutdown or the
 		// read sees that deadline.
