@@ -1,11 +1,14 @@
 package engine_test
 
 import (
+	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/serial"
 )
 
@@ -73,5 +76,30 @@ func TestConnectionLimitsOffByDefault(t *testing.T) {
 	}
 	if len(conns) != 30 {
 		t.Fatal(len(conns))
+	}
+}
+
+// TestPyro4ClientOverLimit: the real Pyro4 client, refused for a limit,
+// reports Pyro4's own "connection ... rejected: <reason>".
+func TestPyro4ClientOverLimit(t *testing.T) {
+	pyrotest.Python(t)
+	_, uri := startEcho(t, func(o *engine.Options) { o.Limits = engine.Limits{MaxConnections: 1} })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const script = `
+import os, Pyro4
+Pyro4.config.SERIALIZER = "serpent"
+a = Pyro4.Proxy(os.environ["URI"])
+a._pyroBind()
+b = Pyro4.Proxy(os.environ["URI"])
+try:
+    b._pyroBind()
+    print("bound")
+except Pyro4.errors.CommunicationError as e:
+    print("refused:", e)
+`
+	out, err := pyrotest.Run(t, ctx, script, "URI="+uri)
+	if err != nil || !strings.Contains(out, "refused: connection to") || !strings.Contains(out, "rejected: too many connections") {
+		t.Fatalf("Pyro4 client: %v\n%s", err, out)
 	}
 }
