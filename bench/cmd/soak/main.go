@@ -348,6 +348,19 @@ func (c *client) handshake() error {
 
 var errRefused = errors.New("refused")
 
+// open dials addr and, if hs, does the handshake; nil when either fails.
+func open(addr string, hs bool) *client {
+	c, err := dial(addr)
+	if err != nil {
+		return nil
+	}
+	if hs && c.handshake() != nil {
+		c.nc.Close()
+		return nil
+	}
+	return c
+}
+
 func callFrame(seq uint16, method string, flags wire.Flags, args ...any) []byte {
 	data, _ := serial.Serpent.MarshalCall(nil, &serial.Call{Object: benchobj.ObjectID, Method: method, Args: args}, nil)
 	b, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: flags, Seq: seq, SerializerID: serial.IDSerpent, Data: data}, nil)
@@ -440,14 +453,11 @@ var bomb = sync.OnceValue(func() []byte {
 
 // zlibBomb sends a call whose payload inflates to 256 MiB.
 func zlibBomb(addr string, cnt *counters) {
-	c, err := dial(addr)
-	if err != nil {
+	c := open(addr, true)
+	if c == nil {
 		return
 	}
 	defer c.nc.Close()
-	if c.handshake() != nil {
-		return
-	}
 	// a hand-made header: wire.Append would compress the payload again
 	h := wire.Header{Type: wire.MsgInvoke, Flags: wire.FlagCompressed, Seq: 1, SerializerID: serial.IDSerpent, DataLen: len(bomb())}
 	frame := append(headerBytes(h), bomb()...)
@@ -475,14 +485,11 @@ var bigCall = callFrame(1, "bigarg", 0, strings.Repeat("p", 64<<10))
 
 // pipeliner writes 64 KiB calls and never reads a reply, for up to 5 s.
 func pipeliner(ctx context.Context, addr string, cnt *counters) {
-	c, err := dial(addr)
-	if err != nil {
+	c := open(addr, true)
+	if c == nil {
 		return
 	}
 	defer c.nc.Close()
-	if c.handshake() != nil {
-		return
-	}
 	c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	for ctx.Err() == nil {
 		if _, err := c.nc.Write(bigCall); err != nil {
@@ -509,14 +516,11 @@ func silent(ctx context.Context, addr string, cnt *counters) {
 
 // trickler sends a call a byte every 200 ms until the server drops it.
 func trickler(ctx context.Context, addr string, cnt *counters) {
-	c, err := dial(addr)
-	if err != nil {
+	c := open(addr, true)
+	if c == nil {
 		return
 	}
 	defer c.nc.Close()
-	if c.handshake() != nil {
-		return
-	}
 	frame := callFrame(1, "timestwo", 0, strings.Repeat("t", 200))
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
