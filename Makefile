@@ -84,3 +84,12 @@ export GYRO_REQUIRE_ETCD := 1
 .PHONY: bench-ns
 bench-ns:
 	cd bench && $(GO) run ./cmd/nsbench
+
+# The hostile soak: every server type under valid, oneway, garbage,
+# zlib-bomb, never-reading, silent, trickling and vanishing clients;
+# SOAK_DURATION in all (default 60s). Exits 1 on a wrong answer or
+# descriptors/goroutines not back to their baseline.
+SOAK_DURATION ?= 60s
+.PHONY: soak
+soak:
+	cd bench && $(GO) run ./cmd/soak -duration $(SOAK_DURATION)

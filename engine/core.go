@@ -31,6 +31,7 @@ type Core struct {
 	replacer   serial.Replacer // autoproxy
 	tls        *tls.Config     // nil unless SSL is on
 	shutdown   <-chan struct{}
+	limiter    *connLimiter
 
 	houseMu   sync.Mutex
 	lastHouse time.Time

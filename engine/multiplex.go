@@ -40,8 +40,12 @@ func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 		h = &multiplexTLS{m: m}
 	}
 	l, err := loop.New(h, loop.Options{
-		// Pyro4's multiplex server times out only half-received messages
+		// COMMTIMEOUT as on every server type (limits.go): a
+		// request must be complete within it of its first byte, and a
+		// connection with nothing in progress is closed after it of
+		// silence (Pyro4's multiplex server has only the former)
 		ReadTimeout:  c.cfg.CommTimeout,
+		IdleTimeout:  c.cfg.CommTimeout,
 		Tick:         c.Housekeep,
 		TickInterval: c.HousekeepInterval(),
 		Logger:       c.log,
@@ -60,7 +64,15 @@ func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
 }
 
 func (m *multiplexServer) OnOpen(c *loop.Conn) {
-	c.SetContext(m.c.NewSession(c.RemoteAddr(), m.spawn))
+	release, refusal := m.c.Admit(c.RemoteAddr())
+	if refusal != nil {
+		c.Write(refusal)
+		c.Close()
+		return
+	}
+	s := m.c.NewSession(c.RemoteAddr(), m.spawn)
+	s.release = release
+	c.SetContext(s)
 }
 
 func (m *multiplexServer) OnData(c *loop.Conn, in []byte) int {

@@ -47,6 +47,9 @@ type Session struct {
 	// spawned counts the threaded oneway calls started since the
 	// session last yielded.
 	spawned int
+	// release gives back the connection's place under the Limits (set
+	// by server types that keep the session as the connection's state).
+	release func()
 }
 
 // yieldEvery is how many threaded oneway calls a session starts before it
@@ -72,7 +75,11 @@ func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byt
 	for n < len(in) && len(s.out) < FlushLimit {
 		k, err := wire.ParseInto(&s.msg, in[n:], &s.c.wopts)
 		if err != nil {
-			s.frameError(err)
+			if k > 0 && s.payloadError(in[n:n+k], err) {
+				n += k
+				continue
+			}
+			s.frameError(err, in[n:n+k])
 			return len(in), nil, true
 		}
 		if k == 0 {
@@ -92,10 +99,11 @@ var pong = []byte("pong")
 // serializer was known is encoded with (Pyro4 uses marshal there).
 const failSerializer = serial.IDMarshal
 
-// frameError handles a message that could not be read; it returns after
+// frameError handles a message that could not be read (frame is the
+// whole frame when its header was good, else nil); it returns after
 // queuing a CONNECTFAIL where Pyro4 sends one. The caller closes the
 // connection in every case.
-func (s *Session) frameError(err error) {
+func (s *Session) frameError(err error, frame []byte) {
 	if s.ready || errors.Is(err, wire.ErrTooLarge) {
 		return // after the handshake, and for oversize frames, Pyro4 closes silently
 	}
@@ -110,7 +118,8 @@ func (s *Session) frameError(err error) {
 	case errors.Is(err, wire.ErrHMACAsymmetric):
 		reason = wire.ErrHMACAsymmetric.Error()
 	default:
-		return // the peer went away or sent garbage we cannot answer
+		s.handshakeFrameError(err, frame)
+		return
 	}
 	s.connectFail(0, failSerializer, reason, nil)
 }
@@ -436,6 +445,10 @@ func mapAnnotations(m map[string][]byte, dst []wire.Annotation) []wire.Annotatio
 // Close releases the connection's state and runs the disconnect hook. The
 // server type calls it once, when the connection has closed.
 func (s *Session) Close() {
+	if s.release != nil {
+		s.release()
+		s.release = nil
+	}
 	if s.conn == nil {
 		return
 	}

@@ -134,12 +134,18 @@ func (t *threadServer) Stop() {
 }
 
 func (t *threadServer) serveConn(nc net.Conn) {
+	release, refusal := t.c.Admit(nc.RemoteAddr())
+	if refusal != nil {
+		refuseNow(nc, refusal)
+		return
+	}
 	select {
 	case t.slots <- struct{}{}:
 	default:
 		// every worker is busy: answer the CONNECT as Pyro4 does, off the
 		// accept path so a silent client cannot stall it
-		if !t.g.Go(func() { t.refuse(nc) }) {
+		if !t.g.Go(func() { defer release(); t.refuse(nc) }) {
+			release()
 			nc.Close()
 		}
 		return
@@ -148,11 +154,12 @@ func (t *threadServer) serveConn(nc net.Conn) {
 	t.conns[nc] = struct{}{}
 	t.mu.Unlock()
 	ok := t.g.Go(func() {
-		defer func() { <-t.slots }()
+		defer func() { <-t.slots; release() }()
 		t.run(nc)
 	})
 	if !ok {
 		<-t.slots
+		release()
 		t.forget(nc)
 		nc.Close()
 	}
@@ -202,13 +209,18 @@ func (t *threadServer) run(nc net.Conn) {
 	ct := t.c.cfg.CommTimeout
 	buf := make([]byte, 0, readChunk)
 	var out []byte
+	consumed := true
 	for {
-		// the deadline goes first, the shutdown check second: stopConns
-		// sets a past deadline after marking shutdown, so either this
-		// check sees the shutdown or the read sees that deadline
-		if ct > 0 {
+		// COMMTIMEOUT counts from the first byte of a request, not from
+		// the last read, so a trickling client cannot hold the
+		// connection (the rule is in limits.go). The deadline goes first, the
+		// shutdown check second: stopConns sets a past deadline after
+		// marking shutdown, so either this check sees the shutdown or the
+		// read sees that deadline.
+		if ct > 0 && (len(buf) == 0 || consumed) {
 			nc.SetReadDeadline(time.Now().Add(ct))
 		}
+		consumed = false
 		if t.c.ShuttingDown() {
 			return
 		}
@@ -228,6 +240,7 @@ func (t *threadServer) run(nc net.Conn) {
 			if closeAfter {
 				return
 			}
+			consumed = consumed || n > 0
 			buf = t.compact(buf, n)
 			// Process stops at FlushLimit bytes of replies: go on with
 			// the requests already here before reading more
@@ -241,14 +254,17 @@ func (t *threadServer) run(nc net.Conn) {
 	}
 }
 
-// compact drops the consumed bytes and makes room for the rest of the
-// frame that is buffered in part (its size was checked by Process).
+// compact drops the consumed bytes and makes room for more of the frame
+// that is buffered in part (its size was checked by Process), doubling
+// the buffer as it fills.
 func (t *threadServer) compact(buf []byte, n int) []byte {
 	rest := copy(buf, buf[n:])
 	buf = buf[:rest]
 	need := readChunk
 	if size, err := wire.FrameLen(buf, &t.c.wopts); err == nil && size > need {
-		need = size
+		// grow with the bytes that arrive, not with what the header
+		// claims: a lying header must not cost its full size at once
+		need = min(size, max(2*len(buf), readChunk))
 	}
 	if cap(buf) < need {
 		grown := make([]byte, len(buf), need)

@@ -632,6 +632,8 @@ func (l *Loop) deliver(c *Conn, data []byte) {
 		in = in[n:]
 	}
 	if consumed > 0 {
+		// OnData may have run a long call: idleness counts from its end
+		l.now = l.nanotime()
 		c.lastActive = l.now
 	}
 	if c.state == stateClosed {

@@ -95,7 +95,13 @@ func (s *server) acceptLoop() {
 		}
 		// gnet takes a duplicate of the descriptor and closes nc
 		if _, err := s.cli.EnrollContext(nc, &gconn{}); err != nil {
-			s.c.Logger().Warn("cannot serve a connection", "peer", nc.RemoteAddr(), "error", err)
+			// out of descriptors for the duplicate: this client is lost,
+			// but the ones queued behind it wait for descriptors to free
+			// up instead of being dropped one after another
+			s.c.Logger().Warn("cannot serve a connection; pausing accept", "peer", nc.RemoteAddr(), "error", err)
+			if !s.pause() {
+				return
+			}
 		}
 	}
 }
@@ -139,7 +145,11 @@ type gconn struct {
 
 	pendingOut  atomic.Int64 // bytes given to AsyncWrite, not yet written
 	outBuffered atomic.Int64 // gnet's outbound buffer, as last seen on the loop
-	lastActive  atomic.Int64 // unix nanos of the last read or write
+	lastActive  atomic.Int64 // unix nanos of the last request taken or reply written
+	// partialSince is when the request gnet's inbound buffer holds the
+	// start of began to arrive (unix nanos), 0 when it holds none
+	partialSince atomic.Int64
+	release      func() // gives back the connection's place under the daemon's Limits
 }
 
 type handler struct {
@@ -152,6 +162,11 @@ func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if !ok {
 		return nil, gnet.Close
 	}
+	release, refusal := h.s.c.Admit(c.RemoteAddr())
+	if refusal != nil {
+		return refusal, gnet.Close
+	}
+	g.release = release
 	g.c, g.fd = c, c.Fd()
 	g.drainFn = func() { h.s.drain(g) }
 	g.s = h.s.c.NewSession(c.RemoteAddr(), h.s.spawn)
@@ -165,6 +180,7 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 	if !ok || g.s == nil {
 		return gnet.None
 	}
+	g.release()
 	h.s.conns.Delete(g)
 	g.mu.Lock()
 	g.closed, g.dead = true, true
@@ -182,7 +198,7 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 // closes the connection.
 func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	g := c.Context().(*gconn)
-	g.lastActive.Store(time.Now().UnixNano())
+	defer g.trackPartial(c, time.Now().UnixNano(), c.InboundBuffered())
 	g.outBuffered.Store(int64(c.OutboundBuffered()))
 	return h.frame(g, c)
 }
@@ -240,7 +256,13 @@ func (h *handler) frame(g *gconn, c inbound) gnet.Action {
 		s.pool.submit(g.drainFn)
 		submitted = true
 	}
+	paused := g.paused
 	g.mu.Unlock()
+	if paused && g.overfull(c, s.c.WireOptions()) {
+		s.c.Logger().Debug("closing a connection that sends on while its replies are not read",
+			"peer", g.c.RemoteAddr(), "buffered", c.InboundBuffered())
+		return gnet.Close
+	}
 	if submitted {
 		// let the worker run now: back in epoll_wait, the loop would hold
 		// its P in a system call until sysmon takes it away (up to 10 ms
@@ -263,10 +285,10 @@ func (h *handler) OnTick() (time.Duration, gnet.Action) {
 		busy, paused := g.scheduled, g.paused
 		g.mu.Unlock()
 		switch {
+		case ct > 0 && !busy && g.timedOut(now, int64(ct)):
+			g.c.Close()
 		case paused && !busy:
 			g.c.Wake(nil)
-		case ct > 0 && !busy && now-g.lastActive.Load() > int64(ct):
-			g.c.Close()
 		}
 		return true
 	})

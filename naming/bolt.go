@@ -54,12 +54,55 @@ func OpenBolt(path string, opts BoltOptions) (*BoltStorage, error) {
 	if timeout == 0 {
 		timeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
+	var s *BoltStorage
+	err := noPanic(func() (err error) {
+		s, err = openBolt(path, timeout, opts.ReadOnly)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("naming: open bolt storage %s: %w", path, err)
 	}
-	s := &BoltStorage{db: db}
-	if !opts.ReadOnly {
+	return s, nil
+}
+
+// ErrCorruptStore is matched by the error of OpenBolt on a file bbolt
+// cannot read: damaged pages make bbolt panic, and OpenBolt turns that
+// into this error, checking every page once at open so that a damaged
+// store is found there rather than by a lookup later.
+var ErrCorruptStore = errors.New("damaged bolt file")
+
+// noPanic runs fn, turning a panic (bbolt's reaction to damaged pages)
+// into ErrCorruptStore.
+func noPanic(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrCorruptStore, r)
+		}
+	}()
+	return fn()
+}
+
+func openBolt(path string, timeout time.Duration, readOnly bool) (s *BoltStorage, err error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			db.Close()
+			panic(r)
+		}
+	}()
+	s = &BoltStorage{db: db}
+	err = db.View(func(tx *bolt.Tx) (first error) {
+		for err := range tx.Check() { // drained: the checker blocks on sending
+			if first == nil {
+				first = fmt.Errorf("%w: %w", ErrCorruptStore, err)
+			}
+		}
+		return first
+	})
+	if err == nil && !readOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
 			if _, err := tx.CreateBucketIfNotExists(bucketNames); err != nil {
 				return err
@@ -70,7 +113,7 @@ func OpenBolt(path string, opts BoltOptions) (*BoltStorage, error) {
 			}
 			return checkFormat(meta, true)
 		})
-	} else {
+	} else if err == nil {
 		err = db.View(func(tx *bolt.Tx) error {
 			meta := tx.Bucket(bucketMeta)
 			if meta == nil || tx.Bucket(bucketNames) == nil {
@@ -87,7 +130,7 @@ func OpenBolt(path string, opts BoltOptions) (*BoltStorage, error) {
 	}
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("naming: open bolt storage %s: %w", path, err)
+		return nil, err
 	}
 	return s, nil
 }
