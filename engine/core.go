@@ -29,6 +29,7 @@ type Core struct {
 	woptsPlain wire.Options
 	replacer   serial.Replacer // autoproxy
 	shutdown   <-chan struct{}
+	obs        *observers // nil without Options.Interceptors
 
 	houseMu   sync.Mutex
 	lastHouse time.Time
@@ -62,7 +63,11 @@ func (c *Core) ShuttingDown() bool {
 // owns and reports false when it can no longer start one (the daemon is
 // closing), in which case the call is dropped.
 func (c *Core) NewSession(client net.Addr, spawn func(func()) bool) *Session {
-	return &Session{c: c, client: client, spawn: spawn}
+	s := &Session{c: c, client: client, spawn: spawn}
+	if c.obs != nil {
+		s.observeOpen()
+	}
+	return s
 }
 
 // Housekeep runs the periodic work (stream expiry, the Housekeeping hook)

@@ -61,6 +61,9 @@ type Options struct {
 	Listener net.Listener
 	Hooks    Hooks
 	Logger   *slog.Logger
+	// Interceptors observe every call and connection (metrics, tracing,
+	// monitoring); see Interceptor.
+	Interceptors []Interceptor
 }
 
 // Hooks are Pyro4's daemon hooks, the Go way. Every field is optional.
@@ -135,6 +138,7 @@ func New(opts Options) (*Daemon, error) {
 		wopts:     wire.Options{HMACKey: opts.HMACKey, Compress: cfg.Compression, MaxMessageSize: cfg.MaxMessageSize},
 		shutdown:  d.shutdown,
 		lastHouse: time.Now(),
+		obs:       newObservers(opts.Interceptors),
 	}
 	c.woptsPlain = c.wopts
 	c.woptsPlain.Compress = false
