@@ -43,9 +43,10 @@ type CallInfo struct {
 	// batch, "__getattr__"/"__setattr__" for attribute access. They are
 	// arbitrary client input unless Known.
 	Object, Method string
-	// Known reports that Object is registered and Method exposed on it;
-	// names that are not known must not become metric labels as they are.
-	Known bool
+	// Known reports that Object is registered and Method exposed on it,
+	// ObjectKnown that Object is registered. Names that are not known are
+	// client input and must not become metric labels as they are.
+	Known, ObjectKnown bool
 	// Oneway and Batch are the request's flags.
 	Oneway, Batch bool
 	// SerializerID is the request's serializer (serial.ID*).
@@ -264,6 +265,7 @@ func (s *Session) beginCall(m *wire.Message, cc *dispatch.CallContext, object, m
 		Conn: s.conn, Session: s.info, Annotations: cc.Annotations,
 		CorrelationID: cc.CorrelationID, RequestBytes: s.frameLen,
 	}
+	_, s.callInfo.ObjectKnown = s.c.reg.Lookup(object)
 }
 
 // invokeCall invokes a call, through the interceptors' Call when there

@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,5 +212,25 @@ func TestInterceptorsChain(t *testing.T) {
 	defer mu.Unlock()
 	if got := len(order); got != 4 || order[0] != "a>" || order[1] != "b>" || order[2] != "<b" || order[3] != "<a" {
 		t.Errorf("order %v, want [a> b> <b <a]", order)
+	}
+}
+
+// TestCoreLinksNoObservability: metrics and tracing are plug-ins; a program
+// using the engine, the name server or the proxy links neither
+// Prometheus nor OpenTelemetry.
+func TestCoreLinksNoObservability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	for _, pkg := range []string{"engine", "naming", "proxy"} {
+		out, err := exec.Command("go", "list", "-deps", "github.com/gyro-rpc/gyro/"+pkg).CombinedOutput()
+		if err != nil {
+			t.Skipf("go list: %v: %s", err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if strings.Contains(dep, "prometheus") || strings.Contains(dep, "opentelemetry") {
+				t.Errorf("%s links %s", pkg, dep)
+			}
+		}
 	}
 }
