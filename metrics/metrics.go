@@ -147,9 +147,15 @@ func (m *Metrics) Interceptor() engine.Interceptor {
 	return engine.Interceptor{Call: m.call, CallDone: m.callDone, Conn: m.conn}
 }
 
+// Counter is what ObserveNameServer reads: a *naming.NameServer or any
+// naming.Storage.
+type Counter interface {
+	Count(ctx context.Context) (int, error)
+}
+
 // ObserveNameServer exports the number of names ns holds
 // (gyro_nameserver_names), read at each scrape.
-func (m *Metrics) ObserveNameServer(ns *naming.NameServer) error {
+func (m *Metrics) ObserveNameServer(ns Counter) error {
 	return m.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gyro_nameserver_names",
 		Help: "Names registered in the name server, its own included."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -21,6 +21,7 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		host, unixSocket, storage, bchost, nathost, key string
+		httpAddr                                        string
 		port, bcport                                    optPort
 		natport                                         int
 		noBroadcast                                     bool
@@ -37,6 +38,7 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&noBroadcast, "x", false, "don't start a broadcast server")
 	fs.BoolVar(&noBroadcast, "nobc", false, "don't start a broadcast server")
 	stringFlag(fs, &key, "", "k", "key", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	httpFlag(fs, &httpAddr)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -55,13 +57,38 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
-	err = naming.StartNSLoop(ctx, naming.NSOptions{
+	opts := naming.NSOptions{
 		Host: host, Port: port.nsPort(), UnixSocket: unixSocket,
 		NATHost: nathost, NATPort: natport,
 		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.nsPort(),
 		Storage: storage, HMACKey: []byte(key), Config: &cfg,
 		Logger: warnLogger(stderr), Out: stdout,
-	})
+	}
+	mon, err := newMonitor(httpAddr, cfg.ServerType, warnLogger(stderr))
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	if mon != nil {
+		// the store is opened here so the monitor can count its names;
+		// the name server closes it
+		if opts.Store, err = naming.OpenStorage(storage); err != nil {
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+		opts.Interceptors = mon.Interceptors()
+		if err := mon.Metrics().ObserveNameServer(opts.Store); err != nil {
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+		if err := listenMonitor(ctx, mon, httpAddr, stdout); err != nil {
+			opts.Store.Close()
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+		defer mon.Close()
+	}
+	err = naming.StartNSLoop(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
