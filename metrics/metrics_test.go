@@ -20,9 +20,9 @@ import (
 	"github.com/gyro-rpc/gyro/internal/echo"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/metrics"
+	_ "github.com/gyro-rpc/gyro/multicore"
 	"github.com/gyro-rpc/gyro/naming"
 	"github.com/gyro-rpc/gyro/proxy"
-	_ "github.com/gyro-rpc/gyro/multicore"
 )
 
 // openConns counts a daemon's open connections, so a test can wait until
