@@ -19,6 +19,7 @@ import (
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/echo"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
+	"github.com/gyro-rpc/gyro/internal/servetest"
 	"github.com/gyro-rpc/gyro/metrics"
 	_ "github.com/gyro-rpc/gyro/multicore"
 	"github.com/gyro-rpc/gyro/naming"
@@ -86,15 +87,7 @@ func serve(t *testing.T, st string, ics ...engine.Interceptor) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- d.RequestLoop(nil) }()
-	t.Cleanup(func() {
-		d.Shutdown()
-		if err := <-done; err != nil {
-			t.Errorf("RequestLoop: %v", err)
-		}
-		d.Close()
-	})
+	servetest.Serve(t, d)
 	return uri.String()
 }
 
@@ -239,10 +232,7 @@ func TestNameServerCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ns.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; ns.Close() })
+	servetest.Serve(t, ns)
 	if err := m.ObserveNameServer(ns.NameServer); err != nil {
 		t.Fatal(err)
 	}
@@ -283,10 +273,7 @@ func TestObjectLabelsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; d.Close() })
+	ctx := servetest.Serve(t, d)
 	const n = 10
 	for i := range n {
 		uri, err := d.Register(echo.New(io.Discard, false, nil), "", false)

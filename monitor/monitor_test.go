@@ -13,6 +13,7 @@ import (
 
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/internal/servetest"
 	"github.com/gyro-rpc/gyro/monitor"
 	_ "github.com/gyro-rpc/gyro/multicore"
 	"github.com/gyro-rpc/gyro/proxy"
@@ -68,11 +69,7 @@ func TestEndpoints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- d.Serve(ctx) }()
-			defer func() { cancel(); <-done; d.Close() }()
+			ctx := servetest.Serve(t, d)
 			addr, err := mon.Listen(ctx, "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)

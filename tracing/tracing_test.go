@@ -17,6 +17,7 @@ import (
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
+	"github.com/gyro-rpc/gyro/internal/servetest"
 	_ "github.com/gyro-rpc/gyro/multicore"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/tracing"
@@ -46,10 +47,7 @@ func serve(t *testing.T, st string, tp trace.TracerProvider) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; d.Close() })
+	servetest.Serve(t, d)
 	return uri.String()
 }
 
