@@ -245,12 +245,15 @@ func (s *Session) observeInvoke(ctx context.Context, m *wire.Message) (closeAfte
 		return closeAfter // never became a call, or a threaded oneway reports itself
 	}
 	s.observing = false
-	st := CallStats{Err: s.callErr, Start: start, Duration: time.Since(start), Stream: s.callStream}
+	// in the session, not on the stack: handed to function values, it
+	// would escape
+	st := &s.callStats
+	*st = CallStats{Err: s.callErr, Start: start, Duration: time.Since(start), Stream: s.callStream}
 	if !s.callInfo.Oneway {
 		st.ResponseBytes = len(s.out) - before
 	}
-	s.c.obs.done(&s.callInfo, &st)
-	s.callInfo = CallInfo{}
+	s.c.obs.done(&s.callInfo, st)
+	s.callInfo, *st = CallInfo{}, CallStats{}
 	s.callErr = nil
 	return closeAfter
 }
@@ -268,9 +271,21 @@ func (s *Session) beginCall(m *wire.Message, cc *dispatch.CallContext, object, m
 	_, s.callInfo.ObjectKnown = s.c.reg.Lookup(object)
 }
 
-// invokeCall invokes a call, through the interceptors' Call when there
-// are any. The closure is made only then: an unobserved daemon's path
-// allocates nothing more.
+// invokeCall invokes the session's current call (s.call with s.cc),
+// through the interceptors' Call when there are any.
+func (s *Session) invokeCall(ctx context.Context) (any, error) {
+	o := s.c.obs
+	if o == nil || o.call == nil {
+		return s.c.reg.Invoke(ctx, &s.cc, &s.call)
+	}
+	if s.next == nil {
+		s.next = func(ctx context.Context) (any, error) { return s.c.reg.Invoke(ctx, &s.cc, &s.call) }
+	}
+	return o.call(ctx, &s.callInfo, s.next)
+}
+
+// invokeCall invokes a call that outlives its request (a threaded
+// oneway), through the interceptors' Call when there are any.
 func (c *Core) invokeCall(ctx context.Context, info *CallInfo, cc *dispatch.CallContext, call *serial.Call) (any, error) {
 	if c.obs == nil || c.obs.call == nil {
 		return c.reg.Invoke(ctx, cc, call)

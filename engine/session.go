@@ -56,6 +56,8 @@ type Session struct {
 	observing  bool // callInfo describes the call being handled
 	callErr    error
 	callStream bool
+	callStats  CallStats
+	next       CallHandler // invokes s.call, made once per session
 }
 
 // yieldEvery is how many threaded oneway calls a session starts before it
@@ -349,13 +351,13 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 			}
 			return false
 		}
-		if _, err := s.c.invokeCall(ctx, &s.callInfo, cc, call); err != nil {
+		if _, err := s.invokeCall(ctx); err != nil {
 			s.callErr = err
 			s.c.log.Debug("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
 		}
 		return false
 	}
-	result, err := s.c.invokeCall(ctx, &s.callInfo, cc, call)
+	result, err := s.invokeCall(ctx)
 	if err != nil {
 		s.callErr = err
 		exc := dispatch.ToException(err)
