@@ -326,7 +326,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 			if s.observing { // reported by the goroutine, not the session
 				s.observing = false
 				info = new(CallInfo)
-				*info = s.callInfo
+				*info, s.callInfo = s.callInfo, CallInfo{}
 			}
 			c := s.c
 			started := s.spawn(func() {
