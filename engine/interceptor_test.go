@@ -24,9 +24,12 @@ type recorder struct {
 	infos  []engine.CallInfo
 	events []engine.ConnEvent
 	closed chan uint64 // ids of closed connections
+	done   chan string // methods of finished calls
 }
 
-func newRecorder() *recorder { return &recorder{closed: make(chan uint64, 16)} }
+func newRecorder() *recorder {
+	return &recorder{closed: make(chan uint64, 16), done: make(chan string, 16)}
+}
 
 func (r *recorder) interceptor() engine.Interceptor {
 	return engine.Interceptor{
@@ -41,6 +44,7 @@ func (r *recorder) interceptor() engine.Interceptor {
 			r.infos = append(r.infos, *info)
 			r.stats = append(r.stats, *st)
 			r.mu.Unlock()
+			r.done <- info.Method
 		},
 		Conn: func(ev *engine.ConnEvent) {
 			r.mu.Lock()
@@ -233,4 +237,59 @@ func TestCoreLinksNoObservability(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestInterceptorSeesThreadedOneway(t *testing.T) {
+	rec := newRecorder()
+	d := startCalc(t, func(o *engine.Options) { o.Interceptors = []engine.Interceptor{rec.interceptor()} })
+	c := dialRaw(t, d)
+	c.handshake("calc")
+	data, err := serial.Serpent.MarshalCall(nil, &serial.Call{Object: "calc", Method: "add", Args: []any{int64(1), int64(2)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.send(&wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: 1, SerializerID: serial.IDSerpent, Data: data})
+	select {
+	case m := <-rec.done:
+		if m != "add" {
+			t.Fatalf("call %q reported", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the oneway call was never reported")
+	}
+	infos, stats, _ := rec.snapshot()
+	if in, st := infos[0], stats[0]; !in.Oneway || !in.Known || st.Err != nil || st.ResponseBytes != 0 || in.Session == nil {
+		t.Errorf("oneway call reported as %+v, %+v", in, st)
+	}
+}
+
+func TestInterceptorSeesRefusal(t *testing.T) {
+	cfg := testConfig()
+	if cfg.ServerType != "thread" {
+		t.Skip("the worker pool belongs to the thread server type")
+	}
+	cfg.ThreadPoolSize, cfg.ThreadPoolSizeMin = 1, 1
+	rec := newRecorder()
+	d := startCalc(t, func(o *engine.Options) {
+		o.Config = &cfg
+		o.Interceptors = []engine.Interceptor{rec.interceptor()}
+	})
+	c1 := dialRaw(t, d)
+	c1.handshake("calc") // holds the only worker
+	c2 := dialRaw(t, d)
+	if m := c2.connect("calc", serial.IDSerpent); m.Type != wire.MsgConnectFail {
+		t.Fatalf("got type %d, want CONNECTFAIL", m.Type)
+	}
+	c1.nc.Close()
+	_, _, events := rec.snapshot()
+	var refused uint64
+	for _, ev := range events {
+		if ev.Kind == engine.ConnRejected && ev.Reason == engine.RejectBusy {
+			refused = ev.Info.ID
+		}
+	}
+	if refused == 0 {
+		t.Fatalf("no busy rejection in %+v", events)
+	}
+	rec.waitClosed(t, refused)
 }
