@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -113,8 +114,17 @@ func (m *Monitor) AddDaemon(d *engine.Daemon) {
 }
 
 // Listen binds addr and serves the monitor on it until ctx is done or
-// Close is called; it returns the bound address.
+// Close is called; it returns the bound address. An address without a host
+// (":8222") binds the loopback interface, as a daemon does by default:
+// name "0.0.0.0" or another host to serve other machines.
 func (m *Monitor) Listen(ctx context.Context, addr string) (net.Addr, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: %w", err)
+	}
+	if host == "" {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err

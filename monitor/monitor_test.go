@@ -161,3 +161,21 @@ func ExampleMonitor() {
 	fmt.Print(string(body))
 	// Output: ok
 }
+
+func TestListenWithoutHostBindsLoopback(t *testing.T) {
+	mon, err := monitor.New(monitor.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := mon.Listen(context.Background(), ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close()
+	if !strings.HasPrefix(addr.String(), "127.0.0.1:") {
+		t.Errorf("bound %s, want the loopback interface", addr)
+	}
+	if _, err := mon.Listen(context.Background(), "no-port"); err == nil {
+		t.Error("an address without a port was accepted")
+	}
+}

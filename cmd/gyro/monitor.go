@@ -13,7 +13,7 @@ import (
 
 // httpFlag adds --http, the monitoring address (off when empty).
 func httpFlag(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "http", "", "serve /metrics, /healthz, /varz and /connz on this address (host:port; off by default)")
+	fs.StringVar(p, "http", "", "serve /metrics, /healthz, /varz and /connz on this address (host:port, :port = 127.0.0.1; off by default)")
 }
 
 // newMonitor makes the monitor of a command run with --http; nil without.
