@@ -406,3 +406,21 @@ func (r *Registry) replace(v any) (any, bool) {
 	m := e.tab.meta
 	return pyval.ProxyRef{URI: uri, Methods: m.Methods, Oneway: m.Oneway, Attrs: m.Attrs}, true
 }
+
+// Exposes reports whether id names a registered object and name something
+// a client may call on it: an exposed method or attribute, or a name the
+// registry serves for every object (batch, __getattr__, __setattr__).
+// Observers use it to tell names the program chose from names a client
+// made up, which must not become metric labels.
+func (r *Registry) Exposes(id, name string) bool {
+	e := r.state.Load().byID[id]
+	if e == nil {
+		return false
+	}
+	switch name {
+	case methodBatch, methodGetattr, methodSetattr:
+		return true
+	}
+	m, a, exc := e.tab.lookup(name)
+	return exc == nil && (m != nil || a != nil)
+}

@@ -368,3 +368,33 @@ func TestReplacer(t *testing.T) {
 		t.Error("replaced without a Host")
 	}
 }
+
+// exposesObj has one method, published as ping.
+type exposesObj struct{}
+
+func (*exposesObj) Ping() {}
+
+func TestExposes(t *testing.T) {
+	r := NewRegistry(Options{Logger: discardLogger()})
+	if _, err := r.Register(&exposesObj{}, "thing", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id, name string
+		want     bool
+	}{
+		{"thing", "ping", true},
+		{"thing", "<batch>", true},
+		{"thing", "__getattr__", true},
+		{"thing", "Ping", false},
+		{"thing", "_private", false},
+		{"thing", "__init__", false},
+		{"thing", "Nope", false},
+		{"other", "ping", false},
+		{"other", "<batch>", false},
+	} {
+		if got := r.Exposes(tc.id, tc.name); got != tc.want {
+			t.Errorf("Exposes(%q, %q) = %v, want %v", tc.id, tc.name, got, tc.want)
+		}
+	}
+}

@@ -32,6 +32,7 @@ type Core struct {
 	tls        *tls.Config     // nil unless SSL is on
 	shutdown   <-chan struct{}
 	limiter    *connLimiter
+	obs        *observers // nil without Options.Interceptors
 
 	houseMu   sync.Mutex
 	lastHouse time.Time
@@ -65,7 +66,11 @@ func (c *Core) ShuttingDown() bool {
 // owns and reports false when it can no longer start one (the daemon is
 // closing), in which case the call is dropped.
 func (c *Core) NewSession(client net.Addr, spawn func(func()) bool) *Session {
-	return &Session{c: c, client: client, spawn: spawn}
+	s := &Session{c: c, client: client, spawn: spawn}
+	if c.obs != nil {
+		s.observeOpen()
+	}
+	return s
 }
 
 // Housekeep runs the periodic work (stream expiry, the Housekeeping hook)

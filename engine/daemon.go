@@ -64,6 +64,9 @@ type Options struct {
 	// Limits bound the connections clients may hold; the zero value sets
 	// none, as Pyro4.
 	Limits Limits
+	// Interceptors observe every call and connection (metrics, tracing,
+	// monitoring); see Interceptor.
+	Interceptors []Interceptor
 }
 
 // Hooks are Pyro4's daemon hooks, the Go way. Every field is optional.
@@ -139,6 +142,7 @@ func New(opts Options) (*Daemon, error) {
 		shutdown:  d.shutdown,
 		lastHouse: time.Now(),
 		limiter:   newConnLimiter(opts.Limits),
+		obs:       newObservers(opts.Interceptors),
 	}
 	c.woptsPlain = c.wopts
 	c.woptsPlain.Compress = false

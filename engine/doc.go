@@ -44,4 +44,9 @@
 // Configuration is a plain struct (Options) carrying a config.Config with
 // Pyro4's items; hooks (handshake validation, connect/disconnect,
 // housekeeping, reply annotations) are fields of Options.Hooks.
+//
+// Observers (packages metrics, tracing, monitor, or a program's own) attach
+// through Options.Interceptors: functions that wrap every call, see its
+// outcome, and see connections open, hand-shake, get frames rejected and
+// close. Without interceptors the call path does nothing extra.
 package engine

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/pyval"
@@ -50,6 +51,19 @@ type Session struct {
 	// release gives back the connection's place under the Limits (set
 	// by server types that keep the session as the connection's state).
 	release func()
+
+	// frameLen is the size of the frame being handled.
+	frameLen int
+	// failReason is the last CONNECTFAIL's text.
+	failReason string
+	// Observing (Options.Interceptors): all unused without interceptors.
+	info       *ConnInfo
+	callInfo   CallInfo
+	observing  bool // callInfo describes the call being handled
+	callErr    error
+	callStream bool
+	callStats  CallStats
+	next       CallHandler // invokes s.call, made once per session
 }
 
 // yieldEvery is how many threaded oneway calls a session starts before it
@@ -79,6 +93,9 @@ func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byt
 				n += k
 				continue
 			}
+			if s.c.obs != nil {
+				s.observeReject(rejectReason(err))
+			}
 			s.frameError(err, in[n:n+k])
 			return len(in), nil, true
 		}
@@ -86,6 +103,7 @@ func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byt
 			return n, nil, false // a partial frame: wait for the rest
 		}
 		n += k
+		s.frameLen = k
 		if s.dispatchMsg(ctx, &s.msg) || s.broken {
 			return n, nil, true
 		}
@@ -126,16 +144,23 @@ func (s *Session) frameError(err error, frame []byte) {
 
 func (s *Session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
 	if !s.ready {
+		if s.c.obs != nil {
+			return s.observeHandshake(m)
+		}
 		return s.handshake(m)
 	}
 	switch m.Type {
 	case wire.MsgInvoke:
+		if s.c.obs != nil {
+			return s.observeInvoke(ctx, m)
+		}
 		return s.invoke(ctx, m)
 	case wire.MsgPing:
 		corr := s.correlation(m)
 		s.replyRaw(wire.MsgPing, 0, m.Seq, m.SerializerID, pong, corr, nil)
 		return false
 	}
+	s.observeReject(RejectMessageType)
 	return true // any other type after the handshake: close without a reply
 }
 
@@ -226,6 +251,10 @@ func (s *Session) rejectConn(seq uint16, sid int, reason string, corr *[16]byte)
 // refusal returns the CONNECTFAIL frame that refuses a client before its
 // session starts (no free workers, too many connections).
 func (s *Session) refusal(seq uint16, reason string) []byte {
+	if s.c.obs != nil {
+		s.observeReject(RejectBusy)
+		s.observeClose()
+	}
 	s.out = nil
 	s.connectFail(seq, failSerializer, reason, nil)
 	out := s.out
@@ -234,6 +263,7 @@ func (s *Session) refusal(seq uint16, reason string) []byte {
 }
 
 func (s *Session) connectFail(seq uint16, sid int, reason string, corr *[16]byte) {
+	s.failReason = reason
 	codec, err := serial.ByID(sid)
 	if err != nil {
 		codec = serial.Marshal
@@ -254,10 +284,12 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	if err != nil {
 		// unknown ids, and pickle & co, which gyro can neither read nor
 		// answer in: Pyro4 closes for the former; gyro closes for both
+		s.observeReject(RejectSerializer)
 		return true
 	}
 	corr := s.correlation(m)
 	if !s.c.accepted.Has(sid) {
+		s.observeReject(RejectSerializer)
 		if !oneway {
 			s.replyException(m.Seq, codec, pyval.NewException(pyval.ClassSerializeError, "message used serializer that is not accepted: "+itoa(sid)))
 		}
@@ -274,6 +306,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		err = codec.UnmarshalCall(m.Data, call)
 	}
 	if err != nil {
+		s.observeReject(RejectPayload)
 		exc := dispatch.ToException(err)
 		if !oneway {
 			s.replyException(m.Seq, codec, exc)
@@ -294,14 +327,29 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 			cc.Annotations[a.Key] = bytes.Clone(a.Value)
 		}
 	}
+	if s.c.obs != nil {
+		s.beginCall(m, cc, call.Object, call.Method)
+	}
 	if oneway {
 		if s.c.cfg.OnewayThreaded && call.Method != "__getattr__" && call.Method != "__setattr__" {
 			// the call outlives this request: give it its own copies
 			c2, cc2 := *call, *cc
 			c2.Args = slices.Clone(call.Args)
+			var info *CallInfo
+			if s.observing { // reported by the goroutine, not the session
+				s.observing = false
+				info = new(CallInfo)
+				*info, s.callInfo = s.callInfo, CallInfo{}
+			}
+			c := s.c
 			started := s.spawn(func() {
-				if _, err := s.c.reg.Invoke(ctx, &cc2, &c2); err != nil {
-					s.c.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
+				start := time.Now()
+				_, err := c.invokeCall(ctx, info, &cc2, &c2)
+				if err != nil {
+					c.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
+				}
+				if info != nil {
+					c.obs.done(info, &CallStats{Err: err, Start: start, Duration: time.Since(start)})
 				}
 			})
 			if !started {
@@ -316,18 +364,21 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 			}
 			return false
 		}
-		if _, err := s.c.reg.Invoke(ctx, cc, call); err != nil {
+		if _, err := s.invokeCall(ctx); err != nil {
+			s.callErr = err
 			s.c.log.Debug("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
 		}
 		return false
 	}
-	result, err := s.c.reg.Invoke(ctx, cc, call)
+	result, err := s.invokeCall(ctx)
 	if err != nil {
+		s.callErr = err
 		exc := dispatch.ToException(err)
 		s.replyException(m.Seq, codec, exc)
 		return exc.Is(pyval.ErrCommunication)
 	}
 	if st, ok := result.(dispatch.StreamStarted); ok {
+		s.callStream = true
 		exc := pyval.NewException(pyval.ClassProtocolError, "result of call is an iterator")
 		exc.SetAttr("_pyroTraceback", nil)
 		var extra []wire.Annotation
@@ -339,6 +390,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	}
 	data, err := codec.Marshal(s.data[:0], result, s.c.replacer)
 	if err != nil {
+		s.callErr = err
 		exc := dispatch.ToException(err)
 		s.replyException(m.Seq, codec, exc)
 		return exc.Is(pyval.ErrCommunication)
@@ -448,6 +500,9 @@ func (s *Session) Close() {
 	if s.release != nil {
 		s.release()
 		s.release = nil
+	}
+	if s.c.obs != nil {
+		s.observeClose()
 	}
 	if s.conn == nil {
 		return

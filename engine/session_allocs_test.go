@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gyro-rpc/gyro/serial"
@@ -22,5 +23,20 @@ func TestSessionInvokeAllocs(t *testing.T) {
 				t.Errorf("%.1f allocations per echo call, want at most 2", n)
 			}
 		})
+	}
+}
+
+// TestSessionInvokeObservedAllocs: an interceptor that does nothing adds no
+// allocation per call (its CallInfo, CallStats and handler are the
+// session's).
+func TestSessionInvokeObservedAllocs(t *testing.T) {
+	nop := Interceptor{
+		Call:     func(ctx context.Context, _ *CallInfo, next CallHandler) (any, error) { return next(ctx) },
+		CallDone: func(*CallInfo, *CallStats) {},
+	}
+	call := echoSession(t, serial.Serpent, nop)
+	call()
+	if n := testing.AllocsPerRun(200, call); n > 2 {
+		t.Errorf("%.1f allocations per observed echo call, want at most 2", n)
 	}
 }

@@ -17,10 +17,10 @@ func (*benchEcho) Echo(s string) string { return s }
 // echoSession returns a session past its handshake with codec and a
 // function that runs one echo("hello") call through it, from the frame
 // parse to the framed reply, with no network.
-func echoSession(tb testing.TB, codec serial.Codec) (call func()) {
+func echoSession(tb testing.TB, codec serial.Codec, ics ...Interceptor) (call func()) {
 	tb.Helper()
 	cfg := config.Default()
-	d, err := New(Options{Host: "127.0.0.1", Config: &cfg})
+	d, err := New(Options{Host: "127.0.0.1", Config: &cfg, Interceptors: ics})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -63,6 +63,26 @@ func BenchmarkSessionInvoke(b *testing.B) {
 	for _, codec := range []serial.Codec{serial.Serpent, serial.JSON, serial.Marshal} {
 		b.Run(codec.Name(), func(b *testing.B) {
 			call := echoSession(b, codec)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				call()
+			}
+		})
+	}
+}
+
+// BenchmarkSessionInvokeObserved is BenchmarkSessionInvoke with an
+// interceptor that does nothing: the cost of observing itself.
+func BenchmarkSessionInvokeObserved(b *testing.B) {
+	nop := Interceptor{
+		Call:     func(ctx context.Context, _ *CallInfo, next CallHandler) (any, error) { return next(ctx) },
+		CallDone: func(*CallInfo, *CallStats) {},
+		Conn:     func(*ConnEvent) {},
+	}
+	for _, codec := range []serial.Codec{serial.Serpent, serial.JSON, serial.Marshal} {
+		b.Run(codec.Name(), func(b *testing.B) {
+			call := echoSession(b, codec, nop)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -52,6 +52,8 @@ type NSOptions struct {
 	Logger *slog.Logger
 	// Out receives StartNSLoop's messages; nil means os.Stdout.
 	Out io.Writer
+	// Interceptors observe the name server's daemon (engine.Interceptor).
+	Interceptors []engine.Interceptor
 }
 
 // NS is a started name server: Pyro4's (nsUri, daemon, bcserver) triple
@@ -131,6 +133,7 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 		Host: opts.Host, Port: port, UnixSocket: opts.UnixSocket,
 		NATHost: natHost, NATPort: natPort,
 		Config: &cfg, HMACKey: opts.HMACKey, Logger: opts.Logger,
+		Interceptors: opts.Interceptors,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("naming: %w", err)

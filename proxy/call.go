@@ -65,20 +65,30 @@ func kwargsDict(kwargs map[string]any) *pyval.Dict {
 
 // call makes a method call, retrying as Pyro4's _RemoteMethod does.
 func (p *Proxy) call(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool) (any, error) {
+	if p.opts.Intercept != nil {
+		return p.intercepted(ctx, method, oneway, func(ctx context.Context, extra []wire.Annotation) (any, error) {
+			return p.retry(ctx, method, args, kwargs, oneway, extra)
+		})
+	}
+	return p.retry(ctx, method, args, kwargs, oneway, nil)
+}
+
+func (p *Proxy) retry(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool, extra []wire.Annotation) (any, error) {
 	for attempt := 0; ; attempt++ {
-		v, err := p.callOnce(ctx, method, args, kwargs, oneway)
+		v, err := p.callOnce(ctx, method, args, kwargs, oneway, extra)
 		if err == nil || attempt >= p.set.maxRetries || !retryable(err) || (ctx != nil && ctx.Err() != nil) {
 			return v, err
 		}
 	}
 }
 
-func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool) (any, error) {
+func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool, extra []wire.Annotation) (any, error) {
 	o, err := p.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer p.end()
+	p.extra = extra
 	if !p.set.noMetadata {
 		if err := p.needMetadata(o); err != nil {
 			return nil, err
@@ -170,6 +180,10 @@ func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict
 	if userAnn {
 		anns = p.takeAnnotations(true)
 		p.setResponse(nil)
+	}
+	if len(p.extra) > 0 {
+		anns = append(anns, p.extra...)
+		p.extra = nil
 	}
 	p.seq++ // before every INVOKE, oneway too; wraps at 65535
 	msg := wire.Message{Type: wire.MsgInvoke, Flags: flags, Seq: p.seq, SerializerID: uint16(p.codec.ID()),

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/gyro-rpc/gyro/config"
+	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/tracing"
 )
 
 // The examples talk to an in-process fake daemon; with a real one, use its
@@ -228,4 +230,15 @@ func Example_readme() {
 	res, err := b.Run(ctx)
 	// README end
 	_, _, _, _, _ = v, n, st, res, err
+}
+
+// Example_readmeTracing is README.md's tracing snippet, compiled here so it
+// cannot rot. It is not run.
+func Example_readmeTracing() {
+	uri := "PYRO:test.echoserver@localhost:9999"
+	// README begin
+	d, _ := engine.New(engine.Options{Interceptors: []engine.Interceptor{tracing.Server(tracing.Options{})}})
+	p, _ := proxy.New(uri, proxy.Options{Intercept: tracing.Client(tracing.Options{})})
+	// README end
+	_, _ = d, p
 }

@@ -89,6 +89,9 @@ type Options struct {
 	// CONNECTOK (Pyro4's _pyroValidateHandshake); an error closes the
 	// connection and is returned as is.
 	ValidateHandshake func(resp any) error
+	// Intercept wraps every method call (not attribute access, batches or
+	// stream items); tracing uses it to send the trace context along.
+	Intercept ClientInterceptor
 }
 
 // settings are the config items a proxy uses, taken from Options.Config
@@ -144,6 +147,7 @@ type Proxy struct {
 	frame   []byte
 	callBuf serial.Call
 	op      op
+	extra   []wire.Annotation // the intercepted call's annotations
 
 	// gen numbers the current connection; 0 when there is none. Stream.Close
 	// reads it without taking sem.
@@ -405,6 +409,7 @@ func (p *Proxy) begin(ctx context.Context) (*op, error) {
 }
 
 func (p *Proxy) end() {
+	p.extra = nil
 	p.op.disarm()
 	p.op.ctx = nil
 	// Do not pin a huge buffer for the proxy's lifetime.

@@ -21,6 +21,7 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.SetOutput(stderr)
 	var (
 		host, unixSocket, key, serverType string
+		httpAddr                          string
 		port                              int
 		useNS, nameserver, verbose, quiet bool
 	)
@@ -41,6 +42,7 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	stringFlag(fs, &serverType, config.ServerMultiplex, "t", "servertype", "server type: thread, multiplex or multicore")
 	fs.StringVar(&key, "k", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
 	fs.StringVar(&key, "key", "", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	httpFlag(fs, &httpAddr)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -73,6 +75,16 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if runtime.GOOS == "windows" && serverType == config.ServerMultiplex {
 		cfg.ServerType = config.ServerThread
 	}
+	mon, err := newMonitor(httpAddr, cfg.ServerType, warnLogger(stderr))
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	var interceptors []engine.Interceptor
+	if mon != nil {
+		interceptors = mon.Interceptors()
+		defer mon.Close()
+	}
 	say("Starting Pyro's built-in test echo server.")
 	if key == "" {
 		say("Warning: HMAC key not set. Anyone can connect to this server!")
@@ -81,10 +93,18 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if nameserver {
 		// Pyro4 starts it on the echo server's host at NS_PORT, in a
 		// thread of its own: here a goroutine that ends with the command.
-		ns, err = naming.StartNS(naming.NSOptions{Host: host, HMACKey: []byte(key), Config: &cfg, Logger: warnLogger(stderr)})
+		ns, err = naming.StartNS(naming.NSOptions{Host: host, HMACKey: []byte(key), Config: &cfg, Logger: warnLogger(stderr),
+			Interceptors: interceptors})
 		if err != nil {
 			fmt.Fprintln(stderr, "error:", err)
 			return 1
+		}
+		if mon != nil {
+			mon.AddDaemon(ns.Daemon)
+			if err := mon.Metrics().ObserveNameServer(ns.NameServer); err != nil {
+				fmt.Fprintln(stderr, "error:", err)
+				return 1
+			}
 		}
 		nsCtx, cancel := context.WithCancel(ctx)
 		served := make(chan struct{})
@@ -104,13 +124,16 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	obj := echo.New(stdout, verbose, func() { d.Shutdown() })
 	d, err = engine.New(engine.Options{
 		Host: host, Port: port, UnixSocket: unixSocket, Config: &cfg, HMACKey: []byte(key),
-		Logger: warnLogger(stderr),
+		Logger: warnLogger(stderr), Interceptors: interceptors,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
 	defer d.Close()
+	if mon != nil {
+		mon.AddDaemon(d)
+	}
 	uri, err := d.Register(obj, echo.ObjectID, false)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
@@ -127,6 +150,12 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	say("object name: %s", echo.ObjectID)
 	say("echo uri: %s", uri)
 	say("echoserver running.")
+	if mon != nil {
+		if err := listenMonitor(ctx, mon, httpAddr, stdout); err != nil {
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+	}
 	if err := d.Serve(ctx); err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1

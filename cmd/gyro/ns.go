@@ -26,6 +26,7 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		host, unixSocket, storage, bchost, nathost, key string
 		etcdPrefix                                      string
 		etcdTimeout                                     time.Duration
+		httpAddr                                        string
 		port, bcport                                    optPort
 		natport                                         int
 		noBroadcast                                     bool
@@ -44,6 +45,7 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&noBroadcast, "x", false, "don't start a broadcast server")
 	fs.BoolVar(&noBroadcast, "nobc", false, "don't start a broadcast server")
 	stringFlag(fs, &key, "", "k", "key", "the HMAC key to use (deprecated: use PYRO_HMAC_KEY)")
+	httpFlag(fs, &httpAddr)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -63,20 +65,50 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	logger := warnLogger(stderr)
-	var store naming.Storage
+	opts := naming.NSOptions{
+		Host: host, Port: port.nsPort(), UnixSocket: unixSocket,
+		NATHost: nathost, NATPort: natport,
+		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.nsPort(),
+		Storage: storage, HMACKey: []byte(key), Config: &cfg,
+		Logger: logger, Out: stdout,
+	}
 	if strings.HasPrefix(storage, "etcd:") {
-		if store, err = openEtcd(ctx, storage, etcdPrefix, etcdTimeout, logger); err != nil {
+		if opts.Store, err = openEtcd(ctx, storage, etcdPrefix, etcdTimeout, logger); err != nil {
 			fmt.Fprintln(stderr, "error:", err)
 			return 1
 		}
 	}
-	err = naming.StartNSLoop(ctx, naming.NSOptions{
-		Host: host, Port: port.nsPort(), UnixSocket: unixSocket,
-		NATHost: nathost, NATPort: natport,
-		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.nsPort(),
-		Storage: storage, Store: store, HMACKey: []byte(key), Config: &cfg,
-		Logger: logger, Out: stdout,
-	})
+	mon, err := newMonitor(httpAddr, cfg.ServerType, logger)
+	if err != nil {
+		if opts.Store != nil {
+			opts.Store.Close()
+		}
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	if mon != nil {
+		// the store is opened here so the monitor can count its names;
+		// the name server closes it
+		if opts.Store == nil {
+			if opts.Store, err = naming.OpenStorage(storage); err != nil {
+				fmt.Fprintln(stderr, "error:", err)
+				return 1
+			}
+		}
+		opts.Interceptors = mon.Interceptors()
+		if err := mon.Metrics().ObserveNameServer(opts.Store); err != nil {
+			opts.Store.Close()
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+		if err := listenMonitor(ctx, mon, httpAddr, stdout); err != nil {
+			opts.Store.Close()
+			fmt.Fprintln(stderr, "error:", err)
+			return 1
+		}
+		defer mon.Close()
+	}
+	err = naming.StartNSLoop(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1

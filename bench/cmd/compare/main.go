@@ -62,6 +62,10 @@ const (
 	cpuClnt = "0"
 )
 
+// metricsSuffix names the targets that run a gyro type with package
+// metrics observing every call.
+const metricsSuffix = "+metrics"
+
 type target struct {
 	name, kind string
 	cmd        []string
@@ -132,6 +136,10 @@ func run(pin bool) error {
 	var targets []target
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
 		targets = append(targets, target{k, kPyro, []string{srvBin, "-kind", k}})
+	}
+	// the same with Prometheus metrics on: the report gives the ratio
+	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
+		targets = append(targets, target{k + metricsSuffix, kPyro, []string{srvBin, "-kind", k, "-metrics"}})
 	}
 	if py != "" {
 		for _, st := range []string{"thread", "multiplex"} {

@@ -185,6 +185,18 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 			fmt.Fprintln(w, line)
 		}
 	}
+	// issue 15: Prometheus metrics cost under 10% of calls/s at 32×1
+	for _, wl := range []string{"32x1 64B serpent", "seq 64B serpent"} {
+		for _, g := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
+			if r := vs(wl, g+metricsSuffix, g); r > 0 {
+				line := fmt.Sprintf("- metrics on/off, %s %s: %.2f× the calls/s", wl, g, r)
+				if wl == "32x1 64B serpent" {
+					line += " (≥ 0.90×: " + check(r >= 0.9) + ")"
+				}
+				fmt.Fprintln(w, line)
+			}
+		}
+	}
 	if f, ok := seq["pingpong"]; ok {
 		fmt.Fprintf(w, "- plain ping-pong floor (Go goroutine byte echo, 1 conn, 64 B): %.0f round trips/s, p50 %s µs\n", f.rate, us(f.p50))
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/loop"
+	"github.com/gyro-rpc/gyro/metrics"
 	_ "github.com/gyro-rpc/gyro/multicore" // -kind gyro-multicore
 	"github.com/gyro-rpc/gyro/wire"
 )
@@ -32,6 +33,7 @@ import (
 func main() {
 	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, ended by SIGTERM or SIGINT")
+	withMetrics := flag.Bool("metrics", false, "gyro kinds: observe calls with package metrics (Prometheus), to measure its cost")
 	flag.Parse()
 	if *cpuProfile != "" {
 		if err := profileUntilSignal(*cpuProfile); err != nil {
@@ -41,7 +43,7 @@ func main() {
 	var err error
 	switch {
 	case strings.HasPrefix(*kind, "gyro-"):
-		err = serveGyro(strings.TrimPrefix(*kind, "gyro-"))
+		err = serveGyro(strings.TrimPrefix(*kind, "gyro-"), *withMetrics)
 	case *kind == "netrpc":
 		err = serveRPC()
 	case *kind == "echo-gnet":
@@ -83,11 +85,19 @@ func profileUntilSignal(path string) error {
 	return nil
 }
 
-func serveGyro(st string) error {
+func serveGyro(st string, withMetrics bool) error {
 	cfg := config.Default()
 	cfg.ServerType = st
 	cfg.ThreadPoolSize = 200
-	d, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg})
+	opts := engine.Options{Host: "127.0.0.1", Config: &cfg}
+	if withMetrics {
+		m, err := metrics.New(metrics.Options{})
+		if err != nil {
+			return err
+		}
+		opts.Interceptors = []engine.Interceptor{m.Interceptor()}
+	}
+	d, err := engine.New(opts)
 	if err != nil {
 		return err
 	}
