@@ -30,6 +30,14 @@ var ErrClosed = errors.New("daemon closed")
 // Pyro4 raises a TypeError for its thread type.
 var ErrNotCombinable = errors.New("server type cannot be combined")
 
+// ErrAlreadyRegistered is returned by Register for an object or id that is
+// registered already (dispatch.ErrAlreadyRegistered).
+var ErrAlreadyRegistered = dispatch.ErrAlreadyRegistered
+
+// ErrNotRegistered is returned by Unregister and URIFor for an object that
+// is not registered (dispatch.ErrNotRegistered).
+var ErrNotRegistered = dispatch.ErrNotRegistered
+
 // ErrUnknownServerType is returned by New for a SERVERTYPE that names no
 // server type linked into the program.
 var ErrUnknownServerType = errors.New("unknown server type")
@@ -244,7 +252,8 @@ func (d *Daemon) location(nat bool) string {
 
 // Register publishes obj (an object, or a *dispatch.Class for instance
 // modes) under id ("" generates "obj_" + 32 hex digits) and returns its URI.
-// Without force, an id or object registered already is a DaemonError.
+// Without force, an id or object registered already is ErrAlreadyRegistered
+// (Pyro4's DaemonError to a remote caller).
 func (d *Daemon) Register(obj any, id string, force bool) (pyval.URI, error) {
 	id, err := d.reg.Register(obj, id, force)
 	if err != nil {
@@ -267,7 +276,7 @@ func (d *Daemon) uriForAny(objOrID any, nat bool) (pyval.URI, error) {
 	id, ok := objOrID.(string)
 	if !ok {
 		if id, ok = d.reg.IDOf(objOrID); !ok {
-			return pyval.URI{}, pyval.NewException(pyval.ClassDaemonError, "object isn't registered")
+			return pyval.URI{}, dispatch.Misuse(ErrNotRegistered, pyval.ClassDaemonError, "object isn't registered in this daemon")
 		}
 	}
 	return d.uriFor(id, nat), nil

@@ -101,7 +101,7 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 	st := opts.Store
 	if st == nil {
 		if st, err = OpenStorage(opts.Storage); err != nil {
-			return nil, fmt.Errorf("naming: %w", err)
+			return nil, err // names the store already
 		}
 	}
 	n := &NS{NameServer: NewNameServer(st), hmac: len(opts.HMACKey) > 0}
