@@ -38,6 +38,12 @@ var ErrAlreadyRegistered = dispatch.ErrAlreadyRegistered
 // is not registered (dispatch.ErrNotRegistered).
 var ErrNotRegistered = dispatch.ErrNotRegistered
 
+// Errors of New for NAT options Pyro4 refuses too (with a ValueError).
+var (
+	ErrNATUnixSocket      = errors.New("engine: cannot use nathost together with unixsocket")
+	ErrNATPortWithoutHost = errors.New("engine: must provide natport with nathost")
+)
+
 // ErrUnknownServerType is returned by New for a SERVERTYPE that names no
 // server type linked into the program.
 var ErrUnknownServerType = errors.New("unknown server type")
@@ -53,8 +59,10 @@ type Options struct {
 	// UnixSocket, when set, binds a Unix domain socket at that path instead.
 	UnixSocket string
 	// NATHost and NATPort are the address published in URIs for a daemon
-	// behind NAT. NATPort 0 with a NATHost means Config.NATPort, and if
-	// that is 0 too, the real port.
+	// behind NAT, as Pyro4's nathost and natport: NATHost "" means
+	// Config.NATHost (NATHOST, PYRO_NATHOST with config.FromEnv); NATPort
+	// 0 means Config.NATPort, and if that is 0 too, the real port. A
+	// NATPort without any NAT host is an error, as in Pyro4.
 	NATHost string
 	NATPort int
 	// DaemonObject replaces the object served as "Pyro.Daemon" (Pyro4's
@@ -127,8 +135,14 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.NATHost == "" {
+		opts.NATHost = cfg.NATHost
+	}
 	if opts.NATHost != "" && opts.UnixSocket != "" {
-		return nil, errors.New("engine: cannot use nathost together with unixsocket")
+		return nil, ErrNATUnixSocket
+	}
+	if opts.NATHost == "" && opts.NATPort != 0 {
+		return nil, ErrNATPortWithoutHost
 	}
 	log := opts.Logger
 	if log == nil {

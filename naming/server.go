@@ -125,7 +125,7 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 		natPort = cfg.NATPort
 	}
 	if opts.UnixSocket != "" && opts.NATHost == "" {
-		natHost = "" // a configured NATHOST does not apply to a socket file
+		natHost, cfg.NATHost = "", "" // a configured NATHOST does not apply to a socket file
 	}
 	n.Daemon, err = engine.New(engine.Options{
 		Host: opts.Host, Port: port, UnixSocket: opts.UnixSocket,
