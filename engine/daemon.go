@@ -65,9 +65,12 @@ type Options struct {
 	// NATPort without any NAT host is an error, as in Pyro4.
 	NATHost string
 	NATPort int
-	// DaemonObject replaces the object served as "Pyro.Daemon" (Pyro4's
-	// interface argument). nil means a *DaemonObject.
-	DaemonObject any
+	// DaemonObject, when set, makes the object served as "Pyro.Daemon"
+	// (Pyro4's interface argument, a class New instantiates with the
+	// daemon): it gets the daemon's standard object and returns the one to
+	// serve, typically a type that embeds *DaemonObject to extend it (see
+	// DaemonObject). nil serves the standard object.
+	DaemonObject func(std *DaemonObject) any
 	// Config holds Pyro4's config items; nil means config.Default().
 	// Use config.FromEnv() to honour PYRO_* variables as Pyro4 does.
 	Config *config.Config
@@ -177,9 +180,12 @@ func New(opts Options) (*Daemon, error) {
 	c.reg = d.reg
 	c.replacer = d.reg.Replacer()
 	d.core = c
-	dobj := opts.DaemonObject
-	if dobj == nil {
-		dobj = &DaemonObject{d: d}
+	var dobj any = &DaemonObject{d: d}
+	if opts.DaemonObject != nil {
+		if dobj = opts.DaemonObject(dobj.(*DaemonObject)); dobj == nil {
+			ln.Close()
+			return nil, fmt.Errorf("engine: Options.DaemonObject returned nil: %w", dispatch.ErrNilObject)
+		}
 	}
 	if _, err := d.reg.Register(dobj, DaemonName, true); err != nil {
 		ln.Close()
