@@ -37,7 +37,8 @@ type Exposure struct {
 	// ("Dunder": "__dunder__"). The default is pyval.SnakeCase(GoName).
 	Names map[string]string
 	// Oneway lists the methods the proxy should call without waiting for
-	// a reply (Pyro4's @oneway).
+	// a reply (Pyro4's @oneway). Each must be a remote method: one that is
+	// not exposed (missing from Only, say) is a registration error.
 	Oneway []string
 	// Attrs declares remote attributes (Pyro4's exposed properties):
 	// remote attribute name -> getter and setter method names. Set ""
@@ -323,6 +324,9 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 			remote, renamed = n, true
 		}
 		if autoHidden[goName] || hide[goName] || accessor[goName] {
+			if oneway[goName] {
+				return nil, bad("Exposure.Oneway names %s, which is hidden or an attribute accessor", goName)
+			}
 			if !autoHidden[goName] {
 				tab.hidden[remote] = true
 			}
@@ -350,6 +354,13 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 			exposed = explicit || !isPromoted(t, goName)
 		}
 		if !exposed {
+			if oneway[goName] {
+				where := "Only"
+				if !requireExpose {
+					where = "Promote"
+				}
+				return nil, bad("Exposure.Oneway names %s, which is not exposed (list it in Exposure.%s)", goName, where)
+			}
 			tab.hidden[remote] = true
 			continue
 		}
