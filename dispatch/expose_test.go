@@ -250,8 +250,10 @@ func (*onewayNotOnly) G() {}
 
 type onewayHidden struct{ a int }
 
-func (*onewayHidden) PyroExpose() Exposure { return Exposure{Oneway: []string{"G"}, Hide: []string{"G"}} }
-func (*onewayHidden) G()                   {}
+func (*onewayHidden) PyroExpose() Exposure {
+	return Exposure{Oneway: []string{"G"}, Hide: []string{"G"}}
+}
+func (*onewayHidden) G() {}
 
 func TestExposureErrors(t *testing.T) {
 	tests := []struct {
