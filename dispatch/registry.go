@@ -324,6 +324,17 @@ func (r *Registry) IsOneway(id, method string) bool {
 	return m != nil && m.oneway
 }
 
+// IsCallback reports whether method of the object registered under id is
+// marked as a callback (Exposure.Callback, Pyro4's @callback).
+func (r *Registry) IsCallback(id, method string) bool {
+	e, ok := r.state.Load().byID[id]
+	if !ok {
+		return false
+	}
+	m := e.tab.methods[method]
+	return m != nil && m.callback
+}
+
 func errUnknownObject() *pyval.Exception {
 	return pyval.NewException(pyval.ClassDaemonError, "unknown object")
 }

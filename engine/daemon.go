@@ -97,6 +97,11 @@ type Hooks struct {
 	Housekeeping func()
 	// Annotations are added to every reply (Pyro4's Daemon.annotations()).
 	Annotations func() map[string][]byte
+	// CallbackError receives the error of a failed call to a method marked
+	// as a callback (dispatch.Exposure.Callback, Pyro4's @callback), after
+	// the caller got it and before the daemon closes that connection, as
+	// Pyro4 re-raises it in the daemon.
+	CallbackError func(conn *dispatch.Conn, object, method string, err error)
 }
 
 // Daemon publishes Go objects to Pyro4 clients.
