@@ -112,8 +112,9 @@
 // Session (the default, as in Pyro4) keeps one per Conn and closes it
 // (io.Closer) when the Conn closes; Single makes one, lazily, under a
 // lock; PerCall makes one per call and closes it after the call (after
-// its stream, if it returned one). A creator's error is raised to the
-// caller.
+// its stream, if it returned one). The creator runs in the call that
+// needs the instance, with that call's CallContext in its ctx (Pyro4's
+// creators read current_context); its error is raised to the caller.
 //
 // Objects implementing RegisteredHook learn their id and the Host at
 // Register (class instances: when created); UnregisteredHook is told at
