@@ -18,8 +18,8 @@
 // "class:Pyro4.naming.NameServer"; remove never removes that entry), and
 // creates a BroadcastServer unless the daemon is on a Unix socket, a
 // loopback address or IPv6. NS.Serve runs it; StartNSLoop also prints
-// pyro4-ns's messages. Ports in NSOptions follow Pyro4's None/0: 0 is the
-// configured default (NS_PORT 9090, NS_BCPORT 9091) and AnyPort a free one.
+// pyro4-ns's messages. Port 0 in NSOptions is a free port, as everywhere
+// in gyro: Pyro4's well-known ports are Config.NSPort and Config.NSBCPort.
 //
 // # Storage
 //

@@ -22,7 +22,7 @@ func Example() {
 	defer cancel()
 
 	// the name server (pyro4-ns -n 127.0.0.1 -p 0)
-	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort})
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1"})
 	if err != nil {
 		log.Fatal(err)
 	}

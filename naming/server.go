@@ -16,12 +16,13 @@ import (
 )
 
 // NSOptions are the arguments of Pyro4's startNS and startNSloop (and of
-// the pyro4-ns command line). Ports follow Pyro4's None/0 distinction: 0
-// means the configured default, AnyPort a free port.
+// the pyro4-ns command line). As in every gyro options struct, port 0
+// means a free port: pass Config.NSPort and Config.NSBCPort for Pyro4's
+// well-known ports (config.Default() has 9090 and 9091), as gyro ns does.
 type NSOptions struct {
 	// Host to bind; "" means Config.Host ("localhost").
 	Host string
-	// Port to bind; 0 means Config.NSPort (9090), AnyPort a free port.
+	// Port to bind; 0 picks a free port.
 	Port int
 	// UnixSocket binds a Unix domain socket at this path instead.
 	UnixSocket string
@@ -33,9 +34,8 @@ type NSOptions struct {
 	// NoBroadcast starts no broadcast server (pyro4-ns -x). Pyro4 never
 	// starts one for a Unix socket, a loopback bind or IPv6 either.
 	NoBroadcast bool
-	// BCHost and BCPort bind the broadcast server; ""/0 mean
-	// Config.NSBCHost (all interfaces) and Config.NSBCPort (9091);
-	// AnyPort picks a free port.
+	// BCHost and BCPort bind the broadcast server; "" means
+	// Config.NSBCHost (all interfaces), and port 0 a free port.
 	BCHost string
 	BCPort int
 	// Storage selects the store as OpenStorage does: "" or "memory",
@@ -110,13 +110,6 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 			n.Close()
 		}
 	}()
-	port := opts.Port
-	switch port {
-	case 0:
-		port = cfg.NSPort
-	case AnyPort:
-		port = 0
-	}
 	natHost, natPort := opts.NATHost, opts.NATPort
 	if natHost == "" {
 		natHost = cfg.NATHost
@@ -128,7 +121,7 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 		natHost, cfg.NATHost = "", "" // a configured NATHOST does not apply to a socket file
 	}
 	n.Daemon, err = engine.New(engine.Options{
-		Host: opts.Host, Port: port, UnixSocket: opts.UnixSocket,
+		Host: opts.Host, Port: opts.Port, UnixSocket: opts.UnixSocket,
 		NATHost: natHost, NATPort: natPort,
 		Config: &cfg, HMACKey: opts.HMACKey, Logger: opts.Logger,
 	})
@@ -155,14 +148,11 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 		n.ipv6 = ta.IP.To4() == nil
 	}
 	if wantBroadcast(n.hostIP, n.ipv6, opts.NoBroadcast) {
-		bchost, bcport := opts.BCHost, opts.BCPort
+		bchost := opts.BCHost
 		if bchost == "" {
 			bchost = cfg.NSBCHost
 		}
-		if bcport == 0 {
-			bcport = cfg.NSBCPort
-		}
-		if n.Broadcast, err = NewBroadcastServer(n.InternalURI, bchost, bcport); err != nil {
+		if n.Broadcast, err = NewBroadcastServer(n.InternalURI, bchost, opts.BCPort); err != nil {
 			return nil, err
 		}
 	}

@@ -97,7 +97,7 @@ func run(nsURI, storage, serverType, serializer string, clients int, d time.Dura
 		cfg := config.Default()
 		cfg.ServerType = serverType
 		cfg.ThreadPoolSize = max(cfg.ThreadPoolSize, clients+8)
-		ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort, NoBroadcast: true,
+		ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", NoBroadcast: true,
 			Storage: storage, Config: &cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			return err

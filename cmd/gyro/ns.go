@@ -56,9 +56,9 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	err = naming.StartNSLoop(ctx, naming.NSOptions{
-		Host: host, Port: port.nsPort(), UnixSocket: unixSocket,
+		Host: host, Port: port.or(cfg.NSPort), UnixSocket: unixSocket,
 		NATHost: nathost, NATPort: natport,
-		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.nsPort(),
+		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.or(cfg.NSBCPort),
 		Storage: storage, HMACKey: []byte(key), Config: &cfg,
 		Logger: warnLogger(stderr), Out: stdout,
 	})
@@ -70,7 +70,7 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // optPort is a port option that tells "not given" (Pyro4's None: the
-// configured default) from 0 (a free port).
+// configured port) from 0 (a free port).
 type optPort struct {
 	set  bool
 	port int
@@ -92,14 +92,10 @@ func (p *optPort) Set(s string) error {
 	return nil
 }
 
-// nsPort maps the option to naming's convention: 0 is the default port,
-// naming.AnyPort a free one.
-func (p optPort) nsPort() int {
-	switch {
-	case !p.set:
-		return 0
-	case p.port == 0:
-		return naming.AnyPort
+// or returns the port given, or def (a config port) when none was.
+func (p optPort) or(def int) int {
+	if !p.set {
+		return def
 	}
 	return p.port
 }
