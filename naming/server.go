@@ -82,15 +82,7 @@ type NS struct {
 // "class:Pyro4.naming.NameServer"), starts autoclean when NS_AUTOCLEAN is
 // set, and creates a broadcast server unless NoBroadcast is set or the
 // daemon is on a Unix socket, a 127.* or ::1 address, or IPv6.
-func StartNS(opts NSOptions) (*NS, error) {
-	n, err := newNS(opts)
-	if err != nil {
-		return nil, err
-	}
-	return n, nil
-}
-
-func newNS(opts NSOptions) (_ *NS, err error) {
+func StartNS(opts NSOptions) (_ *NS, err error) {
 	cfg := config.Default()
 	if opts.Config != nil {
 		cfg = *opts.Config
