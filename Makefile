@@ -8,7 +8,7 @@ GO ?= go
 .PHONY: run test deps bench fuzz
 
 run:
-	$(GO) run ./cmd/gyro echoserver
+	$(GO) run ./cmd/gyro echoserver $(ARGS)
 
 # The interop tests drive the real Pyro4 4.82 from Debian (system python3).
 deps:
