@@ -18,6 +18,7 @@ import (
 func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gyro echoserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "gyro echoserver [options]", "")
 	var (
 		host, unixSocket, key, serverType string
 		port                              int

@@ -19,6 +19,7 @@ import (
 func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gyro ns", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "gyro ns [options]", "")
 	var (
 		host, unixSocket, storage, bchost, nathost, key string
 		port, bcport                                    optPort
@@ -26,12 +27,12 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		noBroadcast                                     bool
 	)
 	stringFlag(fs, &host, "", "n", "host", "hostname to bind server on")
-	fs.Var(&port, "p", "port to bind server on (0=random)")
-	fs.Var(&port, "port", "port to bind server on (0=random)")
+	fs.Var(&port, "p", "`port` to bind server on (default NS_PORT, 9090; 0=random)")
+	fs.Var(&port, "port", "`port` to bind server on (default NS_PORT, 9090; 0=random)")
 	stringFlag(fs, &unixSocket, "", "u", "unixsocket", "Unix domain socket name to bind server on")
 	stringFlag(fs, &storage, "memory", "s", "storage", "Storage system to use (memory, bolt:file)")
 	fs.StringVar(&bchost, "bchost", "", `hostname to bind broadcast server on (default is "")`)
-	fs.Var(&bcport, "bcport", "port to bind broadcast server on (0=random)")
+	fs.Var(&bcport, "bcport", "`port` to bind broadcast server on (default NS_BCPORT, 9091; 0=random)")
 	fs.StringVar(&nathost, "nathost", "", "external hostname in case of NAT")
 	fs.IntVar(&natport, "natport", 0, "external port in case of NAT")
 	fs.BoolVar(&noBroadcast, "x", false, "don't start a broadcast server")
