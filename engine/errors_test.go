@@ -1,12 +1,14 @@
 package engine_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/pyval"
 )
 
@@ -53,5 +55,29 @@ func TestMisuseErrors(t *testing.T) {
 				t.Errorf("doubled prefix: %q", tc.err)
 			}
 		})
+	}
+}
+
+// URIFor of an object that is not registered fails with the text Pyro4's
+// Daemon.uriFor raises, checked against Pyro4 4.82 itself.
+func TestURIForUnregisteredMatchesPyro4(t *testing.T) {
+	pyrotest.Python(t)
+	out, err := pyrotest.Run(t, context.Background(), `
+import Pyro4, Pyro4.errors
+d = Pyro4.Daemon(host="127.0.0.1")
+try:
+    d.uriFor(object())
+except Pyro4.errors.DaemonError as e:
+    print("DaemonError", e)
+d.close()
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, engine.Options{Host: "127.0.0.1"})
+	_, uerr := d.URIFor(&misuseObj{})
+	exc := dispatch.ToException(uerr)
+	if got, want := exc.Name()+" "+exc.Message(), strings.TrimSpace(out); got != want || !errors.Is(uerr, engine.ErrNotRegistered) {
+		t.Errorf("gyro: %s (%v); Pyro4: %s", got, uerr, want)
 	}
 }
