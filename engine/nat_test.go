@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
@@ -100,5 +101,59 @@ func lookupIn(env []string) func(string) (string, bool) {
 			}
 		}
 		return "", false
+	}
+}
+
+type natChild struct{ n int }
+
+func (*natChild) Ping() string { return "pong" }
+
+type natParent struct{ child *natChild }
+
+func (p *natParent) Child() *natChild { return p.child }
+
+// A Pyro4 client of a daemon whose NAT address comes from PYRO_NATHOST and
+// PYRO_NATPORT receives proxies (autoproxy) and URIs with that address,
+// the one it can reach from outside.
+func TestPyro4ClientSeesNATFromConfig(t *testing.T) {
+	pyrotest.Python(t)
+	cfg := testConfig()
+	if err := cfg.LoadEnv(lookupIn([]string{"PYRO_NATHOST=nat.example", "PYRO_NATPORT=5555"})); err != nil {
+		t.Fatal(err)
+	}
+	d, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	child := &natChild{}
+	if _, err := d.Register(child, "child", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Register(&natParent{child}, "parent", false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.Serve(ctx) }()
+	internal, err := d.InternalURIFor("parent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pyrotest.Run(t, ctx, fmt.Sprintf(`
+import Pyro4
+p = Pyro4.Proxy(%q)
+print(p.child()._pyroUri)
+`, internal.String()))
+	d.Shutdown()
+	if serr := <-done; serr != nil {
+		t.Errorf("Serve: %v", serr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.TrimSpace(out), "PYRO:child@nat.example:5555"; got != want {
+		t.Errorf("Pyro4 client got %s, want %s", got, want)
 	}
 }
