@@ -10,6 +10,10 @@
 //   - "thread" (Pyro4's default): one goroutine per connection for its
 //     lifetime, capped at THREADPOOL_SIZE; a client arriving when every
 //     worker is busy gets Pyro4's "no free workers" CONNECTFAIL.
+//   - "multiplex": every connection on one reactor goroutine (package
+//     loop), which a foreign event loop can drive (Sockets, Events).
+//   - "multicore": gnet event loops and a worker pool, in package
+//     multicore, linked only by programs that import it.
 //
 // RequestLoop serves until Shutdown (callable from any goroutine, also from
 // inside a remote call) or until its loop condition turns false. Sockets and
@@ -18,6 +22,13 @@
 // as in Pyro4.
 //
 // Configuration is a plain struct (Options) carrying a config.Config with
-// Pyro4's items; hooks (handshake validation, connect/disconnect,
-// housekeeping, reply annotations) are fields of Options.Hooks.
+// Pyro4's items (the NAT address among them); hooks (handshake validation,
+// connect/disconnect, housekeeping, reply annotations, failed callbacks)
+// are fields of Options.Hooks. Options.DaemonObject extends the daemon's
+// own "Pyro.Daemon" object, as Pyro4 programs subclass DaemonObject.
+//
+// Local misuse returns sentinel errors for errors.Is (ErrAlreadyRegistered,
+// ErrNotRegistered, ErrNotCombinable, ErrNATPortWithoutHost, ...); where
+// Pyro4 raises an exception for the same misuse, the error's text is
+// Pyro4's and a Pyro4 client handed it sees Pyro4's exception class.
 package engine
