@@ -316,23 +316,24 @@ func (r *Registry) Metadata(id string) (Metadata, error) {
 // declared oneway (Exposure.Oneway). The engine decides by the call's
 // flags; this serves metadata and proxies.
 func (r *Registry) IsOneway(id, method string) bool {
-	e, ok := r.state.Load().byID[id]
-	if !ok {
-		return false
-	}
-	m := e.tab.methods[method]
+	m := r.methodOf(id, method)
 	return m != nil && m.oneway
 }
 
 // IsCallback reports whether method of the object registered under id is
 // marked as a callback (Exposure.Callback, Pyro4's @callback).
 func (r *Registry) IsCallback(id, method string) bool {
+	m := r.methodOf(id, method)
+	return m != nil && m.callback
+}
+
+// methodOf is the remote method of the object registered under id, or nil.
+func (r *Registry) methodOf(id, method string) *method {
 	e, ok := r.state.Load().byID[id]
 	if !ok {
-		return false
+		return nil
 	}
-	m := e.tab.methods[method]
-	return m != nil && m.callback
+	return e.tab.methods[method]
 }
 
 func errUnknownObject() *pyval.Exception {

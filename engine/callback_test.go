@@ -36,10 +36,7 @@ func TestPyro4ClientCallbackFailure(t *testing.T) {
 	pyrotest.Python(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	want, err := pyrotest.RunScript(t, ctx, "testdata/pyro4_callback.py", []string{"pyro4"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := scriptAgainst(t, ctx, nil, "testdata/pyro4_callback.py", "pyro4")
 
 	failures := make(chan callbackFailure, 4)
 	cfg := testConfig()
@@ -57,16 +54,7 @@ func TestPyro4ClientCallbackFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx) }()
-	got, err := pyrotest.RunScript(t, ctx, "testdata/pyro4_callback.py", []string{uri.String()}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.Shutdown()
-	if err := <-done; err != nil {
-		t.Errorf("Serve: %v", err)
-	}
+	got := scriptAgainst(t, ctx, d, "testdata/pyro4_callback.py", uri.String())
 	if got != want {
 		t.Errorf("Pyro4 client against gyro:\n%s\nagainst Pyro4:\n%s", got, want)
 	}

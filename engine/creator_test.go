@@ -21,10 +21,7 @@ func TestPyro4ClientInstanceCreatorContext(t *testing.T) {
 	pyrotest.Python(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	want, err := pyrotest.RunScript(t, ctx, "testdata/pyro4_creator.py", []string{"pyro4"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := scriptAgainst(t, ctx, nil, "testdata/pyro4_creator.py", "pyro4")
 	d := newDaemon(t, engine.Options{Host: "127.0.0.1"})
 	uri, err := d.Register(dispatch.NewClass(dispatch.Session, func(ctx context.Context) (*who, error) {
 		cc, ok := dispatch.FromContext(ctx)
@@ -37,16 +34,7 @@ func TestPyro4ClientInstanceCreatorContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx) }()
-	got, err := pyrotest.RunScript(t, ctx, "testdata/pyro4_creator.py", []string{uri.String()}, "")
-	d.Shutdown()
-	if serr := <-done; serr != nil {
-		t.Errorf("Serve: %v", serr)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scriptAgainst(t, ctx, d, "testdata/pyro4_creator.py", uri.String())
 	if got != want || want != "True True alice alice\nTrue True bob bob\n" {
 		t.Errorf("Pyro4 client against gyro:\n%s\nagainst Pyro4:\n%s", got, want)
 	}
