@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,9 @@ func TestPyro4ClientCallbackFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := scriptAgainst(t, ctx, d, "testdata/pyro4_callback.py", uri.String())
+	if !strings.Contains(want, "fail_cb -> ValueError boom\nok -> ConnectionClosedError\n") {
+		t.Errorf("Pyro4 does not close after a failed callback here:\n%s", want)
+	}
 	if got != want {
 		t.Errorf("Pyro4 client against gyro:\n%s\nagainst Pyro4:\n%s", got, want)
 	}
