@@ -23,7 +23,8 @@ func (e *extendedDaemon) PyroExpose() dispatch.Exposure {
 	return x
 }
 
-// A Pyro4 client uses an extended daemon object: the standard methods
+// A Pyro4 client uses an extended daemon object as it uses Pyro4's daemon
+// with a DaemonObject subclass: the standard methods
 // (registered, get_metadata, and the item streams, which go through
 // Pyro.Daemon's get_next_stream_item) keep working beside the new one,
 // with REQUIRE_EXPOSE on and off.
@@ -43,9 +44,14 @@ func TestPyro4ClientExtendedDaemonObject(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := "hello pyro4\nPyro.Daemon,test.echoserver\nTrue True\nTrue\n['one', 'two', 'three']\n"
-			if out != want {
-				t.Errorf("Pyro4 client printed\n%s\nwant\n%s", out, want)
+			// what the same client prints against Pyro4's daemon with a
+			// DaemonObject subclass
+			want, err := pyrotest.RunScript(t, ctx, "testdata/pyro4_daemonobject.py", []string{"pyro4"}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != want || want != "hello pyro4\nPyro.Daemon,test.echoserver\nTrue True\nTrue\n['one', 'two', 'three']\n" {
+				t.Errorf("Pyro4 client printed, against gyro:\n%s\nagainst Pyro4:\n%s", out, want)
 			}
 		})
 	}
