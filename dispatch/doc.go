@@ -29,6 +29,11 @@
 // dunders the proxy relies on ("__init__", "__getattr__", ...) are always
 // private. Renaming a method to a private name is a registration error.
 //
+// Exposure.Oneway (Pyro4's @oneway) and Exposure.Callback (@callback: the
+// engine also reports a failure on the daemon's side and closes that
+// connection) mark remote methods; naming a method that is not remote in
+// either is a registration error.
+//
 // Remote attributes (Pyro4's exposed properties) are declared in
 // Exposure.Attrs as getter and setter methods; "__getattr__" and
 // "__setattr__" calls use them, and they are not methods themselves.
