@@ -8,7 +8,7 @@ GO ?= go
 .PHONY: run test deps crossbuild bench fuzz
 
 run:
-	$(GO) run ./cmd/gyro echoserver
+	$(GO) run ./cmd/gyro echoserver $(ARGS)
 
 # The interop tests drive the real Pyro4 4.82 from Debian (system python3)
 # and the real Pyro5 5.15 (see scripts/pyro5-deps.sh).

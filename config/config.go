@@ -12,37 +12,90 @@ import (
 // Config holds Pyro4's configuration items under their Go names. The `pyro`
 // tag is Pyro4's item name; PYRO_<item> in the environment overrides it.
 type Config struct {
-	Host                string        `pyro:"HOST"`
-	NSHost              string        `pyro:"NS_HOST"`
-	NSPort              int           `pyro:"NS_PORT"`
-	NSBCPort            int           `pyro:"NS_BCPORT"`
-	NSBCHost            string        `pyro:"NS_BCHOST"`
-	NATHost             string        `pyro:"NATHOST"`
-	NATPort             int           `pyro:"NATPORT"`
-	CommTimeout         time.Duration `pyro:"COMMTIMEOUT"`
-	PollTimeout         time.Duration `pyro:"POLLTIMEOUT"`
-	ServerType          string        `pyro:"SERVERTYPE"`
-	ThreadPoolSize      int           `pyro:"THREADPOOL_SIZE"`
-	ThreadPoolSizeMin   int           `pyro:"THREADPOOL_SIZE_MIN"`
-	OnewayThreaded      bool          `pyro:"ONEWAY_THREADED"`
-	Serializer          string        `pyro:"SERIALIZER"`
-	SerializersAccepted string        `pyro:"SERIALIZERS_ACCEPTED"`
-	Compression         bool          `pyro:"COMPRESSION"`
-	MaxMessageSize      int           `pyro:"MAX_MESSAGE_SIZE"`
-	Metadata            bool          `pyro:"METADATA"`
-	RequireExpose       bool          `pyro:"REQUIRE_EXPOSE"`
-	Autoproxy           bool          `pyro:"AUTOPROXY"`
-	IterStreaming       bool          `pyro:"ITER_STREAMING"`
-	IterStreamLifetime  time.Duration `pyro:"ITER_STREAM_LIFETIME"`
-	IterStreamLinger    time.Duration `pyro:"ITER_STREAM_LINGER"`
-	DetailedTraceback   bool          `pyro:"DETAILED_TRACEBACK"`
-	SockReuse           bool          `pyro:"SOCK_REUSE"`
-	SockNodelay         bool          `pyro:"SOCK_NODELAY"`
-	PreferIPVersion     int           `pyro:"PREFER_IP_VERSION"`
-	BroadcastAddrs      string        `pyro:"BROADCAST_ADDRS"`
-	NSAutoclean         time.Duration `pyro:"NS_AUTOCLEAN"`
-	MaxRetries          int           `pyro:"MAX_RETRIES"`
-	LogWire             bool          `pyro:"LOGWIRE"`
+	// Host is where daemons bind when their options name no host.
+	Host string `pyro:"HOST"`
+	// NSHost, NSPort are where the name server is looked for (and, in
+	// gyro ns, NSPort is where it binds without -p).
+	NSHost string `pyro:"NS_HOST"`
+	NSPort int    `pyro:"NS_PORT"`
+	// NSBCPort and NSBCHost are where the name server's broadcast
+	// responder binds (NSBCHost "" = all interfaces) and where LocateNS
+	// broadcasts to.
+	NSBCPort int    `pyro:"NS_BCPORT"`
+	NSBCHost string `pyro:"NS_BCHOST"`
+	// NATHost and NATPort are the address daemons publish in URIs when
+	// behind NAT; NATPort 0 means the daemon's real port.
+	NATHost string `pyro:"NATHOST"`
+	NATPort int    `pyro:"NATPORT"`
+	// CommTimeout bounds network operations (connect, a call's reply,
+	// an idle read on the daemon); 0 means no timeout.
+	CommTimeout time.Duration `pyro:"COMMTIMEOUT"`
+	// PollTimeout is how often a request loop checks its loop condition.
+	PollTimeout time.Duration `pyro:"POLLTIMEOUT"`
+	// ServerType picks the daemon's server type: ServerThread,
+	// ServerMultiplex or ServerMulticore (see servertype.go).
+	ServerType string `pyro:"SERVERTYPE"`
+	// ThreadPoolSize bounds the connections a thread daemon serves at
+	// once (more are refused, as in Pyro4) and sizes the multicore
+	// worker pool.
+	ThreadPoolSize int `pyro:"THREADPOOL_SIZE"`
+	// ThreadPoolSizeMin is Pyro4's minimum pool size; accepted for
+	// compatibility, gyro's pools need no minimum.
+	ThreadPoolSizeMin int `pyro:"THREADPOOL_SIZE_MIN"`
+	// OnewayThreaded runs each oneway call on its own goroutine, so a
+	// connection's next requests do not wait for it.
+	OnewayThreaded bool `pyro:"ONEWAY_THREADED"`
+	// Serializer is what proxies send calls with: "serpent", "json" or
+	// "marshal" ("pickle" and "dill" are refused: unsafe).
+	Serializer string `pyro:"SERIALIZER"`
+	// SerializersAccepted lists the serializers a daemon answers,
+	// comma-separated.
+	SerializersAccepted string `pyro:"SERIALIZERS_ACCEPTED"`
+	// Compression zlib-compresses the messages sent.
+	Compression bool `pyro:"COMPRESSION"`
+	// MaxMessageSize refuses messages larger than this many bytes; 0
+	// means no limit.
+	MaxMessageSize int `pyro:"MAX_MESSAGE_SIZE"`
+	// Metadata makes proxies ask the daemon for the object's methods
+	// and attributes when they connect.
+	Metadata bool `pyro:"METADATA"`
+	// RequireExpose exposes only the methods a type lists in its
+	// Exposure (Pyro4's @expose); see Default.
+	RequireExpose bool `pyro:"REQUIRE_EXPOSE"`
+	// Autoproxy sends registered objects in results as proxies (URIs)
+	// instead of copies.
+	Autoproxy bool `pyro:"AUTOPROXY"`
+	// IterStreaming lets methods return iterators that clients consume
+	// item by item; off, such a result is an error.
+	IterStreaming bool `pyro:"ITER_STREAMING"`
+	// IterStreamLifetime ends a stream this long after it started; 0
+	// means no limit.
+	IterStreamLifetime time.Duration `pyro:"ITER_STREAM_LIFETIME"`
+	// IterStreamLinger keeps a disconnected client's streams this long
+	// so it can reconnect and go on; 0 closes them at once.
+	IterStreamLinger time.Duration `pyro:"ITER_STREAM_LINGER"`
+	// DetailedTraceback sends longer tracebacks with remote errors.
+	DetailedTraceback bool `pyro:"DETAILED_TRACEBACK"`
+	// SockReuse sets SO_REUSEADDR on listening sockets.
+	SockReuse bool `pyro:"SOCK_REUSE"`
+	// SockNodelay is Pyro4's TCP_NODELAY switch; Go sets TCP_NODELAY on
+	// every TCP connection regardless.
+	SockNodelay bool `pyro:"SOCK_NODELAY"`
+	// PreferIPVersion is 4 or 6 (Pyro4: 0 for either); 6 makes LocateNS
+	// skip IPv4 broadcasting.
+	PreferIPVersion int `pyro:"PREFER_IP_VERSION"`
+	// BroadcastAddrs are the addresses LocateNS broadcasts to,
+	// comma-separated ("<broadcast>" is 255.255.255.255).
+	BroadcastAddrs string `pyro:"BROADCAST_ADDRS"`
+	// NSAutoclean, when positive, makes the name server probe its PYRO
+	// registrations this often and remove those that do not answer.
+	NSAutoclean time.Duration `pyro:"NS_AUTOCLEAN"`
+	// MaxRetries is how often a proxy retries a call whose connection
+	// broke, reconnecting first.
+	MaxRetries int `pyro:"MAX_RETRIES"`
+	// LogWire is Pyro4's wire-dump switch; accepted for compatibility,
+	// gyro logs no message contents.
+	LogWire bool `pyro:"LOGWIRE"`
 
 	// SSL turns TLS on for every listening socket and every proxy, as in
 	// Pyro4. The file items are PEM paths; SSLCACerts is a PEM file or a

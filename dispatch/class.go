@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"reflect"
@@ -43,19 +44,21 @@ func (m InstanceMode) String() string {
 type Class struct {
 	typ    reflect.Type // *T
 	mode   InstanceMode
-	create func() (any, error)
+	create func(context.Context) (any, error)
 }
 
 // NewClass describes a class of *T instances. creator makes one; nil means
-// new(T). A creator error is raised to the caller whose call needed the
-// instance.
-func NewClass[T any](mode InstanceMode, creator func() (*T, error)) *Class {
+// new(T). It runs during the call that needs the instance, and its ctx
+// carries that call's CallContext (FromContext: client address,
+// annotations, connection), as Pyro4's instance creators read
+// current_context. A creator error is raised to that caller.
+func NewClass[T any](mode InstanceMode, creator func(ctx context.Context) (*T, error)) *Class {
 	c := &Class{typ: reflect.TypeFor[*T](), mode: mode}
 	if creator == nil {
-		c.create = func() (any, error) { return new(T), nil }
+		c.create = func(context.Context) (any, error) { return new(T), nil }
 	} else {
-		c.create = func() (any, error) {
-			p, err := creator()
+		c.create = func(ctx context.Context) (any, error) {
+			p, err := creator(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -100,7 +103,7 @@ func newInstance(obj any) *instance {
 
 // instanceFor returns the instance a call on e goes to. perCall reports
 // an instance made for this call only (the caller releases it).
-func (r *Registry) instanceFor(e *entry, conn *Conn) (in *instance, perCall bool, err error) {
+func (r *Registry) instanceFor(ctx context.Context, cc *CallContext, e *entry, conn *Conn) (in *instance, perCall bool, err error) {
 	if e.inst != nil {
 		return e.inst, false, nil
 	}
@@ -114,7 +117,7 @@ func (r *Registry) instanceFor(e *entry, conn *Conn) (in *instance, perCall bool
 		if in := e.single.Load(); in != nil {
 			return in, false, nil
 		}
-		in, err := r.create(e)
+		in, err := r.create(ctx, cc, e)
 		if err != nil {
 			return nil, false, err
 		}
@@ -122,22 +125,29 @@ func (r *Registry) instanceFor(e *entry, conn *Conn) (in *instance, perCall bool
 		return in, false, nil
 	case Session:
 		if conn != nil {
-			return conn.sessionInstance(r, e)
+			return conn.sessionInstance(ctx, cc, r, e)
 		}
 	}
 	// PerCall, or a session without a connection (a direct Invoke).
-	in, err = r.create(e)
+	in, err = r.create(ctx, cc, e)
 	return in, err == nil, err
 }
 
-// create makes a class instance and tells it its id.
-func (r *Registry) create(e *entry) (in *instance, err error) {
+// create makes a class instance, with the call's context, and tells it
+// its id.
+func (r *Registry) create(ctx context.Context, cc *CallContext, e *entry) (in *instance, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = r.raisePanic(p, debug.Stack(), nil)
 		}
 	}()
-	obj, err := e.class.create()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if cc != nil {
+		ctx = NewContext(ctx, cc)
+	}
+	obj, err := e.class.create(ctx)
 	if err != nil {
 		r.log.Warn("dispatch: could not create instance", "class", e.class.typ.String(), "err", err)
 		return nil, err

@@ -102,13 +102,13 @@ func (c *Conn) Close() {
 // sessionInstance returns the connection's instance of e's class, making
 // it on first use. Pyro4 keys session instances by class, so a class
 // registered under two ids shares one instance per connection.
-func (c *Conn) sessionInstance(r *Registry, e *entry) (*instance, bool, error) {
+func (c *Conn) sessionInstance(ctx context.Context, cc *CallContext, r *Registry, e *entry) (*instance, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if in := c.instances[e.class]; in != nil {
 		return in, false, nil
 	}
-	in, err := r.create(e)
+	in, err := r.create(ctx, cc, e)
 	if err != nil {
 		return nil, false, err
 	}

@@ -29,6 +29,11 @@
 // dunders the proxy relies on ("__init__", "__getattr__", ...) are always
 // private. Renaming a method to a private name is a registration error.
 //
+// Exposure.Oneway (Pyro4's @oneway) and Exposure.Callback (@callback: the
+// engine also reports a failure on the daemon's side and closes that
+// connection) mark remote methods; naming a method that is not remote in
+// either is a registration error.
+//
 // Remote attributes (Pyro4's exposed properties) are declared in
 // Exposure.Attrs as getter and setter methods; "__getattr__" and
 // "__setattr__" calls use them, and they are not methods themselves.
@@ -112,8 +117,9 @@
 // Session (the default, as in Pyro4) keeps one per Conn and closes it
 // (io.Closer) when the Conn closes; Single makes one, lazily, under a
 // lock; PerCall makes one per call and closes it after the call (after
-// its stream, if it returned one). A creator's error is raised to the
-// caller.
+// its stream, if it returned one). The creator runs in the call that
+// needs the instance, with that call's CallContext in its ctx (Pyro4's
+// creators read current_context); its error is raised to the caller.
 //
 // Objects implementing RegisteredHook learn their id and the Host at
 // Register (class instances: when created); UnregisteredHook is told at

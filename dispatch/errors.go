@@ -188,3 +188,30 @@ func methodName(m *method) string {
 	}
 	return m.qual
 }
+
+// Sentinel errors for local misuse of a registry (or daemon). The errors
+// returned wrap both the sentinel and the Pyro4 exception, so Go callers
+// test errors.Is(err, ErrAlreadyRegistered) while a remote method that
+// returns such an error gives its Pyro4 client Pyro4's DaemonError.
+var (
+	// ErrAlreadyRegistered: the object, or the id, is registered already.
+	ErrAlreadyRegistered = errors.New("already registered")
+	// ErrNotRegistered: the object is not registered.
+	ErrNotRegistered = errors.New("not registered")
+)
+
+// misuseError is a local error with the exception Pyro4 raises for it.
+type misuseError struct {
+	sentinel error
+	exc      *pyval.Exception
+}
+
+func (e *misuseError) Error() string   { return e.exc.Message() }
+func (e *misuseError) Unwrap() []error { return []error{e.sentinel, e.exc} }
+
+// Misuse returns an error that errors.Is finds as sentinel and that a
+// Pyro4 client receives as the exception class(msg). Packages built on the
+// registry use it for their own local-misuse errors.
+func Misuse(sentinel error, class, msg string) error {
+	return &misuseError{sentinel: sentinel, exc: pyval.NewException(class, msg)}
+}

@@ -117,3 +117,50 @@ func ExampleNewClass() {
 	// 2
 	// 1
 }
+
+// Service is README.md's Exposure example.
+type Service struct{ verbose bool }
+
+func (s *Service) Echo(v any) any    { return v }
+func (s *Service) Add(a, b int) int  { return a + b }
+func (s *Service) Dunder() string    { return "dunder" }
+func (s *Service) Notify(msg string) {}
+func (s *Service) Verbose() bool     { return s.verbose }
+func (s *Service) SetVerbose(v bool) { s.verbose = v }
+func (s *Service) Internal()         {}
+func (s *Service) Generator() iter.Seq[int] {
+	return func(yield func(int) bool) { _ = yield(1) }
+}
+
+// README begin
+func (s *Service) PyroExpose() dispatch.Exposure {
+	return dispatch.Exposure{
+		Only:   []string{"Echo", "Add", "Generator", "Dunder", "Notify"}, // REQUIRE_EXPOSE on: only these
+		Names:  map[string]string{"Dunder": "__dunder__"},
+		Oneway: []string{"Notify"}, // must be remote too (in Only)
+		Attrs:  map[string]dispatch.Attr{"verbose": {Get: "Verbose", Set: "SetVerbose"}},
+		Params: map[string][]string{"Add": {"a", "b="}}, // keyword names; "b=" is optional
+		Hide:   []string{"Internal"},
+	}
+}
+
+// README end
+
+func ExampleExposure() {
+	for _, requireExpose := range []bool{true, false} {
+		r := dispatch.NewRegistry(dispatch.Options{RequireExpose: requireExpose})
+		if _, err := r.Register(&Service{}, "svc", false); err != nil {
+			fmt.Println(err)
+			return
+		}
+		md, err := r.Metadata("svc")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println("methods:", md.Methods, "oneway:", md.Oneway, "attrs:", md.Attrs)
+	}
+	// Output:
+	// methods: [__dunder__ add echo generator notify] oneway: [notify] attrs: [verbose]
+	// methods: [__dunder__ add echo generator notify] oneway: [notify] attrs: [verbose]
+}

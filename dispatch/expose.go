@@ -37,8 +37,14 @@ type Exposure struct {
 	// ("Dunder": "__dunder__"). The default is pyval.SnakeCase(GoName).
 	Names map[string]string
 	// Oneway lists the methods the proxy should call without waiting for
-	// a reply (Pyro4's @oneway).
+	// a reply (Pyro4's @oneway). Each must be a remote method: one that is
+	// not exposed (missing from Only, say) is a registration error.
 	Oneway []string
+	// Callback lists the methods whose failures are the callee's problem
+	// too (Pyro4's @callback): besides the caller receiving the error, the
+	// daemon reports it (engine.Hooks.CallbackError), logs it and closes
+	// that connection, as Pyro4 does. Each must be a remote method.
+	Callback []string
 	// Attrs declares remote attributes (Pyro4's exposed properties):
 	// remote attribute name -> getter and setter method names. Set ""
 	// makes the attribute read-only. Declaring an attribute exposes it
@@ -146,6 +152,7 @@ type method struct {
 	qual     string // "Echo.echo", as Python names functions in TypeErrors
 	index    int    // in the registered type's method set
 	oneway   bool
+	callback bool // Exposure.Callback
 	ctx      bool // first parameter is context.Context
 	kwargs   bool // last positional parameter is Kwargs
 	params   []param
@@ -279,6 +286,10 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 	if err != nil {
 		return nil, err
 	}
+	callback, err := set(exp.Callback, "Callback")
+	if err != nil {
+		return nil, err
+	}
 	hide, err := set(exp.Hide, "Hide")
 	if err != nil {
 		return nil, err
@@ -323,6 +334,9 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 			remote, renamed = n, true
 		}
 		if autoHidden[goName] || hide[goName] || accessor[goName] {
+			if oneway[goName] || callback[goName] {
+				return nil, bad("Exposure.%s names %s, which is hidden or an attribute accessor", markerField(oneway[goName]), goName)
+			}
 			if !autoHidden[goName] {
 				tab.hidden[remote] = true
 			}
@@ -350,12 +364,19 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 			exposed = explicit || !isPromoted(t, goName)
 		}
 		if !exposed {
+			if oneway[goName] || callback[goName] {
+				where := "Only"
+				if !requireExpose {
+					where = "Promote"
+				}
+				return nil, bad("Exposure.%s names %s, which is not exposed (list it in Exposure.%s)", markerField(oneway[goName]), goName, where)
+			}
 			tab.hidden[remote] = true
 			continue
 		}
 		m, err := newMethod(tab, rm, remote, exp.Params[goName])
 		if err != nil {
-			if explicit || renamed || oneway[goName] || exp.Params[goName] != nil {
+			if explicit || renamed || oneway[goName] || callback[goName] || exp.Params[goName] != nil {
 				return nil, bad("method %s: %v", goName, err)
 			}
 			// Implicitly exposed (REQUIRE_EXPOSE off) but not callable from
@@ -364,6 +385,7 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 			continue
 		}
 		m.oneway = oneway[goName]
+		m.callback = callback[goName]
 		tab.methods[remote] = m
 	}
 	// Attributes.
@@ -584,4 +606,12 @@ func (t *typeTable) attrError(name string) *pyval.Exception {
 		return pyval.NewException(pyval.ClassAttributeError, "attempt to access unexposed or unknown remote attribute '"+name+"'")
 	}
 	return pyval.NewException(pyval.ClassAttributeError, fmt.Sprintf("type object '%s' has no attribute '%s'", t.name, name))
+}
+
+// markerField names the Exposure field of a method marker in errors.
+func markerField(oneway bool) string {
+	if oneway {
+		return "Oneway"
+	}
+	return "Callback"
 }

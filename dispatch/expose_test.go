@@ -238,6 +238,23 @@ type ptrMethodByValue struct{ a int }
 func (ptrMethodByValue) PyroExpose() Exposure { return Exposure{Only: []string{"P"}} }
 func (*ptrMethodByValue) P()                  {}
 
+// onewayNotOnly marks a method oneway but forgets it in Only: with
+// REQUIRE_EXPOSE that used to drop the method silently.
+type onewayNotOnly struct{ a int }
+
+func (*onewayNotOnly) PyroExpose() Exposure {
+	return Exposure{Only: []string{"F"}, Oneway: []string{"G"}}
+}
+func (*onewayNotOnly) F() {}
+func (*onewayNotOnly) G() {}
+
+type onewayHidden struct{ a int }
+
+func (*onewayHidden) PyroExpose() Exposure {
+	return Exposure{Oneway: []string{"G"}, Hide: []string{"G"}}
+}
+func (*onewayHidden) G() {}
+
 func TestExposureErrors(t *testing.T) {
 	tests := []struct {
 		obj  any
@@ -254,6 +271,8 @@ func TestExposureErrors(t *testing.T) {
 		{&badParamOrder{}, `required parameter "b" follows an optional one`, false},
 		{&badSignature{}, `cannot receive a Python value`, true},
 		{ptrMethodByValue{}, `pointer receiver`, false},
+		{&onewayNotOnly{}, `Exposure.Oneway names G, which is not exposed (list it in Exposure.Only)`, true},
+		{&onewayHidden{}, `Exposure.Oneway names G, which is hidden`, false},
 	}
 	for _, tt := range tests {
 		for _, require := range []bool{true, false} {

@@ -59,7 +59,7 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 	if exc != nil {
 		return nil, r.raise(exc, nil)
 	}
-	in, perCall, err := r.instanceFor(e, conn)
+	in, perCall, err := r.instanceFor(ctx, cc, e, conn)
 	if err != nil {
 		return nil, r.raise(err, nil)
 	}
@@ -319,7 +319,7 @@ func (r *Registry) attribute(ctx context.Context, cc *CallContext, e *entry, con
 	if m == nil {
 		return nil, r.raise(e.tab.attrError(name), nil)
 	}
-	in, perCall, err := r.instanceFor(e, conn)
+	in, perCall, err := r.instanceFor(ctx, cc, e, conn)
 	if err != nil {
 		return nil, r.raise(err, nil)
 	}
@@ -358,7 +358,7 @@ func pyTypeOf(v any) string {
 
 // batch runs a <batch> call: each entry is (method, args, kwargs).
 func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *Conn, entries []any) (any, error) {
-	in, perCall, err := r.instanceFor(e, conn)
+	in, perCall, err := r.instanceFor(ctx, cc, e, conn)
 	if err != nil {
 		return nil, r.raise(err, nil)
 	}

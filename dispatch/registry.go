@@ -130,8 +130,8 @@ var ErrNilObject = errors.New("dispatch: cannot register nil")
 // Register adds obj under id and returns the id. An empty id becomes
 // "obj_" followed by 32 hex digits (uuid4().hex, as Pyro4). obj is an
 // instance (pointer or value) or a *Class. Without force, an object that
-// is already registered or an id that is taken is a DaemonError, with
-// Pyro4's messages; with force the id is (re)assigned and keeps its place
+// is already registered or an id that is taken is ErrAlreadyRegistered
+// (a DaemonError with Pyro4's message to a Pyro4 client); with force the id is (re)assigned and keeps its place
 // in Registered().
 //
 // Only pointer-like objects (pointers to non-empty types, maps, channels)
@@ -165,12 +165,12 @@ func (r *Registry) Register(obj any, id string, force bool) (string, error) {
 		if hasKey {
 			if _, ok := old.byKey[key]; ok {
 				r.mu.Unlock()
-				return "", pyval.NewException(pyval.ClassDaemonError, "object or class already has a Pyro id")
+				return "", Misuse(ErrAlreadyRegistered, pyval.ClassDaemonError, "object or class already has a Pyro id")
 			}
 		}
 		if _, ok := old.byID[id]; ok {
 			r.mu.Unlock()
-			return "", pyval.NewException(pyval.ClassDaemonError, "an object or class is already registered with that id")
+			return "", Misuse(ErrAlreadyRegistered, pyval.ClassDaemonError, "an object or class is already registered with that id")
 		}
 	}
 	e := &entry{id: id, obj: obj, tab: tab, class: cls}
@@ -226,8 +226,9 @@ func (s *regState) forget(e *entry) {
 }
 
 // Unregister removes an object, given itself or its id. The daemon's own
-// id and unknown ids are ignored; an object that is not registered is a
-// DaemonError ("object isn't registered").
+// id and unknown ids are ignored; an object that is not registered is
+// ErrNotRegistered (DaemonError "object isn't registered" to a Pyro4
+// client).
 func (r *Registry) Unregister(objOrID any) error {
 	var id string
 	switch v := objOrID.(type) {
@@ -241,7 +242,7 @@ func (r *Registry) Unregister(objOrID any) error {
 			id, ok = r.state.Load().byKey[key]
 		}
 		if !ok {
-			return pyval.NewException(pyval.ClassDaemonError, "object isn't registered")
+			return Misuse(ErrNotRegistered, pyval.ClassDaemonError, "object isn't registered")
 		}
 	}
 	if id == DaemonName {
@@ -315,12 +316,24 @@ func (r *Registry) Metadata(id string) (Metadata, error) {
 // declared oneway (Exposure.Oneway). The engine decides by the call's
 // flags; this serves metadata and proxies.
 func (r *Registry) IsOneway(id, method string) bool {
+	m := r.methodOf(id, method)
+	return m != nil && m.oneway
+}
+
+// IsCallback reports whether method of the object registered under id is
+// marked as a callback (Exposure.Callback, Pyro4's @callback).
+func (r *Registry) IsCallback(id, method string) bool {
+	m := r.methodOf(id, method)
+	return m != nil && m.callback
+}
+
+// methodOf is the remote method of the object registered under id, or nil.
+func (r *Registry) methodOf(id, method string) *method {
 	e, ok := r.state.Load().byID[id]
 	if !ok {
-		return false
+		return nil
 	}
-	m := e.tab.methods[method]
-	return m != nil && m.oneway
+	return e.tab.methods[method]
 }
 
 func errUnknownObject() *pyval.Exception {

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"regexp"
@@ -179,7 +180,7 @@ func (c *counted) PyroUnregistered()                { c.closed.Add(100) }
 
 func countedClass(mode InstanceMode) (*Class, *atomic.Int32, *atomic.Int32) {
 	var created, closed atomic.Int32
-	return NewClass(mode, func() (*counted, error) {
+	return NewClass(mode, func(context.Context) (*counted, error) {
 		return &counted{n: int(created.Add(1)), closed: &closed}, nil
 	}), &created, &closed
 }
@@ -268,14 +269,14 @@ func TestInstanceModes(t *testing.T) {
 	})
 	for _, tt := range []struct {
 		name    string
-		creator func() (*counted, error)
+		creator func(context.Context) (*counted, error)
 		class   string
 		message string
 	}{
-		{"creator error", func() (*counted, error) { return nil, pyval.NewException("ValueError", "no instance") },
+		{"creator error", func(context.Context) (*counted, error) { return nil, pyval.NewException("ValueError", "no instance") },
 			pyval.ClassValueError, "no instance"},
-		{"creator nil", func() (*counted, error) { return nil, nil }, pyval.ClassTypeError, "instance creator returned nil"},
-		{"creator panic", func() (*counted, error) { panic("creator exploded") }, pyval.ClassRuntimeError, "panic: creator exploded"},
+		{"creator nil", func(context.Context) (*counted, error) { return nil, nil }, pyval.ClassTypeError, "instance creator returned nil"},
+		{"creator panic", func(context.Context) (*counted, error) { panic("creator exploded") }, pyval.ClassRuntimeError, "panic: creator exploded"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, mode := range []InstanceMode{Session, Single, PerCall} {

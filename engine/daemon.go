@@ -30,6 +30,20 @@ var ErrClosed = errors.New("daemon closed")
 // Pyro4 raises a TypeError for its thread type.
 var ErrNotCombinable = errors.New("server type cannot be combined")
 
+// ErrAlreadyRegistered is returned by Register for an object or id that is
+// registered already (dispatch.ErrAlreadyRegistered).
+var ErrAlreadyRegistered = dispatch.ErrAlreadyRegistered
+
+// ErrNotRegistered is returned by Unregister and URIFor for an object that
+// is not registered (dispatch.ErrNotRegistered).
+var ErrNotRegistered = dispatch.ErrNotRegistered
+
+// Errors of New for NAT options Pyro4 refuses too (with a ValueError).
+var (
+	ErrNATUnixSocket      = errors.New("engine: cannot use nathost together with unixsocket")
+	ErrNATPortWithoutHost = errors.New("engine: must provide natport with nathost")
+)
+
 // ErrUnknownServerType is returned by New for a SERVERTYPE that names no
 // server type linked into the program.
 var ErrUnknownServerType = errors.New("unknown server type")
@@ -45,13 +59,18 @@ type Options struct {
 	// UnixSocket, when set, binds a Unix domain socket at that path instead.
 	UnixSocket string
 	// NATHost and NATPort are the address published in URIs for a daemon
-	// behind NAT. NATPort 0 with a NATHost means Config.NATPort, and if
-	// that is 0 too, the real port.
+	// behind NAT, as Pyro4's nathost and natport: NATHost "" means
+	// Config.NATHost (NATHOST, PYRO_NATHOST with config.FromEnv); NATPort
+	// 0 means Config.NATPort, and if that is 0 too, the real port. A
+	// NATPort without any NAT host is an error, as in Pyro4.
 	NATHost string
 	NATPort int
-	// DaemonObject replaces the object served as "Pyro.Daemon" (Pyro4's
-	// interface argument). nil means a *DaemonObject.
-	DaemonObject any
+	// DaemonObject, when set, makes the object served as "Pyro.Daemon"
+	// (Pyro4's interface argument, a class New instantiates with the
+	// daemon): it gets the daemon's standard object and returns the one to
+	// serve, typically a type that embeds *DaemonObject to extend it (see
+	// DaemonObject). nil serves the standard object.
+	DaemonObject func(std *DaemonObject) any
 	// Config holds Pyro4's config items; nil means config.Default().
 	// Use config.FromEnv() to honour PYRO_* variables as Pyro4 does.
 	Config *config.Config
@@ -84,6 +103,11 @@ type Hooks struct {
 	Housekeeping func()
 	// Annotations are added to every reply (Pyro4's Daemon.annotations()).
 	Annotations func() map[string][]byte
+	// CallbackError receives the error of a failed call to a method marked
+	// as a callback (dispatch.Exposure.Callback, Pyro4's @callback), after
+	// the caller got it and before the daemon closes that connection, as
+	// Pyro4 re-raises it in the daemon.
+	CallbackError func(conn *dispatch.Conn, object, method string, err error)
 }
 
 // Daemon publishes Go objects to Pyro4 clients.
@@ -125,8 +149,14 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.NATHost == "" {
+		opts.NATHost = cfg.NATHost
+	}
 	if opts.NATHost != "" && opts.UnixSocket != "" {
-		return nil, errors.New("engine: cannot use nathost together with unixsocket")
+		return nil, ErrNATUnixSocket
+	}
+	if opts.NATHost == "" && opts.NATPort != 0 {
+		return nil, ErrNATPortWithoutHost
 	}
 	log := opts.Logger
 	if log == nil {
@@ -167,9 +197,12 @@ func New(opts Options) (*Daemon, error) {
 	c.reg = d.reg
 	c.replacer = d.reg.Replacer()
 	d.core = c
-	dobj := opts.DaemonObject
-	if dobj == nil {
-		dobj = &DaemonObject{d: d}
+	var dobj any = &DaemonObject{d: d}
+	if opts.DaemonObject != nil {
+		if dobj = opts.DaemonObject(dobj.(*DaemonObject)); dobj == nil {
+			ln.Close()
+			return nil, fmt.Errorf("engine: Options.DaemonObject returned nil: %w", dispatch.ErrNilObject)
+		}
 	}
 	if _, err := d.reg.Register(dobj, DaemonName, true); err != nil {
 		ln.Close()
@@ -256,7 +289,8 @@ func (d *Daemon) location(nat bool) string {
 
 // Register publishes obj (an object, or a *dispatch.Class for instance
 // modes) under id ("" generates "obj_" + 32 hex digits) and returns its URI.
-// Without force, an id or object registered already is a DaemonError.
+// Without force, an id or object registered already is ErrAlreadyRegistered
+// (Pyro4's DaemonError to a remote caller).
 func (d *Daemon) Register(obj any, id string, force bool) (pyval.URI, error) {
 	id, err := d.reg.Register(obj, id, force)
 	if err != nil {
@@ -279,7 +313,7 @@ func (d *Daemon) uriForAny(objOrID any, nat bool) (pyval.URI, error) {
 	id, ok := objOrID.(string)
 	if !ok {
 		if id, ok = d.reg.IDOf(objOrID); !ok {
-			return pyval.URI{}, pyval.NewException(pyval.ClassDaemonError, "object isn't registered")
+			return pyval.URI{}, dispatch.Misuse(ErrNotRegistered, pyval.ClassDaemonError, "object isn't registered in this daemon")
 		}
 	}
 	return d.uriFor(id, nat), nil

@@ -3,23 +3,48 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/pyval"
 )
 
 // DaemonObject is the daemon's own remote object, "Pyro.Daemon", with the
-// methods of Pyro4's DaemonObject. Replace it with Options.DaemonObject; a
-// replacement that embeds *DaemonObject must list the promoted methods it
-// keeps in its Exposure.Promote.
+// methods of Pyro4's DaemonObject. To extend it, as Pyro4 programs
+// subclass DaemonObject, embed *DaemonObject in a type, set
+// Options.DaemonObject to a function that wraps the standard object, and
+// extend the Exposure:
+//
+//	type myDaemon struct{ *engine.DaemonObject }
+//
+//	func (m *myDaemon) Uptime() float64 { ... }
+//
+//	func (m *myDaemon) PyroExpose() dispatch.Exposure {
+//		e := m.DaemonObject.PyroExpose()
+//		e.Only = append(e.Only, "Uptime")
+//		return e
+//	}
+//
+//	engine.New(engine.Options{DaemonObject: func(std *engine.DaemonObject) any {
+//		return &myDaemon{std}
+//	}})
+//
+// The embedded methods stay remote in both exposure modes, because
+// PyroExpose lists them in Only and in Promote.
 type DaemonObject struct {
 	d *Daemon
 }
 
-// PyroExpose names the parameters so Pyro4 clients may pass them by keyword.
+// daemonMethods are the remote methods of Pyro4's DaemonObject.
+var daemonMethods = []string{"Registered", "Ping", "Info", "GetMetadata", "GetNextStreamItem", "CloseStream"}
+
+// PyroExpose exposes Pyro4's DaemonObject methods, also when promoted into
+// a type that embeds *DaemonObject, and names the parameters so Pyro4
+// clients may pass them by keyword.
 func (o *DaemonObject) PyroExpose() dispatch.Exposure {
 	return dispatch.Exposure{
-		Only: []string{"Registered", "Ping", "Info", "GetMetadata", "GetNextStreamItem", "CloseStream"},
+		Only:    slices.Clone(daemonMethods),
+		Promote: slices.Clone(daemonMethods),
 		Params: map[string][]string{
 			"GetMetadata":       {"objectId", "as_lists="},
 			"GetNextStreamItem": {"streamId"},

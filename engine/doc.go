@@ -42,8 +42,15 @@
 // is the listening socket only and Events accepts one client, as in Pyro4.
 //
 // Configuration is a plain struct (Options) carrying a config.Config with
-// Pyro4's items; hooks (handshake validation, connect/disconnect,
-// housekeeping, reply annotations) are fields of Options.Hooks.
+// Pyro4's items (the NAT address among them); hooks (handshake validation,
+// connect/disconnect, housekeeping, reply annotations, failed callbacks)
+// are fields of Options.Hooks. Options.DaemonObject extends the daemon's
+// own "Pyro.Daemon" object, as Pyro4 programs subclass DaemonObject.
+//
+// Local misuse returns sentinel errors for errors.Is (ErrAlreadyRegistered,
+// ErrNotRegistered, ErrNotCombinable, ErrNATPortWithoutHost, ...); where
+// Pyro4 raises an exception for the same misuse, the error's text is
+// Pyro4's and a Pyro4 client handed it sees Pyro4's exception class.
 //
 // Observers (packages metrics, tracing, monitor, or a program's own) attach
 // through Options.Interceptors: functions that wrap every call, see its

@@ -367,6 +367,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		if _, err := s.invokeCall(ctx); err != nil {
 			s.callErr = err
 			s.c.log.Debug("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
+			return s.callbackFailed(call, err)
 		}
 		return false
 	}
@@ -375,7 +376,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		s.callErr = err
 		exc := dispatch.ToException(err)
 		s.replyException(m.Seq, codec, exc)
-		return exc.Is(pyval.ErrCommunication)
+		return s.callbackFailed(call, err) || exc.Is(pyval.ErrCommunication)
 	}
 	if st, ok := result.(dispatch.StreamStarted); ok {
 		s.callStream = true
@@ -402,6 +403,21 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	}
 	s.replyRaw(wire.MsgResult, flags, m.Seq, m.SerializerID, data, corr, s.responseAnnotations(cc))
 	return false
+}
+
+// callbackFailed handles the failure of a method marked as a callback
+// (Exposure.Callback) as Pyro4 does: the error, already sent to the
+// caller, is raised on this side too, where Pyro4 logs it and closes the
+// connection. The Go program sees it through Hooks.CallbackError.
+func (s *Session) callbackFailed(call *serial.Call, err error) (closeAfter bool) {
+	if call.Method == "__getattr__" || call.Method == "__setattr__" || !s.c.reg.IsCallback(call.Object, call.Method) {
+		return false
+	}
+	s.c.log.Warn("callback failed, closing the connection", "client", s.client, "object", call.Object, "method", call.Method, "error", err)
+	if h := s.c.hooks.CallbackError; h != nil {
+		h(s.conn, call.Object, call.Method, err)
+	}
+	return true
 }
 
 // blobCall decodes a KEEPSERIALIZED request: the target comes from the BLBI

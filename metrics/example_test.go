@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/metrics"
+	"github.com/gyro-rpc/gyro/naming"
 	"github.com/gyro-rpc/gyro/proxy"
 )
 
@@ -54,4 +56,28 @@ func Example() {
 	// Output:
 	// gyro_server_calls_handled_total{method="hello",object="greeter",outcome="error"} 0
 	// gyro_server_calls_handled_total{method="hello",object="greeter",outcome="ok"} 2
+}
+
+// Example_readme is README.md's metrics snippet. It is compiled, not run.
+func Example_readme() {
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ns.Close()
+	// README begin
+	m, err := metrics.New(metrics.Options{}) // its own registry; Options.Registry to share one
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := engine.New(engine.Options{Interceptors: []engine.Interceptor{m.Interceptor()}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close()
+	http.Handle("/metrics", m.Handler())
+	if err := m.ObserveNameServer(ns.NameServer); err != nil { // a name server: gyro_nameserver_names
+		log.Fatal(err)
+	}
+	// README end
 }

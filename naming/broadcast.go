@@ -14,13 +14,11 @@ import (
 	"github.com/gyro-rpc/gyro/pyval"
 )
 
-// AnyPort asks for a free port where 0 means Pyro4's default port (NS_PORT,
-// NS_BCPORT): it is Pyro4's port=0, as 0 here is Pyro4's port=None.
-const AnyPort = -1
-
-// DefaultBCPort is Pyro4's NS_BCPORT default, used by NewBroadcastServer
-// for bcport 0.
-const DefaultBCPort = 9091
+// AnyPort is port 0, a free port.
+//
+// Deprecated: port 0 means a free port in every options struct; write 0,
+// and Config.NSPort or Config.NSBCPort for Pyro4's well-known ports.
+const AnyPort = 0
 
 // broadcastRequest is the only datagram the broadcast server answers.
 var broadcastRequest = []byte("GET_NSURI")
@@ -51,20 +49,14 @@ type BroadcastServer struct {
 }
 
 // NewBroadcastServer binds a broadcast responder for nsURI on bchost ("" =
-// all interfaces, "::" for an IPv6 name server) and bcport (0 =
-// DefaultBCPort, AnyPort = a free port), with SO_BROADCAST and
+// all interfaces, "::" for an IPv6 name server) and bcport (0 = a free
+// port; Pyro4's is Config.NSBCPort), with SO_BROADCAST and
 // SO_REUSEADDR. Pyro4 gives the broadcast server the internal (non-NAT)
 // URI: StartNS does too.
 func NewBroadcastServer(nsURI pyval.URI, bchost string, bcport int) (*BroadcastServer, error) {
 	text := nsURI.String()
 	if _, err := latin1(text); err != nil {
 		return nil, fmt.Errorf("naming: broadcast server: %w", err)
-	}
-	switch bcport {
-	case 0:
-		bcport = DefaultBCPort
-	case AnyPort:
-		bcport = 0
 	}
 	network := "udp4"
 	if strings.Contains(nsURI.Host, ":") || strings.Contains(bchost, ":") {

@@ -14,7 +14,7 @@ var loopback = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
 
 func newBC(t *testing.T, uri string) *BroadcastServer {
 	t.Helper()
-	bc, err := NewBroadcastServer(pyval.MustParseURI(uri), "127.0.0.1", AnyPort)
+	bc, err := NewBroadcastServer(pyval.MustParseURI(uri), "127.0.0.1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestBroadcastReplies(t *testing.T) {
 			t.Errorf("%s: reply %q, want %q", tc.name, got, tc.want)
 		}
 	}
-	if _, err := NewBroadcastServer(pyval.URI{Protocol: "PYRO", Object: "x", Host: "\u0127ost", Port: 1}, "127.0.0.1", AnyPort); err == nil {
+	if _, err := NewBroadcastServer(pyval.URI{Protocol: "PYRO", Object: "x", Host: "\u0127ost", Port: 1}, "127.0.0.1", 0); err == nil {
 		t.Error("a URI that is not Latin-1 was accepted")
 	}
 }

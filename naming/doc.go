@@ -13,13 +13,23 @@
 // return_metadata the tags come as a list: (uri, [tags]). A lock
 // serializes writes, so a safe register is atomic.
 //
+// Three entry points, one per need:
+//
+//   - StartNS(NSOptions) is the constructor of a name server: the object,
+//     its daemon and its broadcast responder, ready for NS.Serve or a
+//     foreign loop (NS.Daemon, NS.Broadcast).
+//   - StartNSLoop(ctx, NSOptions) is the pyro4-ns (gyro ns) program as a
+//     function: StartNS, pyro4-ns's messages, Serve until ctx is done.
+//   - NewNameServer(Storage) makes only the Pyro.NameServer object, for
+//     a program that registers it in a daemon of its own.
+//
 // StartNS is Pyro4's startNS: it opens the store, binds an engine.Daemon,
 // registers the name server in it and in its own store (with the metadata
 // "class:Pyro4.naming.NameServer"; remove never removes that entry), and
 // creates a BroadcastServer unless the daemon is on a Unix socket, a
 // loopback address or IPv6. NS.Serve runs it; StartNSLoop also prints
-// pyro4-ns's messages. Ports in NSOptions follow Pyro4's None/0: 0 is the
-// configured default (NS_PORT 9090, NS_BCPORT 9091) and AnyPort a free one.
+// pyro4-ns's messages. Port 0 in NSOptions is a free port, as everywhere
+// in gyro: Pyro4's well-known ports are Config.NSPort and Config.NSBCPort.
 //
 // # Storage
 //

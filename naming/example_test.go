@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/naming"
 	"github.com/gyro-rpc/gyro/proxy"
@@ -22,7 +23,7 @@ func Example() {
 	defer cancel()
 
 	// the name server (pyro4-ns -n 127.0.0.1 -p 0)
-	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort})
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -81,12 +82,37 @@ func ExampleServeSimple() {
 	}
 }
 
-// A persistent name server: registrations live in a bbolt file and survive
-// restarts and crashes.
+// A persistent name server on Pyro4's well-known ports: registrations live
+// in a bbolt file and survive restarts and crashes. StartNSLoop prints what
+// pyro4-ns prints.
 func ExampleStartNSLoop() {
 	ctx := context.Background() // a real server: signal.NotifyContext(...)
-	err := naming.StartNSLoop(ctx, naming.NSOptions{Host: "0.0.0.0", Storage: "bolt:/var/lib/gyro/ns.db"})
+	cfg := config.Default()
+	err := naming.StartNSLoop(ctx, naming.NSOptions{
+		Host: "0.0.0.0", Port: cfg.NSPort, BCPort: cfg.NSBCPort,
+		Storage: "bolt:/var/lib/gyro/ns.db", Config: &cfg,
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// ExampleStartNS is README.md's name server snippet: StartNS, then Serve
+// (or drive NS.Daemon and NS.Broadcast from a loop of one's own).
+func ExampleStartNS() {
+	ctx := context.Background() // a real server: signal.NotifyContext(...)
+	// README begin
+	cfg := config.Default() // NS_PORT 9090, NS_BCPORT 9091; config.FromEnv() reads PYRO_*
+	ns, err := naming.StartNS(naming.NSOptions{
+		Host: "0.0.0.0", Port: cfg.NSPort, BCPort: cfg.NSBCPort, // port 0 would be a free port
+		Storage: "bolt:ns.db", Config: &cfg,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ns.Close()
+	if err := ns.Serve(ctx); err != nil { // daemon + broadcast responder, until ctx ends
+		log.Fatal(err)
+	}
+	// README end
 }

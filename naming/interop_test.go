@@ -236,7 +236,7 @@ func TestPyro4LocatesGyroNSByBroadcast(t *testing.T) {
 			if tc.host != "" {
 				announced.Host = tc.host
 			}
-			bc, err := NewBroadcastServer(announced, "127.0.0.1", AnyPort)
+			bc, err := NewBroadcastServer(announced, "127.0.0.1", 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,7 +25,7 @@ func TestLocateNSSearchOrder(t *testing.T) {
 	unixNS := startNS(t, func(o *NSOptions) { o.UnixSocket = sock })
 	announced := ns.URI
 	announced.Host = "localhost"
-	bc, err := NewBroadcastServer(announced, "127.0.0.1", AnyPort)
+	bc, err := NewBroadcastServer(announced, "127.0.0.1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func helperMain(path string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	cfg := config.Default()
-	err := StartNSLoop(ctx, NSOptions{Host: "127.0.0.1", Port: AnyPort, NoBroadcast: true, Storage: "bolt:" + path, Config: &cfg})
+	err := StartNSLoop(ctx, NSOptions{Host: "127.0.0.1", NoBroadcast: true, Storage: "bolt:" + path, Config: &cfg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 1
@@ -90,7 +90,7 @@ func deadUDPPort(t testing.TB) int {
 // test ends.
 func startNS(t testing.TB, mutate func(*NSOptions)) *NS {
 	t.Helper()
-	opts := NSOptions{Host: "127.0.0.1", Port: AnyPort, NoBroadcast: true, Config: testConfig(t)}
+	opts := NSOptions{Host: "127.0.0.1", NoBroadcast: true, Config: testConfig(t)}
 	if mutate != nil {
 		mutate(&opts)
 	}

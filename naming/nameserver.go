@@ -62,9 +62,10 @@ func (noLock) Unlock()  {}
 func (noLock) RLock()   {}
 func (noLock) RUnlock() {}
 
-// NewNameServer returns a name server over st; nil means a new
-// MemoryStorage. The name server does not register itself: StartNS does
-// that, once it knows its URI.
+// NewNameServer returns the name server object alone, over st (nil means
+// a new MemoryStorage), for a program that serves it in a daemon of its
+// own; StartNS makes a whole name server. The object does not register
+// itself: StartNS does that, once it knows its URI.
 func NewNameServer(st Storage) *NameServer {
 	if st == nil {
 		st = NewMemoryStorage()

@@ -16,12 +16,13 @@ import (
 )
 
 // NSOptions are the arguments of Pyro4's startNS and startNSloop (and of
-// the pyro4-ns command line). Ports follow Pyro4's None/0 distinction: 0
-// means the configured default, AnyPort a free port.
+// the pyro4-ns command line). As in every gyro options struct, port 0
+// means a free port: pass Config.NSPort and Config.NSBCPort for Pyro4's
+// well-known ports (config.Default() has 9090 and 9091), as gyro ns does.
 type NSOptions struct {
 	// Host to bind; "" means Config.Host ("localhost").
 	Host string
-	// Port to bind; 0 means Config.NSPort (9090), AnyPort a free port.
+	// Port to bind; 0 picks a free port.
 	Port int
 	// UnixSocket binds a Unix domain socket at this path instead.
 	UnixSocket string
@@ -33,9 +34,8 @@ type NSOptions struct {
 	// NoBroadcast starts no broadcast server (pyro4-ns -x). Pyro4 never
 	// starts one for a Unix socket, a loopback bind or IPv6 either.
 	NoBroadcast bool
-	// BCHost and BCPort bind the broadcast server; ""/0 mean
-	// Config.NSBCHost (all interfaces) and Config.NSBCPort (9091);
-	// AnyPort picks a free port.
+	// BCHost and BCPort bind the broadcast server; "" means
+	// Config.NSBCHost (all interfaces), and port 0 a free port.
 	BCHost string
 	BCPort int
 	// Storage selects the store as OpenStorage does: "" or "memory",
@@ -84,15 +84,7 @@ type NS struct {
 // "class:Pyro4.naming.NameServer"), starts autoclean when NS_AUTOCLEAN is
 // set, and creates a broadcast server unless NoBroadcast is set or the
 // daemon is on a Unix socket, a 127.* or ::1 address, or IPv6.
-func StartNS(opts NSOptions) (*NS, error) {
-	n, err := newNS(opts)
-	if err != nil {
-		return nil, err
-	}
-	return n, nil
-}
-
-func newNS(opts NSOptions) (_ *NS, err error) {
+func StartNS(opts NSOptions) (_ *NS, err error) {
 	cfg := config.Default()
 	if opts.Config != nil {
 		cfg = *opts.Config
@@ -103,7 +95,7 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 	st := opts.Store
 	if st == nil {
 		if st, err = OpenStorage(opts.Storage); err != nil {
-			return nil, fmt.Errorf("naming: %w", err)
+			return nil, err // names the store already
 		}
 	}
 	n := &NS{NameServer: NewNameServer(st), hmac: len(opts.HMACKey) > 0}
@@ -112,13 +104,6 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 			n.Close()
 		}
 	}()
-	port := opts.Port
-	switch port {
-	case 0:
-		port = cfg.NSPort
-	case AnyPort:
-		port = 0
-	}
 	natHost, natPort := opts.NATHost, opts.NATPort
 	if natHost == "" {
 		natHost = cfg.NATHost
@@ -127,10 +112,10 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 		natPort = cfg.NATPort
 	}
 	if opts.UnixSocket != "" && opts.NATHost == "" {
-		natHost = "" // a configured NATHOST does not apply to a socket file
+		natHost, cfg.NATHost = "", "" // a configured NATHOST does not apply to a socket file
 	}
 	n.Daemon, err = engine.New(engine.Options{
-		Host: opts.Host, Port: port, UnixSocket: opts.UnixSocket,
+		Host: opts.Host, Port: opts.Port, UnixSocket: opts.UnixSocket,
 		NATHost: natHost, NATPort: natPort,
 		Config: &cfg, HMACKey: opts.HMACKey, Logger: opts.Logger,
 		Interceptors: opts.Interceptors,
@@ -158,14 +143,11 @@ func newNS(opts NSOptions) (_ *NS, err error) {
 		n.ipv6 = ta.IP.To4() == nil
 	}
 	if wantBroadcast(n.hostIP, n.ipv6, opts.NoBroadcast) {
-		bchost, bcport := opts.BCHost, opts.BCPort
+		bchost := opts.BCHost
 		if bchost == "" {
 			bchost = cfg.NSBCHost
 		}
-		if bcport == 0 {
-			bcport = cfg.NSBCPort
-		}
-		if n.Broadcast, err = NewBroadcastServer(n.InternalURI, bchost, bcport); err != nil {
+		if n.Broadcast, err = NewBroadcastServer(n.InternalURI, bchost, opts.BCPort); err != nil {
 			return nil, err
 		}
 	}

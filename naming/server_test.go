@@ -76,18 +76,18 @@ func TestStartNSLoopPrintsLikePyro4(t *testing.T) {
 		sock  string
 		store []Registration
 	}{
-		{name: "127.0.0.1", args: []string{"-n", "127.0.0.1", "-p", "0"}, opts: NSOptions{Host: "127.0.0.1", Port: AnyPort}},
-		{name: "localhost", args: []string{"-n", "localhost", "-p", "0"}, opts: NSOptions{Host: "localhost", Port: AnyPort}},
-		{name: "nobc", args: []string{"-n", "127.0.0.1", "-p", "0", "-x"}, opts: NSOptions{Host: "127.0.0.1", Port: AnyPort, NoBroadcast: true}},
-		{name: "ipv6", args: []string{"-n", "::1", "-p", "0"}, opts: NSOptions{Host: "::1", Port: AnyPort}},
+		{name: "127.0.0.1", args: []string{"-n", "127.0.0.1", "-p", "0"}, opts: NSOptions{Host: "127.0.0.1"}},
+		{name: "localhost", args: []string{"-n", "localhost", "-p", "0"}, opts: NSOptions{Host: "localhost"}},
+		{name: "nobc", args: []string{"-n", "127.0.0.1", "-p", "0", "-x"}, opts: NSOptions{Host: "127.0.0.1", NoBroadcast: true}},
+		{name: "ipv6", args: []string{"-n", "::1", "-p", "0"}, opts: NSOptions{Host: "::1"}},
 		{name: "hmac", args: []string{"-n", "127.0.0.1", "-p", "0"}, env: []string{"PYRO_HMAC_KEY=secret"},
-			opts: NSOptions{Host: "127.0.0.1", Port: AnyPort, HMACKey: []byte("secret")}},
+			opts: NSOptions{Host: "127.0.0.1", HMACKey: []byte("secret")}},
 		{name: "nat", args: []string{"-n", "127.0.0.1", "-p", "0", "--nathost", "nat.example", "--natport", "5555"},
-			opts: NSOptions{Host: "127.0.0.1", Port: AnyPort, NATHost: "nat.example", NATPort: 5555}},
+			opts: NSOptions{Host: "127.0.0.1", NATHost: "nat.example", NATPort: 5555}},
 		{name: "unix", args: []string{"-u", filepath.Join(dir, "py.sock")}, sock: filepath.Join(dir, "py.sock"),
 			opts: NSOptions{UnixSocket: filepath.Join(dir, "gyro.sock")}},
 		{name: "persistent", args: []string{"-n", "127.0.0.1", "-p", "0", "-s", "sql:" + filepath.Join(dir, "py.sqlite")},
-			opts:  NSOptions{Host: "127.0.0.1", Port: AnyPort, Storage: "bolt:" + filepath.Join(dir, "gyro.db")},
+			opts:  NSOptions{Host: "127.0.0.1", Storage: "bolt:" + filepath.Join(dir, "gyro.db")},
 			store: []Registration{{Name: "old.one", URI: "PYRO:a@h:1"}, {Name: "old.two", URI: "PYRO:b@h:2"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,9 +204,9 @@ func TestStartNS(t *testing.T) {
 		opts NSOptions
 		want string
 	}{
-		{"bad storage", NSOptions{Host: "127.0.0.1", Port: AnyPort, Storage: "sql:x"}, "use bolt:x"},
+		{"bad storage", NSOptions{Host: "127.0.0.1", Storage: "sql:x"}, "use bolt:x"},
 		{"port in use", NSOptions{Host: "127.0.0.1", Port: ns.InternalURI.Port}, "address already in use"},
-		{"autoclean too small", NSOptions{Host: "127.0.0.1", Port: AnyPort, Config: func() *config.Config { c := testConfig(t); c.NSAutoclean = time.Second; return c }()},
+		{"autoclean too small", NSOptions{Host: "127.0.0.1", Config: func() *config.Config { c := testConfig(t); c.NSAutoclean = time.Second; return c }()},
 			"NS_AUTOCLEAN cannot be smaller than 3s"},
 	} {
 		n, err := StartNS(tc.opts)

@@ -213,23 +213,53 @@ func ExampleOptions() {
 }
 
 // Example_readme is the proxy snippet of README.md, compiled here so it
-// cannot rot; TestREADMESnippets checks that the two say the same. It is
-// not run: its URI names the Pyro4 echo server.
+// cannot rot; TestREADMESnippets (internal/readme) checks that the two say
+// the same. It is not run: its URI names the Pyro4 echo server.
 func Example_readme() {
-	ctx := context.Background()
+	if err := readmeProxy(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func readmeProxy(ctx context.Context) error {
 	// README begin
 	p, err := proxy.New("PYRO:test.echoserver@localhost:9999", proxy.Options{}) // connects on the first call
+	if err != nil {
+		return err
+	}
 	defer p.Close()
-	v, err := p.Call(ctx, "echo", "hello")             // any Go values in, pyval values out
+	v, err := p.Call(ctx, "echo", "hello") // any Go values in, pyval values out
+	if err != nil {
+		return err
+	}
 	n, err := proxy.As[int16](p.Call(ctx, "echo", 42)) // or a Go type out: structs, ints, slices, maps...
-	err = p.Set(ctx, "verbose", true)                  // remote attributes
-	st, err := p.Stream(ctx, "generator")              // item streams: st.Next(ctx) until io.EOF
-	b := p.Batch()
+	if err != nil {
+		return err
+	}
+	fmt.Println(v, n)
+	if err := p.Set(ctx, "verbose", true); err != nil { // remote attributes
+		return err
+	}
+	st, err := p.Stream(ctx, "generator") // item streams
+	if err != nil {
+		return err
+	}
+	for item, err := range st.All(ctx) {
+		if err != nil {
+			return err
+		}
+		fmt.Println(item)
+	}
+	b := p.Batch() // several calls in one round trip
 	b.Add("echo", 1)
 	b.Add("echo", 2)
 	res, err := b.Run(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Println(res)
+	return nil
 	// README end
-	_, _, _, _, _ = v, n, st, res, err
 }
 
 // Example_readmeTracing is README.md's tracing snippet, compiled here so it

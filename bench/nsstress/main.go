@@ -36,7 +36,7 @@ func main() {
 	var (
 		nsURI      = flag.String("ns", "", "name server URI; empty starts a gyro name server on 127.0.0.1")
 		storage    = flag.String("s", "memory", "storage of the started name server: memory or bolt:<file>")
-		serverType = flag.String("servertype", "thread", "server type of the started name server")
+		serverType = flag.String("servertype", config.ServerThread, "server type of the started name server")
 		clients    = flag.Int("c", 32, "concurrent clients")
 		duration   = flag.Duration("d", 10*time.Second, "how long to run")
 		serializer = flag.String("serializer", "serpent", "serpent, json or marshal")
@@ -97,7 +97,7 @@ func run(nsURI, storage, serverType, serializer string, clients int, d time.Dura
 		cfg := config.Default()
 		cfg.ServerType = serverType
 		cfg.ThreadPoolSize = max(cfg.ThreadPoolSize, clients+8)
-		ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort, NoBroadcast: true,
+		ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", NoBroadcast: true,
 			Storage: storage, Config: &cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			return err

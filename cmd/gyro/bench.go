@@ -22,6 +22,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fs := flag.NewFlagSet("gyro bench serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "gyro bench serve [options]", "")
 	var host, unixSocket, serverType string
 	var port int
 	stringFlag(fs, &host, "", "H", "host", "hostname to bind server on (default: PYRO_HOST, localhost)")

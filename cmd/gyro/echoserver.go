@@ -19,6 +19,7 @@ import (
 func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gyro echoserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "gyro echoserver [options]", "")
 	var (
 		host, unixSocket, key, serverType string
 		httpAddr                          string
@@ -93,7 +94,7 @@ func echoServer(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if nameserver {
 		// Pyro4 starts it on the echo server's host at NS_PORT, in a
 		// thread of its own: here a goroutine that ends with the command.
-		ns, err = naming.StartNS(naming.NSOptions{Host: host, HMACKey: []byte(key), Config: &cfg, Logger: warnLogger(stderr),
+		ns, err = naming.StartNS(naming.NSOptions{Host: host, Port: cfg.NSPort, BCPort: cfg.NSBCPort, HMACKey: []byte(key), Config: &cfg, Logger: warnLogger(stderr),
 			Interceptors: interceptors})
 		if err != nil {
 			fmt.Fprintln(stderr, "error:", err)

@@ -22,6 +22,7 @@ import (
 func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gyro ns", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "gyro ns [options]", "")
 	var (
 		host, unixSocket, storage, bchost, nathost, key string
 		etcdPrefix                                      string
@@ -32,14 +33,14 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		noBroadcast                                     bool
 	)
 	stringFlag(fs, &host, "", "n", "host", "hostname to bind server on")
-	fs.Var(&port, "p", "port to bind server on (0=random)")
-	fs.Var(&port, "port", "port to bind server on (0=random)")
+	fs.Var(&port, "p", "`port` to bind server on (default NS_PORT, 9090; 0=random)")
+	fs.Var(&port, "port", "`port` to bind server on (default NS_PORT, 9090; 0=random)")
 	stringFlag(fs, &unixSocket, "", "u", "unixsocket", "Unix domain socket name to bind server on")
 	stringFlag(fs, &storage, "memory", "s", "storage", "Storage system to use (memory, bolt:file, etcd:http://host:port[,http://host2:port...])")
 	fs.StringVar(&etcdPrefix, "etcd-prefix", etcdstore.DefaultPrefix, "key prefix of the registry in etcd (name servers sharing it serve one registry)")
 	fs.DurationVar(&etcdTimeout, "etcd-timeout", etcdstore.DefaultTimeout, "bound on every etcd request, and on the age of cached listings")
 	fs.StringVar(&bchost, "bchost", "", `hostname to bind broadcast server on (default is "")`)
-	fs.Var(&bcport, "bcport", "port to bind broadcast server on (0=random)")
+	fs.Var(&bcport, "bcport", "`port` to bind broadcast server on (default NS_BCPORT, 9091; 0=random)")
 	fs.StringVar(&nathost, "nathost", "", "external hostname in case of NAT")
 	fs.IntVar(&natport, "natport", 0, "external port in case of NAT")
 	fs.BoolVar(&noBroadcast, "x", false, "don't start a broadcast server")
@@ -66,9 +67,9 @@ func nsServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := warnLogger(stderr)
 	opts := naming.NSOptions{
-		Host: host, Port: port.nsPort(), UnixSocket: unixSocket,
+		Host: host, Port: port.or(cfg.NSPort), UnixSocket: unixSocket,
 		NATHost: nathost, NATPort: natport,
-		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.nsPort(),
+		NoBroadcast: noBroadcast, BCHost: bchost, BCPort: bcport.or(cfg.NSBCPort),
 		Storage: storage, HMACKey: []byte(key), Config: &cfg,
 		Logger: logger, Out: stdout,
 	}
@@ -127,7 +128,7 @@ func openEtcd(ctx context.Context, spec, prefix string, timeout time.Duration, l
 }
 
 // optPort is a port option that tells "not given" (Pyro4's None: the
-// configured default) from 0 (a free port).
+// configured port) from 0 (a free port).
 type optPort struct {
 	set  bool
 	port int
@@ -149,14 +150,10 @@ func (p *optPort) Set(s string) error {
 	return nil
 }
 
-// nsPort maps the option to naming's convention: 0 is the default port,
-// naming.AnyPort a free one.
-func (p optPort) nsPort() int {
-	switch {
-	case !p.set:
-		return 0
-	case p.port == 0:
-		return naming.AnyPort
+// or returns the port given, or def (a config port) when none was.
+func (p optPort) or(def int) int {
+	if !p.set {
+		return def
 	}
 	return p.port
 }

@@ -60,7 +60,7 @@ func nsc(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, nscUsage+"\nOptions:\n")
-		fs.PrintDefaults()
+		printFlags(stderr, fs)
 	}
 	var (
 		host, unixSocket, key string

@@ -208,11 +208,11 @@ func TestNSCBroadcast(t *testing.T) {
 	pyrotest.Python(t)
 	t.Setenv("PYRO_HMAC_KEY", "")
 	t.Setenv("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort, NoBroadcast: true})
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", NoBroadcast: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc, err := naming.NewBroadcastServer(ns.InternalURI, "127.0.0.1", naming.AnyPort)
+	bc, err := naming.NewBroadcastServer(ns.InternalURI, "127.0.0.1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,14 +60,10 @@ func start(out io.Writer) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.ServerType = "multiplex" // only multiplex daemons share a loop
+	cfg.ServerType = config.ServerMultiplex // only multiplex daemons share a loop
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fmt.Fprintln(out, "MULTIPLEXED server type. Initializing services...")
-	nsPort := cfg.NSPort
-	if nsPort == 0 {
-		nsPort = naming.AnyPort
-	}
-	ns, err := naming.StartNS(naming.NSOptions{Host: cfg.Host, Port: nsPort, NoBroadcast: true, Config: &cfg, Logger: quiet})
+	ns, err := naming.StartNS(naming.NSOptions{Host: cfg.Host, Port: cfg.NSPort, NoBroadcast: true, Config: &cfg, Logger: quiet})
 	if err != nil {
 		return nil, fmt.Errorf("name server: %w", err)
 	}
@@ -75,11 +71,7 @@ func start(out io.Writer) (*services, error) {
 	// Pyro4 starts no broadcast server for a loopback name server; the
 	// example wants one in the loop, so it makes its own, as startNS would
 	// for a routable host.
-	bcPort := cfg.NSBCPort
-	if bcPort == 0 {
-		bcPort = naming.AnyPort
-	}
-	bc, err := naming.NewBroadcastServer(ns.InternalURI, cfg.NSBCHost, bcPort)
+	bc, err := naming.NewBroadcastServer(ns.InternalURI, cfg.NSBCHost, cfg.NSBCPort)
 	if err != nil {
 		ns.Close()
 		return nil, fmt.Errorf("broadcast server: %w", err)

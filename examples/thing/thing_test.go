@@ -63,7 +63,7 @@ func TestExample1WithoutNameServer(t *testing.T) {
 
 func TestExample2WithNameServer(t *testing.T) {
 	pyrotest.Python(t)
-	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort, NoBroadcast: true})
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", NoBroadcast: true})
 	if err != nil {
 		t.Fatal(err)
 	}

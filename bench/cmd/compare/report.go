@@ -136,7 +136,7 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "## Targets of the issue\n\n")
+	fmt.Fprintf(w, "## Performance targets\n\n")
 	check := func(ok bool) string {
 		if ok {
 			return "met"

@@ -96,7 +96,7 @@ func run(out io.Writer) error {
 
 	// multiplex: calls run inside Events, on the caller's goroutine
 	cfg := config.Default()
-	cfg.ServerType = "multiplex"
+	cfg.ServerType = config.ServerMultiplex
 	d, err := engine.New(engine.Options{Config: &cfg})
 	if err != nil {
 		return err
