@@ -303,3 +303,43 @@ func TestPyro5DaemonTalksToGoFrames(t *testing.T) {
 	}
 
 }
+
+// TestFrameLenBothGenerations: server types size frames with FrameLen
+// alone, so it must read either generation's header, and ask for more
+// (0, nil) on every prefix shorter than that header.
+func TestFrameLenBothGenerations(t *testing.T) {
+	m4 := Message{Type: MsgPing, Seq: 1, SerializerID: 42, Data: []byte("ping")}
+	f4, err := Append(nil, &m4, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m5 := Message5{Type: MsgPing, Seq: 1, SerializerID: 42, Data: []byte("ping"),
+		Annotations: []Annotation{{Key: "XYZW", Value: []byte("v")}}}
+	f5, err := Append5(nil, &m5, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		frame  []byte
+		header int
+	}{{"pyro4", f4, HeaderSize}, {"pyro5", f5, HeaderSize5}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k := 0; k < tc.header; k++ {
+				if n, err := FrameLen(tc.frame[:k], nil); n != 0 || err != nil {
+					t.Fatalf("FrameLen(%d bytes) = %d, %v; want 0, nil", k, n, err)
+				}
+			}
+			if got := FrameHeaderSize(tc.frame); got != tc.header {
+				t.Errorf("FrameHeaderSize = %d, want %d", got, tc.header)
+			}
+			n, err := FrameLen(tc.frame[:tc.header], nil)
+			if err != nil || n != len(tc.frame) {
+				t.Errorf("FrameLen = %d, %v; want %d", n, err, len(tc.frame))
+			}
+			if _, err := FrameLen(tc.frame, &Options{MaxMessageSize: 2}); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("FrameLen over the limit: %v, want ErrTooLarge", err)
+			}
+		})
+	}
+}
