@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net"
 	"runtime"
 	"slices"
@@ -34,6 +33,12 @@ type Session struct {
 	cc   dispatch.CallContext
 	call serial.Call
 	corr [16]byte // the current request's correlation id
+
+	// gen is the connection's protocol generation (wire.Pyro4 or
+	// wire.Pyro5), 0 until its first bytes tell; msg5 is the Pyro5
+	// request being handled, which pyro5.go translates into msg.
+	gen  int
+	msg5 wire.Message5
 
 	// broken is set when a reply could not be built (too large): the
 	// connection closes without it, as in Pyro4.
@@ -66,8 +71,25 @@ const FlushLimit = 256 << 10
 func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byte, closeAfter bool) {
 	s.out = dst
 	defer func() { out, s.out = s.out, nil }()
+	if s.gen == 0 {
+		gen, err := wire.DetectProtocol(in)
+		if err != nil {
+			s.frameError(err)
+			return len(in), nil, true
+		}
+		if gen == 0 {
+			return 0, nil, false // too few bytes to tell the generation
+		}
+		s.gen = gen
+	}
 	for n < len(in) && len(s.out) < FlushLimit {
-		k, err := wire.ParseInto(&s.msg, in[n:], &s.c.wopts)
+		var k int
+		var err error
+		if s.gen == wire.Pyro5 {
+			k, err = s.parse5(in[n:])
+		} else {
+			k, err = wire.ParseInto(&s.msg, in[n:], &s.c.wopts)
+		}
 		if err != nil {
 			s.frameError(err)
 			return len(in), nil, true
@@ -106,6 +128,8 @@ func (s *Session) frameError(err error) {
 		reason = wire.ErrHMACMismatch.Error()
 	case errors.Is(err, wire.ErrHMACAsymmetric):
 		reason = wire.ErrHMACAsymmetric.Error()
+	case errors.Is(err, wire.ErrNoHMAC5):
+		reason = wire.ErrNoHMAC5.Error() // a Pyro5 client of a daemon with an HMAC key
 	default:
 		return // the peer went away or sent garbage we cannot answer
 	}
@@ -132,16 +156,14 @@ func (s *Session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
 // the session keeps it off the heap on the per-call path.
 func (s *Session) correlation(m *wire.Message) *[16]byte {
 	id := &s.corr
+	if s.gen == wire.Pyro5 {
+		return id // parse5 took it from the header or made one
+	}
 	if c, ok := m.Annotation("CORR"); ok && len(c) == 16 {
 		copy(id[:], c)
 		return id
 	}
-	a, b := rand.Uint64(), rand.Uint64()
-	for i := 0; i < 8; i++ {
-		id[i], id[8+i] = byte(a>>(56-8*i)), byte(b>>(56-8*i))
-	}
-	id[6] = id[6]&0x0f | 0x40
-	id[8] = id[8]&0x3f | 0x80
+	newCorrelation(id)
 	return id
 }
 
@@ -151,8 +173,8 @@ func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
 		return true
 	}
 	sid := int(m.SerializerID)
-	codec, err := serial.ByID(sid)
-	if err != nil || !s.c.accepted.Has(sid) {
+	codec, err := s.codecByID(sid)
+	if err != nil || !s.accepts(sid) {
 		s.connectFail(m.Seq, failSerializer, "message used serializer that is not accepted: "+itoa(sid), nil)
 		return true
 	}
@@ -221,10 +243,10 @@ func (s *Session) refusal(seq uint16, reason string) []byte {
 }
 
 func (s *Session) connectFail(seq uint16, sid int, reason string, corr *[16]byte) {
-	codec, err := serial.ByID(sid)
+	codec, err := s.codecByID(sid)
 	if err != nil {
-		codec = serial.Marshal
 		sid = failSerializer
+		codec, _ = s.codecByID(sid)
 	}
 	data, err := codec.Marshal(nil, reason, nil)
 	if err != nil {
@@ -237,14 +259,14 @@ func (s *Session) connectFail(seq uint16, sid int, reason string, corr *[16]byte
 func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool) {
 	sid := int(m.SerializerID)
 	oneway := m.Flags&wire.FlagOneway != 0
-	codec, err := serial.ByID(sid)
+	codec, err := s.codecByID(sid)
 	if err != nil {
 		// unknown ids, and pickle & co, which gyro can neither read nor
 		// answer in: Pyro4 closes for the former; gyro closes for both
 		return true
 	}
 	corr := s.correlation(m)
-	if !s.c.accepted.Has(sid) {
+	if !s.accepts(sid) {
 		if !oneway {
 			s.replyException(m.Seq, codec, pyval.NewException(pyval.ClassSerializeError, "message used serializer that is not accepted: "+itoa(sid)))
 		}
@@ -269,7 +291,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	}
 	cc := &s.cc
 	*cc = dispatch.CallContext{
-		Conn: s.conn, Client: s.client, Seq: m.Seq, Flags: uint16(m.Flags),
+		Conn: s.conn, Client: s.client, Protocol: s.gen, Seq: m.Seq, Flags: uint16(m.Flags),
 		SerializerID: sid, CorrelationID: *corr,
 	}
 	if len(m.Annotations) > 0 {
@@ -385,6 +407,10 @@ func (s *Session) replyRaw(t wire.MsgType, flags wire.Flags, seq, sid uint16, da
 }
 
 func (s *Session) appendFrame(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation, opts *wire.Options) {
+	if s.gen == wire.Pyro5 {
+		s.appendFrame5(t, flags, seq, sid, data, extra, opts)
+		return
+	}
 	anns := s.anns[:0]
 	if corr != nil {
 		anns = append(anns, wire.Annotation{Key: "CORR", Value: corr[:]})

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"math/rand/v2"
+
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+// Pyro5 clients (protocol 502) on the same port as Pyro4's.
+//
+// Process tells the generation from a connection's first six bytes. A
+// Pyro5 frame is parsed with wire.Parse5Into and translated into the
+// Pyro4 form the session already handles: the flags that moved get their
+// Pyro4 bits, a CONNECT asks for metadata (Pyro5 always sends it), and the
+// header's correlation id becomes the session's. The serializer id stays
+// in Pyro5's numbering; codecByID and accepts read it per generation, so
+// every reply carries the request's own id. Replies go back through
+// appendFrame5, which undoes the flag translation and frames with
+// wire.Append5. Handshake, calls, attributes, batches, streams, oneway
+// calls and PING thus share one implementation for both generations; only
+// class names differ, which Pyro5's codecs (serial.ByID5) handle.
+
+// parse5 parses the protocol 502 frame at the front of b into s.msg5 and
+// translates it into s.msg. It returns wire.Parse5Into's results.
+func (s *Session) parse5(b []byte) (int, error) {
+	m5 := &s.msg5
+	k, err := wire.Parse5Into(m5, b, &s.c.wopts)
+	if err != nil || k == 0 {
+		return k, err
+	}
+	flags := flags5To4(m5.Flags)
+	if m5.Type == wire.MsgConnect {
+		flags |= wire.FlagMetaOnConnect
+	}
+	if m5.Flags&wire.Flag5CorrID != 0 {
+		s.corr = m5.CorrID
+	} else {
+		newCorrelation(&s.corr) // as Pyro5's daemon does
+	}
+	s.msg = wire.Message{
+		Type:         m5.Type,
+		Flags:        flags,
+		Seq:          m5.Seq,
+		SerializerID: uint16(m5.SerializerID),
+		Annotations:  m5.Annotations,
+		Data:         m5.Data,
+	}
+	return k, nil
+}
+
+// appendFrame5 is appendFrame for a Pyro5 client: every reply carries the
+// request's correlation id, as Pyro5's daemon sends it.
+func (s *Session) appendFrame5(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, extra []wire.Annotation, opts *wire.Options) {
+	if len(opts.HMACKey) > 0 {
+		// Only the CONNECTFAIL that refuses the Pyro5 client gets here
+		// (wire.ErrNoHMAC5): protocol 502 frames carry no HMAC.
+		o := *opts
+		o.HMACKey = nil
+		opts = &o
+	}
+	msg := wire.Message5{Type: t, Flags: flags4To5(flags) | wire.Flag5CorrID, Seq: seq, SerializerID: uint8(sid),
+		CorrID: s.corr, Annotations: extra, Data: data}
+	out, err := wire.Append5(s.out, &msg, opts)
+	if err != nil {
+		s.c.log.Debug("reply not sent", "error", err)
+		s.broken = true
+		return
+	}
+	s.out = out
+}
+
+// flags5To4 maps request flags to Pyro4's bits; CORR_ID has none (the id
+// is the session's).
+func flags5To4(f wire.Flags5) wire.Flags {
+	out := wire.Flags(f & (wire.Flag5Exception | wire.Flag5Compressed | wire.Flag5Oneway | wire.Flag5Batch))
+	if f&wire.Flag5ItemStreamResult != 0 {
+		out |= wire.FlagItemStreamResult
+	}
+	if f&wire.Flag5KeepSerialized != 0 {
+		out |= wire.FlagKeepSerialized
+	}
+	return out
+}
+
+// flags4To5 maps reply flags back; META_ON_CONNECT has no protocol 502 bit.
+func flags4To5(f wire.Flags) wire.Flags5 {
+	out := wire.Flags5(f & (wire.FlagException | wire.FlagCompressed | wire.FlagOneway | wire.FlagBatch))
+	if f&wire.FlagItemStreamResult != 0 {
+		out |= wire.Flag5ItemStreamResult
+	}
+	if f&wire.FlagKeepSerialized != 0 {
+		out |= wire.Flag5KeepSerialized
+	}
+	return out
+}
+
+// newCorrelation fills id with a random (version 4) UUID.
+func newCorrelation(id *[16]byte) {
+	a, b := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 8; i++ {
+		id[i], id[8+i] = byte(a>>(56-8*i)), byte(b>>(56-8*i))
+	}
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
+}
+
+// codecByID returns the codec for a serializer id of the connection's
+// generation: for Pyro5 clients, serial.ByID5's, which report Pyro5's ids
+// and carry Pyro5's class names both ways.
+func (s *Session) codecByID(sid int) (serial.Codec, error) {
+	if s.gen == wire.Pyro5 {
+		return serial.ByID5(sid)
+	}
+	return serial.ByID(sid)
+}
+
+// accepts reports whether the daemon accepts a serializer id of the
+// connection's generation. Pyro5 has no SERIALIZERS_ACCEPTED: its daemon
+// takes all four of its serializers, which are all safe. gyro applies
+// SERIALIZERS_ACCEPTED to both generations, except that with Pyro4's
+// default setting (which leaves msgpack out) a Pyro5 client may also use
+// msgpack, as with Pyro5's own daemon.
+func (s *Session) accepts(sid int) bool {
+	if s.gen != wire.Pyro5 {
+		return s.c.accepted.Has(sid)
+	}
+	id4, ok := serial.ID5To4(sid)
+	if !ok {
+		return false
+	}
+	if id4 == serial.IDMsgpack && s.c.accepted == serial.DefaultAccepted {
+		return true
+	}
+	return s.c.accepted.Has(id4)
+}
