@@ -201,7 +201,7 @@ func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
 	if m.Flags&wire.FlagMetaOnConnect != 0 {
 		obj, _ := payload.Get("object")
 		id, _ := obj.(string)
-		md, err := s.c.reg.Metadata(id)
+		md, err := s.c.reg.MetadataFor(id, s.gen)
 		if err != nil {
 			return s.rejectConn(m.Seq, sid, "unknown object", corr)
 		}
