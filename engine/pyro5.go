@@ -29,7 +29,7 @@ func (s *Session) parse5(b []byte) (int, error) {
 	if err != nil || k == 0 {
 		return k, err
 	}
-	flags := flags5To4(m5.Flags)
+	flags := m5.Flags.To4()
 	if m5.Type == wire.MsgConnect {
 		flags |= wire.FlagMetaOnConnect
 	}
@@ -59,7 +59,7 @@ func (s *Session) appendFrame5(t wire.MsgType, flags wire.Flags, seq, sid uint16
 		o.HMACKey = nil
 		opts = &o
 	}
-	msg := wire.Message5{Type: t, Flags: flags4To5(flags) | wire.Flag5CorrID, Seq: seq, SerializerID: uint8(sid),
+	msg := wire.Message5{Type: t, Flags: flags.To5() | wire.Flag5CorrID, Seq: seq, SerializerID: uint8(sid),
 		CorrID: s.corr, Annotations: extra, Data: data}
 	out, err := wire.Append5(s.out, &msg, opts)
 	if err != nil {
@@ -68,31 +68,6 @@ func (s *Session) appendFrame5(t wire.MsgType, flags wire.Flags, seq, sid uint16
 		return
 	}
 	s.out = out
-}
-
-// flags5To4 maps request flags to Pyro4's bits; CORR_ID has none (the id
-// is the session's).
-func flags5To4(f wire.Flags5) wire.Flags {
-	out := wire.Flags(f & (wire.Flag5Exception | wire.Flag5Compressed | wire.Flag5Oneway | wire.Flag5Batch))
-	if f&wire.Flag5ItemStreamResult != 0 {
-		out |= wire.FlagItemStreamResult
-	}
-	if f&wire.Flag5KeepSerialized != 0 {
-		out |= wire.FlagKeepSerialized
-	}
-	return out
-}
-
-// flags4To5 maps reply flags back; META_ON_CONNECT has no protocol 502 bit.
-func flags4To5(f wire.Flags) wire.Flags5 {
-	out := wire.Flags5(f & (wire.FlagException | wire.FlagCompressed | wire.FlagOneway | wire.FlagBatch))
-	if f&wire.FlagItemStreamResult != 0 {
-		out |= wire.Flag5ItemStreamResult
-	}
-	if f&wire.FlagKeepSerialized != 0 {
-		out |= wire.Flag5KeepSerialized
-	}
-	return out
 }
 
 // newCorrelation fills id with a random (version 4) UUID.

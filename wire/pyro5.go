@@ -230,3 +230,30 @@ func frameLen5(b []byte, opts *Options) (int, error) {
 	}
 	return h.FrameSize(), nil
 }
+
+// To4 maps protocol 502 flags to Pyro4's bits for the same meanings, for
+// code that handles both generations in Pyro4's terms. CORR_ID has no
+// Pyro4 bit (Pyro4 sends a CORR annotation) and is dropped.
+func (f Flags5) To4() Flags {
+	out := Flags(f & (Flag5Exception | Flag5Compressed | Flag5Oneway | Flag5Batch))
+	if f&Flag5ItemStreamResult != 0 {
+		out |= FlagItemStreamResult
+	}
+	if f&Flag5KeepSerialized != 0 {
+		out |= FlagKeepSerialized
+	}
+	return out
+}
+
+// To5 maps Pyro4 flags to protocol 502's bits. META_ON_CONNECT has no
+// protocol 502 bit (Pyro5 always sends metadata) and is dropped.
+func (f Flags) To5() Flags5 {
+	out := Flags5(f & (FlagException | FlagCompressed | FlagOneway | FlagBatch))
+	if f&FlagItemStreamResult != 0 {
+		out |= Flag5ItemStreamResult
+	}
+	if f&FlagKeepSerialized != 0 {
+		out |= Flag5KeepSerialized
+	}
+	return out
+}

@@ -343,3 +343,31 @@ func TestFrameLenBothGenerations(t *testing.T) {
 		})
 	}
 }
+
+func TestFlagsBetweenGenerations(t *testing.T) {
+	for _, tc := range []struct {
+		f4 Flags
+		f5 Flags5
+	}{
+		{FlagException, Flag5Exception},
+		{FlagCompressed, Flag5Compressed},
+		{FlagOneway, Flag5Oneway},
+		{FlagBatch, Flag5Batch},
+		{FlagItemStreamResult, Flag5ItemStreamResult},
+		{FlagKeepSerialized, Flag5KeepSerialized},
+		{FlagException | FlagItemStreamResult, Flag5Exception | Flag5ItemStreamResult},
+	} {
+		if got := tc.f4.To5(); got != tc.f5 {
+			t.Errorf("%v.To5() = %v, want %v", tc.f4, got, tc.f5)
+		}
+		if got := tc.f5.To4(); got != tc.f4 {
+			t.Errorf("%v.To4() = %v, want %v", tc.f5, got, tc.f4)
+		}
+	}
+	if got := FlagMetaOnConnect.To5(); got != 0 {
+		t.Errorf("META_ON_CONNECT.To5() = %v, want 0", got)
+	}
+	if got := Flag5CorrID.To4(); got != 0 {
+		t.Errorf("CORR_ID.To4() = %v, want 0", got)
+	}
+}
