@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
+	"errors"
 	"net"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
+	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
@@ -333,4 +336,52 @@ func TestPyro5CommTimeout(t *testing.T) {
 		c.nc.Write([]byte("PYRO\x01\xf6\x04\x01\x00\x00"))
 	}
 	c.expectClosed()
+}
+
+// TestGoPyro5ProxyCallsGyro: gyro's proxy speaking Pyro5 to gyro's daemon,
+// in every serializer, and the daemon's call context telling the methods.
+func TestGoPyro5ProxyCallsGyro(t *testing.T) {
+	d, uri := startEcho(t, nil)
+	if _, err := d.Register(CallInfo{}, "info", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, ser := range []string{"serpent", "json", "marshal", "msgpack"} {
+		t.Run(ser, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cfg := config.Default()
+			cfg.Serializer = ser
+			p, err := proxy.New(uri, proxy.Options{Config: &cfg, Protocol: wire.Pyro5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			u := pyval.MustParseURI("PYRO:x@127.0.0.1:5555")
+			if v, err := p.Call(ctx, "echo", pyval.Tuple{"hello", u}); err != nil || !pyval.Equal(v, pyval.Tuple{"hello", u}) && !pyval.Equal(v, []any{"hello", u}) {
+				t.Fatalf("echo = %v, %v", v, err)
+			}
+			_, err = p.Call(ctx, "error")
+			var exc *pyval.Exception
+			if !errors.As(err, &exc) || exc.Message() != "this is the generated error from echoserver echo() method" {
+				t.Errorf("error() = %v", err)
+			}
+			_, err = p.Call(ctx, "nope")
+			if !errors.Is(err, proxy.ErrNotExposed) {
+				t.Errorf("nope() = %v", err)
+			}
+			info, err := proxy.New(strings.Replace(uri, "test.echoserver", "info", 1), proxy.Options{Config: &cfg, Protocol: wire.Pyro5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer info.Close()
+			v, err := info.Call(ctx, "info")
+			tup, _ := v.(pyval.Tuple)
+			if l, ok := v.([]any); ok {
+				tup = l
+			}
+			if err != nil || len(tup) != 2 || !pyval.Equal(tup[0], int64(wire.Pyro5)) {
+				t.Errorf("info() = %v, %v", v, err)
+			}
+		})
+	}
 }

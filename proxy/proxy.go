@@ -88,6 +88,11 @@ type Options struct {
 	// CONNECTOK (Pyro4's _pyroValidateHandshake); an error closes the
 	// connection and is returned as is.
 	ValidateHandshake func(resp any) error
+	// Protocol is the wire protocol generation to speak: wire.Pyro4 (48,
+	// also when 0) or wire.Pyro5 (502), for Pyro5 daemons and name
+	// servers. Pyro5 has no HMAC (HMACKey must be empty) and no pickle;
+	// its class names (Pyro5.errors.X, ...) decode to the same Go values.
+	Protocol int
 }
 
 // settings are the config items a proxy uses, taken from Options.Config
@@ -186,7 +191,10 @@ func New(uri string, opts Options) (*Proxy, error) {
 }
 
 func newProxy(u pyval.URI, opts Options, set settings) (*Proxy, error) {
-	codec, err := serial.ByName(set.serializer)
+	if err := checkProtocol(&opts); err != nil {
+		return nil, err
+	}
+	codec, err := codecFor(set.serializer, opts.Protocol)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q", ErrSerializer, set.serializer)
 	}
