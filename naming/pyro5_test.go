@@ -2,6 +2,7 @@ package naming
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/wire"
 )
 
 // pyro5SerializeFailure tells the results where Pyro5's own name server
@@ -134,5 +137,45 @@ func TestPyro5LocatesGyroNSByBroadcast(t *testing.T) {
 	}
 	if want := ns.URI.String() + "\n1\n"; out != want {
 		t.Errorf("Pyro5 located %q, want %q", out, want)
+	}
+}
+
+// TestGyroProxyUsesPyro5NS: gyro's proxy and resolver speak Pyro5 to
+// Pyro5's own name server: register, lookup, yplookup, and PYRONAME and
+// PYROMETA URIs resolved through it.
+func TestGyroProxyUsesPyro5NS(t *testing.T) {
+	p := pyrotest.Start5(t, []string{"-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0", "-x"}, uriLine)
+	nsURI := mustURI(t, p.Match[1])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	opts := LocateOptions{Host: nsURI.Host, Port: nsURI.Port, Protocol: wire.Pyro5}
+	ns, err := LocateNS(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	target := "PYRO:obj@127.0.0.1:5555"
+	if _, err := ns.CallKw(ctx, "register", []any{"a.b", target}, map[string]any{"metadata": []any{"m1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ns.Call(ctx, "lookup", "a.b"); err != nil || v != mustURI(t, target) {
+		t.Errorf("lookup = %#v, %v", v, err)
+	}
+	v, err := ns.CallKw(ctx, "yplookup", nil, map[string]any{"meta_all": []any{"m1"}})
+	d, _ := v.(*pyval.Dict)
+	if entry, _ := d.Get("a.b"); err != nil || !pyval.Equal(entry, pyval.Tuple{target, pyval.Set{"m1"}}) {
+		t.Errorf("yplookup = %v, %v", v, err)
+	}
+	_, err = ns.Call(ctx, "lookup", "nope")
+	var exc *pyval.Exception
+	if !errors.As(err, &exc) || exc.Class != "Pyro4.errors.NamingError" || exc.Message() != "unknown name: nope" {
+		t.Errorf("lookup(nope): %v", err)
+	}
+	loc := "@" + nsURI.Host + ":" + strconv.Itoa(nsURI.Port)
+	for _, u := range []string{"PYRONAME:a.b" + loc, "PYROMETA:m1" + loc} {
+		got, err := Resolve(ctx, mustURI(t, u), LocateOptions{Protocol: wire.Pyro5})
+		if err != nil || got.String() != target {
+			t.Errorf("Resolve(%s) = %v, %v", u, got, err)
+		}
 	}
 }
