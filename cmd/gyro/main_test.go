@@ -13,11 +13,13 @@ import (
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 )
 
-// TestEchoServerWithPyro4Client runs `gyro echoserver` in-process, checks
-// its start-up lines against pyro4-test-echoserver's, drives it with the
-// real Pyro4 client and stops it with a remote shutdown().
-func TestEchoServerWithPyro4Client(t *testing.T) {
+// TestEchoServerWithPyro4AndPyro5Clients runs `gyro echoserver`
+// in-process, checks its start-up lines against pyro4-test-echoserver's,
+// drives it with the real Pyro5 and Pyro4 clients on the same port and
+// stops it with a remote shutdown().
+func TestEchoServerWithPyro4AndPyro5Clients(t *testing.T) {
 	pyrotest.Python(t)
+	env5 := pyrotest.Pyro5Env(t)
 	t.Setenv("PYRO_HMAC_KEY", "")
 	outR, outW := io.Pipe()
 	var stderr strings.Builder
@@ -53,7 +55,13 @@ func TestEchoServerWithPyro4Client(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out, err := pyrotest.Run(t, ctx, `
-import Pyro4
+import Pyro4, Pyro5.api
+p5 = Pyro5.api.Proxy("`+uri+`")
+assert p5.echo({1, 2}) == {1, 2}
+try:
+    p5.error()
+except ValueError as e:
+    print("pyro5 error:", e)
 p = Pyro4.Proxy("`+uri+`")
 assert p.echo("hi") == "hi"
 assert p.verbose is True
@@ -65,11 +73,12 @@ except ValueError as e:
     print("error:", e)
 p.shutdown()
 print("done")
-`)
+`, env5...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "error: expected error from echoserver error() method") || !strings.Contains(out, "done") {
+	if !strings.Contains(out, "\nerror: expected error from echoserver error() method") || !strings.Contains(out, "done") ||
+		!strings.Contains(out, "pyro5 error: this is the generated error from echoserver echo() method") {
 		t.Fatalf("client output %q", out)
 	}
 	select {
