@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"regexp"
 	"strings"
@@ -383,5 +384,51 @@ func TestGoPyro5ProxyCallsGyro(t *testing.T) {
 				t.Errorf("info() = %v, %v", v, err)
 			}
 		})
+	}
+}
+
+// BlobTaker receives SerializedBlobs.
+type BlobTaker struct{}
+
+func (BlobTaker) Take(arg any) (pyval.Tuple, error) {
+	b, ok := arg.(*engine.SerializedBlob)
+	if !ok {
+		return nil, fmt.Errorf("not a blob: %T", arg)
+	}
+	v, err := b.Deserialized()
+	return pyval.Tuple{b.Info, v}, err
+}
+
+// TestSerializedBlobFromBothGenerations: a KEEPSERIALIZED call from Pyro4's
+// and from Pyro5's client decodes in the serializer numbering of its
+// generation (json is 2 in Pyro4 and 3 in Pyro5).
+func TestSerializedBlobFromBothGenerations(t *testing.T) {
+	pyrotest.Python(t)
+	d, uri := startEcho(t, nil)
+	if _, err := d.Register(BlobTaker{}, "blobs", false); err != nil {
+		t.Fatal(err)
+	}
+	uri = strings.Replace(uri, "test.echoserver", "blobs", 1)
+	script := `
+import sys, Pyro4, Pyro4.core, Pyro5.api
+uri = sys.argv[1]
+for ser in ("json", "marshal", "serpent"):
+    Pyro4.config.SERIALIZER = ser
+    Pyro5.api.config.SERIALIZER = ser
+    p4, p5 = Pyro4.Proxy(uri), Pyro5.api.Proxy(uri)
+    print(ser, p4.take(Pyro4.core.SerializedBlob("four", ([1, 2], "x"))), p5.take(Pyro5.api.SerializedBlob("five", ([3], "y"))))
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := pyrotest.RunScript(t, ctx, "-c", []string{script, uri}, "", pyrotest.Pyro5Env(t)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := `json ['four', [[1, 2], 'x']] ['five', [[3], 'y']]
+marshal ('four', ([1, 2], 'x')) ('five', ([3], 'y'))
+serpent ('four', ([1, 2], 'x')) ('five', ([3], 'y'))
+`
+	if out != want {
+		t.Errorf("client printed\n%s\nwant\n%s", out, want)
 	}
 }

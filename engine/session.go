@@ -381,7 +381,7 @@ func (s *Session) blobCall(m *wire.Message, call *serial.Call) error {
 	data := make([]byte, len(m.Data))
 	copy(data, m.Data)
 	*call = serial.Call{Object: obj, Method: method,
-		Args: []any{&SerializedBlob{Info: t[0], Data: data, SerializerID: int(m.SerializerID)}}}
+		Args: []any{&SerializedBlob{Info: t[0], Data: data, SerializerID: int(m.SerializerID), Protocol: s.gen}}}
 	return nil
 }
 
@@ -472,14 +472,20 @@ func (s *Session) Close() {
 // (Pyro4's SerializedBlob): the caller's info and the raw call payload,
 // decoded only when asked.
 type SerializedBlob struct {
-	Info         any
-	Data         []byte
+	Info any
+	Data []byte
+	// SerializerID is in the numbering of Protocol, the client's wire
+	// generation (48 or 502; 0 is taken as 48).
 	SerializerID int
+	Protocol     int
 }
 
 // Deserialized decodes the blob's data: the third element of the call.
 func (b *SerializedBlob) Deserialized() (any, error) {
 	codec, err := serial.ByID(b.SerializerID)
+	if b.Protocol == wire.Pyro5 {
+		codec, err = serial.ByID5(b.SerializerID)
+	}
 	if err != nil {
 		return nil, err
 	}
