@@ -55,7 +55,7 @@ func (jsonCodec) Name() string { return "json" }
 // Marshal appends v as json.dumps writes it.
 func (c jsonCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 	if c.gen5 {
-		v, r = ForPyro5(v), forPyro5Replacer(r)
+		v = ForPyro5(v)
 	}
 	e := jsonEncoder{buf: dst, r: r, start: len(dst), surr: -1}
 	if err := e.value(v, 0); err != nil {
@@ -72,7 +72,7 @@ func (c jsonCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 // for every other method.
 func (jc jsonCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
 	if jc.gen5 {
-		c, r = callForPyro5(c), forPyro5Replacer(r)
+		c = callForPyro5(c)
 	}
 	e := jsonEncoder{buf: dst, r: r, start: len(dst), surr: -1}
 	e.buf = append(e.buf, `{"object": `...)

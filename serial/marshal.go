@@ -96,7 +96,7 @@ func (marshalCodec) Name() string { return "marshal" }
 // Marshal appends the marshal encoding of v.
 func (c marshalCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 	if c.gen5 {
-		v, r = ForPyro5(v), forPyro5Replacer(r)
+		v = ForPyro5(v)
 	}
 	e := marshalEncoder{buf: dst, r: r}
 	if err := e.value(v, 0); err != nil {
@@ -110,7 +110,7 @@ func (c marshalCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 // client cannot send None.
 func (mc marshalCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
 	if mc.gen5 {
-		c, r = callForPyro5(c), forPyro5Replacer(r)
+		c = callForPyro5(c)
 	}
 	e := marshalEncoder{buf: dst, r: r}
 	e.buf = append(e.buf, mSmallTuple, 4)

@@ -2,7 +2,9 @@ package serial
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/gyro-rpc/gyro/pyval"
 )
@@ -82,9 +84,12 @@ func ByID5(id int) (Codec, error) {
 	return nil, fmt.Errorf("pyro5 serializer id %d: %w", id, ErrUnknown)
 }
 
-// forPyro5Replacer makes what r substitutes (an autoproxy's proxy) a
-// Pyro5 value too.
-func forPyro5Replacer(r Replacer) Replacer {
+// ForPyro5Replacer returns a Replacer that passes what r substitutes (an
+// autoproxy's Pyro4 proxy) through ForPyro5. The Pyro5 codecs (Serpent5,
+// Marshal5, JSON5) do not wrap the Replacer they are given, which would
+// cost an allocation per call: a server makes this one once per Pyro5
+// connection. nil stays nil.
+func ForPyro5Replacer(r Replacer) Replacer {
 	if r == nil {
 		return nil
 	}
@@ -269,8 +274,60 @@ func forPyro5(v any) (any, bool) {
 			}
 			return out, true
 		}
+	default:
+		// A Go value outside the model ([]pyval.URI, a struct holding an
+		// error): convert it as the encoder would, if its type can hold
+		// a class dict at all.
+		if v == nil || !mayHoldClassDict(reflect.TypeOf(v)) {
+			return v, false
+		}
+		m, err := pyval.FromGo(v)
+		if err != nil {
+			return v, false // the encoder reports it
+		}
+		if out, changed := forPyro5(m); changed {
+			return out, true
+		}
 	}
 	return v, false
+}
+
+var (
+	classDicterType = reflect.TypeFor[pyval.ClassDicter]()
+	holdsClassDict  sync.Map // reflect.Type -> bool
+)
+
+// mayHoldClassDict reports whether a value of type t can contain a value
+// that is sent as a class dict (an interface may hold anything).
+func mayHoldClassDict(t reflect.Type) bool {
+	if v, ok := holdsClassDict.Load(t); ok {
+		return v.(bool)
+	}
+	holdsClassDict.Store(t, false) // a recursive type refers back here
+	r := typeHoldsClassDict(t)
+	holdsClassDict.Store(t, r)
+	return r
+}
+
+func typeHoldsClassDict(t reflect.Type) bool {
+	if t.Implements(classDicterType) || reflect.PointerTo(t).Implements(classDicterType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return mayHoldClassDict(t.Elem())
+	case reflect.Map:
+		return mayHoldClassDict(t.Key()) || mayHoldClassDict(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() && mayHoldClassDict(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // forPyro5Elems converts the elements of l, copying l only if one changes.

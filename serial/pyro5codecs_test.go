@@ -171,3 +171,34 @@ for name in ("serpent", "marshal", "json"):
 		})
 	}
 }
+
+// TestForPyro5GoValues: class-dict values inside Go values outside the
+// model (a slice of URIs, a struct holding an exception) reach a Pyro5
+// peer with Pyro5's names too; plain Go values pass unchanged.
+func TestForPyro5GoValues(t *testing.T) {
+	u := pyval.MustParseURI("PYRO:obj@127.0.0.1:5555")
+	type result struct {
+		Err  *pyval.Exception
+		Name string
+	}
+	for _, v := range []any{
+		[]pyval.URI{u},
+		map[string]pyval.URI{"a": u},
+		result{Err: pyval.NewException("Pyro4.errors.NamingError", "x"), Name: "n"},
+		[]any{[]*pyval.URI{&u}},
+	} {
+		for _, c := range codecs5 {
+			b, err := c.Marshal(nil, v, nil)
+			if err != nil {
+				t.Fatalf("%s %T: %v", c.Name(), v, err)
+			}
+			if strings.Contains(string(b), "Pyro4.") || !strings.Contains(string(b), "Pyro5.") {
+				t.Errorf("%s %T: %s", c.Name(), v, b)
+			}
+		}
+	}
+	plain := []string{"a", "b"}
+	if got, ok := ForPyro5(plain).([]string); !ok || &got[0] != &plain[0] {
+		t.Errorf("ForPyro5 changed a []string: %#v", ForPyro5(plain))
+	}
+}

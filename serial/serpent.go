@@ -71,7 +71,7 @@ func (serpentCodec) Name() string { return "serpent" }
 // returned as it was.
 func (c serpentCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 	if c.gen5 {
-		v, r = ForPyro5(v), forPyro5Replacer(r)
+		v = ForPyro5(v)
 	}
 	start := len(dst)
 	e := serpentEncoder{buf: append(dst, serpentHeader...), r: r}
@@ -88,7 +88,7 @@ func (c serpentCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 // and {} otherwise.
 func (sc serpentCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
 	if sc.gen5 {
-		c, r = callForPyro5(c), forPyro5Replacer(r)
+		c = callForPyro5(c)
 	}
 	start := len(dst)
 	e := serpentEncoder{buf: append(dst, serpentHeader...), r: r}
