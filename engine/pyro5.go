@@ -90,6 +90,19 @@ func (s *Session) codecByID(sid int) (serial.Codec, error) {
 	return serial.ByID(sid)
 }
 
+// replacer returns the autoproxy Replacer for the connection's generation:
+// for Pyro5 the daemon's, with what it substitutes in Pyro5's names
+// (serial.ForPyro5Replacer), made once per connection.
+func (s *Session) replacer() serial.Replacer {
+	if s.gen != wire.Pyro5 || s.c.replacer == nil {
+		return s.c.replacer
+	}
+	if s.repl5 == nil {
+		s.repl5 = serial.ForPyro5Replacer(s.c.replacer)
+	}
+	return s.repl5
+}
+
 // accepts reports whether the daemon accepts a serializer id of the
 // connection's generation. Pyro5 has no SERIALIZERS_ACCEPTED: its daemon
 // takes all four of its serializers, which are all safe. gyro applies

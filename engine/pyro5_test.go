@@ -432,3 +432,49 @@ serpent ('four', ([1, 2], 'x')) ('five', ([3], 'y'))
 		t.Errorf("client printed\n%s\nwant\n%s", out, want)
 	}
 }
+
+// Doubler is handed out by Factory as an autoproxy. It has a field:
+// autoproxy finds objects by address, which zero-size values share.
+type Doubler struct{ _ int }
+
+func (*Doubler) Double(n int) int { return 2 * n }
+
+// Factory returns a registered object, which autoproxy replaces with a
+// proxy, and Go values holding class-dict values.
+type Factory struct{ d *Doubler }
+
+func (f *Factory) Get() *Doubler { return f.d }
+
+func (f *Factory) Addresses() []pyval.URI {
+	return []pyval.URI{pyval.MustParseURI("PYRO:x@127.0.0.1:5555")}
+}
+
+// TestPyro5ClientGetsAutoproxyAndGoValues: what the daemon substitutes
+// (autoproxy) and class-dict values inside plain Go results reach a Pyro5
+// client with Pyro5's class names.
+func TestPyro5ClientGetsAutoproxyAndGoValues(t *testing.T) {
+	d, uri := startEcho(t, nil)
+	f := &Factory{d: &Doubler{}}
+	if _, err := d.Register(f.d, "doubler", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Register(f, "factory", false); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import sys, Pyro5.api
+p = Pyro5.api.Proxy(sys.argv[1])
+q = p.get()
+print(type(q).__name__, q._pyroUri.object, q.double(21))
+print([str(u) for u in p.addresses()])
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := pyrotest.RunScript(t, ctx, "-c", []string{script, strings.Replace(uri, "test.echoserver", "factory", 1)}, "", pyrotest.Pyro5Env(t)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if want := "Proxy doubler 42\n['PYRO:x@127.0.0.1:5555']\n"; out != want {
+		t.Errorf("client printed %q, want %q", out, want)
+	}
+}

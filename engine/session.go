@@ -37,8 +37,9 @@ type Session struct {
 	// gen is the connection's protocol generation (wire.Pyro4 or
 	// wire.Pyro5), 0 until its first bytes tell; msg5 is the Pyro5
 	// request being handled, which pyro5.go translates into msg.
-	gen  int
-	msg5 wire.Message5
+	gen   int
+	msg5  wire.Message5
+	repl5 serial.Replacer // s.c.replacer for Pyro5, made on first use
 
 	// broken is set when a reply could not be built (too large): the
 	// connection closes without it, as in Pyro4.
@@ -346,7 +347,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		s.replyExceptionFlags(m.Seq, codec, exc, wire.FlagException|wire.FlagItemStreamResult, extra)
 		return false
 	}
-	data, err := codec.Marshal(s.data[:0], result, s.c.replacer)
+	data, err := codec.Marshal(s.data[:0], result, s.replacer())
 	if err != nil {
 		exc := dispatch.ToException(err)
 		s.replyException(m.Seq, codec, exc)
