@@ -6,7 +6,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
@@ -16,15 +15,7 @@ import (
 // protocol 502 handshake and one echo("hello") call through it.
 func echoSession5(tb testing.TB, codec serial.Codec) (call func()) {
 	tb.Helper()
-	cfg := config.Default()
-	d, err := New(Options{Host: "127.0.0.1", Config: &cfg})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	if _, err := d.Register(&benchEcho{}, "bench", false); err != nil {
-		tb.Fatal(err)
-	}
+	d := benchDaemon(tb)
 	s := d.core.NewSession(nil, func(f func()) bool { f(); return true })
 	hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
 	frame, _ := wire.Append5(nil, &wire.Message5{Type: wire.MsgConnect, SerializerID: uint8(codec.ID()), Data: hs}, nil)

@@ -283,7 +283,12 @@ func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, meta
 	if err != nil {
 		return nil, err
 	}
-	withMeta := truthy(returnMetadata)
+	return registrationsDict(ctx, regs, truthy(returnMetadata)), nil
+}
+
+// registrationsDict is a listing as list and yplookup return it: name ->
+// URI string, or name -> (URI string, tags) with metadata.
+func registrationsDict(ctx context.Context, regs []Registration, withMeta bool) *pyval.Dict {
 	d := pyval.NewDict(len(regs))
 	for _, r := range regs {
 		if withMeta {
@@ -292,7 +297,7 @@ func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, meta
 			d.Append(r.Name, r.URI)
 		}
 	}
-	return d, nil
+	return d
 }
 
 // byPrefix lists by str.startswith, which also takes a tuple of str.

@@ -75,13 +75,5 @@ func (ns *NameServer) Yplookup(ctx context.Context, metaAll, metaAny, returnMeta
 		return nil, err
 	}
 	withMeta := returnMetadata == nil || truthy(returnMetadata) // omitted means True
-	d := pyval.NewDict(len(regs))
-	for _, r := range regs {
-		if withMeta {
-			d.Append(r.Name, pyval.Tuple{r.URI, pyval.Set(tagList(r.Metadata))})
-		} else {
-			d.Append(r.Name, r.URI)
-		}
-	}
-	return d, nil
+	return registrationsDict(ctx, regs, withMeta), nil
 }

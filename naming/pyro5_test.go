@@ -118,15 +118,7 @@ print(sorted(ns._pyroMethods))
 func TestPyro5LocatesGyroNSByBroadcast(t *testing.T) {
 	env := pyrotest.Pyro5Env(t)
 	ns := startNS(t, nil)
-	bc, err := NewBroadcastServer(ns.InternalURI, "127.0.0.1", AnyPort)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := bc.RunInBackground()
-	t.Cleanup(func() {
-		bc.Close()
-		<-done
-	})
+	bc := startBroadcast(t, ns.InternalURI)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out, err := pyrotest.Run(t, ctx, "import Pyro5.api\nns = Pyro5.api.locate_ns()\nprint(ns._pyroUri)\nprint(ns.count())\n",
