@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bufio"
 	"math/rand/v2"
+	"net"
 
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
@@ -121,4 +123,26 @@ func (s *Session) accepts(sid int) bool {
 		return true
 	}
 	return s.c.accepted.Has(id4)
+}
+
+// refuse reads the CONNECT of a client refused before its session starts
+// and returns the CONNECTFAIL for it, in the client's generation, with the
+// message's seq when it could be read.
+func (c *Core) refuse(nc net.Conn, reason string) []byte {
+	s := c.NewSession(nc.RemoteAddr(), nil)
+	br := bufio.NewReaderSize(nc, wire.HeaderSize5)
+	var seq uint16
+	if b, err := br.Peek(wire.DetectSize); err == nil {
+		if gen, _ := wire.DetectProtocol(b); gen == wire.Pyro5 {
+			s.gen = gen
+			if m, err := wire.ReadMessage5(br, &c.wopts); err == nil && m.Type == wire.MsgConnect {
+				seq = m.Seq
+			}
+			return s.refusal(seq, reason)
+		}
+	}
+	if m, err := wire.ReadMessage(br, &c.wopts); err == nil && m.Type == wire.MsgConnect {
+		seq = m.Seq
+	}
+	return s.refusal(seq, reason)
 }

@@ -478,3 +478,27 @@ print([str(u) for u in p.addresses()])
 		t.Errorf("client printed %q, want %q", out, want)
 	}
 }
+
+// TestPyro5ThreadPoolFull: a Pyro5 client refused for want of a worker
+// gets the CONNECTFAIL in its own protocol, with its seq.
+func TestPyro5ThreadPoolFull(t *testing.T) {
+	cfg := testConfig()
+	if cfg.ServerType != "thread" {
+		t.Skip("the worker pool belongs to the thread server type")
+	}
+	cfg.ThreadPoolSize, cfg.ThreadPoolSizeMin = 1, 1
+	d := startCalc(t, func(o *engine.Options) { o.Config = &cfg })
+	c1 := dialRaw5(t, d)
+	c1.handshake("calc") // holds the only worker
+	c2 := dialRaw5(t, d)
+	hs, _ := serial.Serpent5.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "calc"), nil)
+	c2.send(&wire.Message5{Type: wire.MsgConnect, Seq: 5, SerializerID: serial.ID5Serpent, Data: hs})
+	m := c2.recv()
+	if m.Type != wire.MsgConnectFail || m.Seq != 5 {
+		t.Fatalf("got type %d seq %d", m.Type, m.Seq)
+	}
+	codec, _ := serial.ByID5(int(m.SerializerID))
+	if v, err := codec.Unmarshal(m.Data); err != nil || v != "no free workers, increase server threadpool size" {
+		t.Errorf("reason %v (%v)", v, err)
+	}
+}
