@@ -208,3 +208,13 @@ def _():
 def _():
     p._pyroRelease()
     return p.echo("again")
+
+
+@observe("compressed request")
+def _():
+    config.COMPRESSION = True
+    try:
+        with Pyro5.api.Proxy(uri) as q:
+            return q.echo("z" * 1000) == "z" * 1000
+    finally:
+        config.COMPRESSION = False
