@@ -15,6 +15,11 @@ import (
 // list takes (prefix, regex, return_metadata), and metadata comes back as
 // a set.
 
+// NameServerClassTag5 is the metadata Pyro5's name server registers itself
+// with. gyro's name server stores NameServerClassTag and shows it to Pyro5
+// clients as this one, in results and in yplookup's filters.
+const NameServerClassTag5 = "class:Pyro5.nameserver.NameServer"
+
 // isPyro5 reports whether the call in ctx comes from a Pyro5 client.
 func isPyro5(ctx context.Context) bool {
 	cc, ok := dispatch.FromContext(ctx)
@@ -24,10 +29,37 @@ func isPyro5(ctx context.Context) bool {
 // metadataOut is the metadata of a registration as a reply carries it:
 // Pyro4's list, Pyro5's set.
 func metadataOut(ctx context.Context, tags []string) any {
-	if isPyro5(ctx) {
-		return pyval.Set(tagList(tags))
+	if !isPyro5(ctx) {
+		return tagList(tags)
 	}
-	return tagList(tags)
+	out := tagList(tags)
+	for i, t := range out {
+		if t == NameServerClassTag {
+			out[i] = NameServerClassTag5
+		}
+	}
+	return pyval.Set(out)
+}
+
+// tagsIn5 maps NameServerClassTag5 in a yplookup filter to the stored
+// NameServerClassTag. Anything but an iterable goes through unchanged, for
+// tagSet to refuse as it does.
+func tagsIn5(v any) any {
+	if _, ok := v.(string); ok || !truthy(v) {
+		return v
+	}
+	elems, err := iterate(v)
+	if err != nil {
+		return v
+	}
+	out := make([]any, len(elems))
+	for i, e := range elems {
+		if e == NameServerClassTag5 {
+			e = NameServerClassTag
+		}
+		out[i] = e
+	}
+	return out
 }
 
 // list5Args maps the arguments of a Pyro5 list(prefix, regex,
@@ -65,9 +97,9 @@ func (ns *NameServer) Yplookup(ctx context.Context, metaAll, metaAny, returnMeta
 	)
 	switch {
 	case truthy(metaAll):
-		regs, err = ns.byMetadata(ctx, metaAll, "metadata_all", true)
+		regs, err = ns.byMetadata(ctx, tagsIn5(metaAll), "metadata_all", true)
 	case truthy(metaAny):
-		regs, err = ns.byMetadata(ctx, metaAny, "metadata_any", false)
+		regs, err = ns.byMetadata(ctx, tagsIn5(metaAny), "metadata_any", false)
 	default:
 		return pyval.NewDict(0), nil
 	}

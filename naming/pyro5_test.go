@@ -171,3 +171,42 @@ func TestGyroProxyUsesPyro5NS(t *testing.T) {
 		}
 	}
 }
+
+// TestPyro5NSCMatchesPyro5NS drives Pyro5's name server control tool
+// (Pyro5.nsc) against Pyro5's own name server and against gyro's and
+// requires the same output, the name servers' own URIs aside.
+func TestPyro5NSCMatchesPyro5NS(t *testing.T) {
+	env := pyrotest.Pyro5Env(t)
+	script := `
+import sys
+from Pyro5 import nsc, core
+ns = core.locate_ns(sys.argv[1], int(sys.argv[2]))
+for cmd in ["ping", "register a.b PYRO:obj@127.0.0.1:5555", "register a.c PYRO:other@127.0.0.1:6666",
+            "register a.b PYRO:obj@127.0.0.1:7777", "setmeta a.b m1", "list", "list a.", "listmatching a\\.c",
+            "lookup a.b", "lookup nope", "yplookup_all m1", "yplookup_any m2 m1",
+            "yplookup_all class:Pyro5.nameserver.NameServer", "remove a.c", "remove a.c", "setmeta a.b", "list"]:
+    print("$", cmd, flush=True)
+    try:
+        nsc.handle_command(ns, cmd.split()[0], cmd.split()[1:])
+    except Exception:
+        pass
+`
+	run := func(u pyval.URI) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := pyrotest.RunScript(t, ctx, "-c", []string{script, u.Host, strconv.Itoa(u.Port)}, "", env...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return strings.ReplaceAll(out, u.String(), "NS_URI")
+	}
+	p := pyrotest.Start5(t, []string{"-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0", "-x"}, uriLine)
+	want := run(mustURI(t, p.Match[1]))
+	got := run(startNS(t, nil).URI)
+	if got != want {
+		t.Errorf("gyro:\n%s\nPyro5:\n%s", got, want)
+	}
+	if !strings.Contains(want, "Pyro.NameServer --> NS_URI") || !strings.Contains(want, "a.b --> PYRO:obj@127.0.0.1:5555") {
+		t.Errorf("unexpected Pyro5 output:\n%s", want)
+	}
+}
