@@ -127,11 +127,20 @@ func (c *Conn) sessionInstance(ctx context.Context, cc *CallContext, r *Registry
 // The engine fills one per request; a method reaches it through
 // FromContext on its context.Context parameter.
 type CallContext struct {
-	Conn          *Conn
-	Client        net.Addr
-	Seq           uint16
-	Flags         uint16
-	SerializerID  int
+	Conn   *Conn
+	Client net.Addr
+	// Protocol is the wire protocol generation of the connection: 48 for
+	// a Pyro4 client, 502 for a Pyro5 client (wire.Pyro4, wire.Pyro5).
+	Protocol int
+	Seq      uint16
+	// Flags are the request's flags in Pyro4's numbering, whatever the
+	// generation (wire.Flags).
+	Flags uint16
+	// SerializerID is the header's serializer id, in the numbering of
+	// Protocol: Pyro5 numbers json and marshal differently (serial.ID5To4).
+	SerializerID int
+	// CorrelationID is the request's correlation id (Pyro4's CORR
+	// annotation, Pyro5's header field), or a fresh one when it had none.
 	CorrelationID [16]byte
 	// Annotations are the request's annotations.
 	Annotations map[string][]byte

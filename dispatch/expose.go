@@ -57,6 +57,13 @@ type Exposure struct {
 	Params map[string][]string
 	// Hide lists methods that are never remote.
 	Hide []string
+	// Protocol limits methods to the clients of one wire protocol
+	// generation: Go method name -> 48 (Pyro4) or 502 (Pyro5). Clients of
+	// the other generation do not see the method in the metadata and get
+	// the AttributeError of a name that does not exist, as from that
+	// generation's own server (Pyro5's name server has yplookup, Pyro4's
+	// has not). Methods not listed serve both.
+	Protocol map[string]int
 }
 
 // Attr names the getter and setter methods of a remote attribute. The
@@ -153,6 +160,7 @@ type method struct {
 	index    int    // in the registered type's method set
 	oneway   bool
 	callback bool // Exposure.Callback
+	protocol int  // the only generation that may call it, or 0 (Exposure.Protocol)
 	ctx      bool // first parameter is context.Context
 	kwargs   bool // last positional parameter is Kwargs
 	params   []param
@@ -304,6 +312,14 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 			return nil, err
 		}
 	}
+	for n, p := range exp.Protocol {
+		if err := known(n, "Protocol"); err != nil {
+			return nil, err
+		}
+		if p != protocol4 && p != protocol5 {
+			return nil, bad("Exposure.Protocol of %s is %d, not 48 or 502", n, p)
+		}
+	}
 	accessor := map[string]bool{}
 	for an, a := range exp.Attrs {
 		if IsPrivate(an) || an == "" {
@@ -386,6 +402,7 @@ func buildTable(t reflect.Type, requireExpose bool) (*typeTable, error) {
 		}
 		m.oneway = oneway[goName]
 		m.callback = callback[goName]
+		m.protocol = exp.Protocol[goName]
 		tab.methods[remote] = m
 	}
 	// Attributes.

@@ -55,7 +55,7 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 	case methodGetattr, methodSetattr:
 		return r.attribute(ctx, cc, e, conn, call.Method, call.Args)
 	}
-	m, a, exc := e.tab.lookup(call.Method)
+	m, a, exc := e.tab.lookupFor(call.Method, cc)
 	if exc != nil {
 		return nil, r.raise(exc, nil)
 	}
@@ -372,7 +372,7 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 			return nil, r.raise(exc, nil)
 		}
 		// Pyro4 looks the name up outside its per-call error capture.
-		m, a, exc := e.tab.lookup(name)
+		m, a, exc := e.tab.lookupFor(name, cc)
 		if exc != nil {
 			return nil, r.raise(exc, nil)
 		}

@@ -70,9 +70,14 @@ func (o *DaemonObject) Info() string {
 }
 
 // GetMetadata returns an object's methods, oneway methods and attributes,
-// as sets (Pyro4's default) or lists.
-func (o *DaemonObject) GetMetadata(objectID string, asLists bool) (*pyval.Dict, error) {
-	md, err := o.d.reg.Metadata(objectID)
+// as sets (Pyro4's default) or lists, as the caller's protocol generation
+// sees them (dispatch.Exposure.Protocol). Pyro5 calls it without as_lists.
+func (o *DaemonObject) GetMetadata(ctx context.Context, objectID string, asLists bool) (*pyval.Dict, error) {
+	protocol := 0
+	if cc, ok := dispatch.FromContext(ctx); ok {
+		protocol = cc.Protocol
+	}
+	md, err := o.d.reg.MetadataFor(objectID, protocol)
 	if err != nil {
 		return nil, err
 	}

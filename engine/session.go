@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"math/rand/v2"
 	"net"
 	"runtime"
 	"slices"
@@ -38,6 +37,13 @@ type Session struct {
 	cc   dispatch.CallContext
 	call serial.Call
 	corr [16]byte // the current request's correlation id
+
+	// gen is the connection's protocol generation (wire.Pyro4 or
+	// wire.Pyro5), 0 until its first bytes tell; msg5 is the Pyro5
+	// request being handled, which pyro5.go translates into msg.
+	gen   int
+	msg5  wire.Message5
+	repl5 serial.Replacer // s.c.replacer for Pyro5, made on first use
 
 	// broken is set when a reply could not be built (too large): the
 	// connection closes without it, as in Pyro4.
@@ -86,8 +92,28 @@ const FlushLimit = 256 << 10
 func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byte, closeAfter bool) {
 	s.out = dst
 	defer func() { out, s.out = s.out, nil }()
+	if s.gen == 0 {
+		gen, err := wire.DetectProtocol(in)
+		if err != nil {
+			if s.c.obs != nil {
+				s.observeReject(rejectReason(err))
+			}
+			s.frameError(err, nil)
+			return len(in), nil, true
+		}
+		if gen == 0 {
+			return 0, nil, false // too few bytes to tell the generation
+		}
+		s.gen = gen
+	}
 	for n < len(in) && len(s.out) < FlushLimit {
-		k, err := wire.ParseInto(&s.msg, in[n:], &s.c.wopts)
+		var k int
+		var err error
+		if s.gen == wire.Pyro5 {
+			k, err = s.parse5(in[n:])
+		} else {
+			k, err = wire.ParseInto(&s.msg, in[n:], &s.c.wopts)
+		}
 		if err != nil {
 			if k > 0 && s.payloadError(in[n:n+k], err) {
 				n += k
@@ -135,6 +161,8 @@ func (s *Session) frameError(err error, frame []byte) {
 		reason = wire.ErrHMACMismatch.Error()
 	case errors.Is(err, wire.ErrHMACAsymmetric):
 		reason = wire.ErrHMACAsymmetric.Error()
+	case errors.Is(err, wire.ErrNoHMAC5):
+		reason = wire.ErrNoHMAC5.Error() // a Pyro5 client of a daemon with an HMAC key
 	default:
 		s.handshakeFrameError(err, frame)
 		return
@@ -169,16 +197,14 @@ func (s *Session) dispatchMsg(ctx context.Context, m *wire.Message) bool {
 // the session keeps it off the heap on the per-call path.
 func (s *Session) correlation(m *wire.Message) *[16]byte {
 	id := &s.corr
+	if s.gen == wire.Pyro5 {
+		return id // parse5 took it from the header or made one
+	}
 	if c, ok := m.Annotation("CORR"); ok && len(c) == 16 {
 		copy(id[:], c)
 		return id
 	}
-	a, b := rand.Uint64(), rand.Uint64()
-	for i := 0; i < 8; i++ {
-		id[i], id[8+i] = byte(a>>(56-8*i)), byte(b>>(56-8*i))
-	}
-	id[6] = id[6]&0x0f | 0x40
-	id[8] = id[8]&0x3f | 0x80
+	newCorrelation(id)
 	return id
 }
 
@@ -188,8 +214,8 @@ func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
 		return true
 	}
 	sid := int(m.SerializerID)
-	codec, err := serial.ByID(sid)
-	if err != nil || !s.c.accepted.Has(sid) {
+	codec, err := s.codecByID(sid)
+	if err != nil || !s.accepts(sid) {
 		s.connectFail(m.Seq, failSerializer, "message used serializer that is not accepted: "+itoa(sid), nil)
 		return true
 	}
@@ -217,7 +243,7 @@ func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
 	if m.Flags&wire.FlagMetaOnConnect != 0 {
 		obj, _ := payload.Get("object")
 		id, _ := obj.(string)
-		md, err := s.c.reg.Metadata(id)
+		md, err := s.c.reg.MetadataFor(id, s.gen)
 		if err != nil {
 			return s.rejectConn(m.Seq, sid, "unknown object", corr)
 		}
@@ -264,10 +290,10 @@ func (s *Session) refusal(seq uint16, reason string) []byte {
 
 func (s *Session) connectFail(seq uint16, sid int, reason string, corr *[16]byte) {
 	s.failReason = reason
-	codec, err := serial.ByID(sid)
+	codec, err := s.codecByID(sid)
 	if err != nil {
-		codec = serial.Marshal
 		sid = failSerializer
+		codec, _ = s.codecByID(sid)
 	}
 	data, err := codec.Marshal(nil, reason, nil)
 	if err != nil {
@@ -280,7 +306,7 @@ func (s *Session) connectFail(seq uint16, sid int, reason string, corr *[16]byte
 func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool) {
 	sid := int(m.SerializerID)
 	oneway := m.Flags&wire.FlagOneway != 0
-	codec, err := serial.ByID(sid)
+	codec, err := s.codecByID(sid)
 	if err != nil {
 		// unknown ids, and pickle & co, which gyro can neither read nor
 		// answer in: Pyro4 closes for the former; gyro closes for both
@@ -288,7 +314,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		return true
 	}
 	corr := s.correlation(m)
-	if !s.c.accepted.Has(sid) {
+	if !s.accepts(sid) {
 		s.observeReject(RejectSerializer)
 		if !oneway {
 			s.replyException(m.Seq, codec, pyval.NewException(pyval.ClassSerializeError, "message used serializer that is not accepted: "+itoa(sid)))
@@ -315,7 +341,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	}
 	cc := &s.cc
 	*cc = dispatch.CallContext{
-		Conn: s.conn, Client: s.client, Seq: m.Seq, Flags: uint16(m.Flags),
+		Conn: s.conn, Client: s.client, Protocol: s.gen, Seq: m.Seq, Flags: uint16(m.Flags),
 		SerializerID: sid, CorrelationID: *corr,
 	}
 	if len(m.Annotations) > 0 {
@@ -389,7 +415,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		s.replyExceptionFlags(m.Seq, codec, exc, wire.FlagException|wire.FlagItemStreamResult, extra)
 		return false
 	}
-	data, err := codec.Marshal(s.data[:0], result, s.c.replacer)
+	data, err := codec.Marshal(s.data[:0], result, s.replacer())
 	if err != nil {
 		s.callErr = err
 		exc := dispatch.ToException(err)
@@ -440,7 +466,7 @@ func (s *Session) blobCall(m *wire.Message, call *serial.Call) error {
 	data := make([]byte, len(m.Data))
 	copy(data, m.Data)
 	*call = serial.Call{Object: obj, Method: method,
-		Args: []any{&SerializedBlob{Info: t[0], Data: data, SerializerID: int(m.SerializerID)}}}
+		Args: []any{&SerializedBlob{Info: t[0], Data: data, SerializerID: int(m.SerializerID), Protocol: s.gen}}}
 	return nil
 }
 
@@ -466,6 +492,10 @@ func (s *Session) replyRaw(t wire.MsgType, flags wire.Flags, seq, sid uint16, da
 }
 
 func (s *Session) appendFrame(t wire.MsgType, flags wire.Flags, seq, sid uint16, data []byte, corr *[16]byte, extra []wire.Annotation, opts *wire.Options) {
+	if s.gen == wire.Pyro5 {
+		s.appendFrame5(t, flags, seq, sid, data, extra, opts)
+		return
+	}
 	anns := s.anns[:0]
 	if corr != nil {
 		anns = append(anns, wire.Annotation{Key: "CORR", Value: corr[:]})
@@ -534,14 +564,20 @@ func (s *Session) Close() {
 // (Pyro4's SerializedBlob): the caller's info and the raw call payload,
 // decoded only when asked.
 type SerializedBlob struct {
-	Info         any
-	Data         []byte
+	Info any
+	Data []byte
+	// SerializerID is in the numbering of Protocol, the client's wire
+	// generation (48 or 502; 0 is taken as 48).
 	SerializerID int
+	Protocol     int
 }
 
 // Deserialized decodes the blob's data: the third element of the call.
 func (b *SerializedBlob) Deserialized() (any, error) {
 	codec, err := serial.ByID(b.SerializerID)
+	if b.Protocol == wire.Pyro5 {
+		codec, err = serial.ByID5(b.SerializerID)
+	}
 	if err != nil {
 		return nil, err
 	}

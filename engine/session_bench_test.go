@@ -19,15 +19,7 @@ func (*benchEcho) Echo(s string) string { return s }
 // parse to the framed reply, with no network.
 func echoSession(tb testing.TB, codec serial.Codec, ics ...Interceptor) (call func()) {
 	tb.Helper()
-	cfg := config.Default()
-	d, err := New(Options{Host: "127.0.0.1", Config: &cfg, Interceptors: ics})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	if _, err := d.Register(&benchEcho{}, "bench", false); err != nil {
-		tb.Fatal(err)
-	}
+	d := benchDaemon(tb, ics...)
 	s := readySession(tb, d, codec, func(f func()) bool { f(); return true })
 	payload, _ := codec.MarshalCall(nil, &serial.Call{Object: "bench", Method: "echo", Args: []any{"hello"}}, nil)
 	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint16(codec.ID()), Data: payload}, &wire.Options{})
@@ -40,6 +32,21 @@ func echoSession(tb testing.TB, codec serial.Codec, ics ...Interceptor) (call fu
 			tb.Fatalf("no reply: %q", out)
 		}
 	}
+}
+
+// benchDaemon returns a daemon serving benchEcho as "bench".
+func benchDaemon(tb testing.TB, ics ...Interceptor) *Daemon {
+	tb.Helper()
+	cfg := config.Default()
+	d, err := New(Options{Host: "127.0.0.1", Config: &cfg, Interceptors: ics})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	if _, err := d.Register(&benchEcho{}, "bench", false); err != nil {
+		tb.Fatal(err)
+	}
+	return d
 }
 
 // readySession returns a session of d that has done its handshake in

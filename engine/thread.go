@@ -179,12 +179,7 @@ func (t *threadServer) refuse(nc net.Conn) {
 		timeout = t.c.cfg.PollTimeout
 	}
 	nc.SetDeadline(time.Now().Add(timeout))
-	var seq uint16
-	if m, err := wire.ReadMessage(nc, &t.c.wopts); err == nil && m.Type == wire.MsgConnect {
-		seq = m.Seq
-	}
-	s := t.c.NewSession(nc.RemoteAddr(), nil)
-	nc.Write(s.refusal(seq, "no free workers, increase server threadpool size"))
+	nc.Write(t.c.refuse(nc, "no free workers, increase server threadpool size"))
 }
 
 // readChunk is the size of a connection's input buffer; a frame larger

@@ -229,6 +229,11 @@ func (h *handler) frame(g *gconn, c inbound) gnet.Action {
 		if err != nil {
 			break // less than a header
 		}
+		if hs := wire.FrameHeaderSize(hdr); hs > len(hdr) {
+			if hdr, err = c.Peek(hs); err != nil {
+				break // a Pyro5 client: less than its longer header
+			}
+		}
 		size, err := wire.FrameLen(hdr, s.c.WireOptions())
 		if err != nil {
 			// a bad header or an oversize frame: the frames before it

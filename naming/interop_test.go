@@ -236,15 +236,7 @@ func TestPyro4LocatesGyroNSByBroadcast(t *testing.T) {
 			if tc.host != "" {
 				announced.Host = tc.host
 			}
-			bc, err := NewBroadcastServer(announced, "127.0.0.1", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := bc.RunInBackground()
-			t.Cleanup(func() {
-				bc.Close()
-				<-done
-			})
+			bc := startBroadcast(t, announced)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			out, err := pyrotest.Run(t, ctx, "import Pyro4\nns = Pyro4.locateNS()\nprint(ns._pyroUri)\nprint(ns.count())\n",
@@ -259,6 +251,22 @@ func TestPyro4LocatesGyroNSByBroadcast(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startBroadcast runs a broadcast server on 127.0.0.1 announcing uri,
+// until the test ends.
+func startBroadcast(t *testing.T, uri pyval.URI) *BroadcastServer {
+	t.Helper()
+	bc, err := NewBroadcastServer(uri, "127.0.0.1", AnyPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := bc.RunInBackground()
+	t.Cleanup(func() {
+		bc.Close()
+		<-done
+	})
+	return bc
 }
 
 func mustURI(t testing.TB, s string) pyval.URI {

@@ -13,6 +13,7 @@ import (
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/wire"
 )
 
 // LocateOptions say where and how to look for a name server: Pyro4's
@@ -31,6 +32,10 @@ type LocateOptions struct {
 	NoBroadcast bool
 	// HMACKey is the name server's HMAC key.
 	HMACKey []byte
+	// Protocol is the name server's wire protocol generation: wire.Pyro4
+	// (also 0) or wire.Pyro5 (proxy.Options.Protocol). With Pyro5,
+	// PYROMETA URIs resolve through Pyro5's yplookup.
+	Protocol int
 	// Config supplies NS_HOST, NS_PORT, NS_BCPORT, BROADCAST_ADDRS,
 	// PREFER_IP_VERSION and the proxy's settings (SERIALIZER, COMMTIMEOUT,
 	// MAX_RETRIES, METADATA, COMPRESSION, MAX_MESSAGE_SIZE); nil means
@@ -78,7 +83,7 @@ var ErrLocate = errors.New("no name server answered")
 // nameserver") wrapping the last cause. The caller closes the proxy.
 func LocateNS(ctx context.Context, opts LocateOptions) (*proxy.Proxy, error) {
 	cfg := opts.config()
-	popts := proxy.Options{Config: &cfg, HMACKey: opts.HMACKey}
+	popts := proxy.Options{Config: &cfg, HMACKey: opts.HMACKey, Protocol: opts.Protocol}
 	host, port := opts.Host, opts.Port
 	if host == "" {
 		if cfg.NSHost == "localhost" || cfg.NSHost == "::1" || strings.HasPrefix(cfg.NSHost, "127.") {
@@ -287,7 +292,12 @@ func Resolve(ctx context.Context, u pyval.URI, opts LocateOptions) (pyval.URI, e
 		return asURI(v)
 	}
 	tags := normTags(u.Tags())
-	v, err := ns.CallKw(ctx, "list", nil, map[string]any{"metadata_all": pyval.Set(tagList(tags))})
+	var v any
+	if opts.Protocol == wire.Pyro5 {
+		v, err = ns.CallKw(ctx, "yplookup", nil, map[string]any{"meta_all": pyval.Set(tagList(tags)), "return_metadata": false})
+	} else {
+		v, err = ns.CallKw(ctx, "list", nil, map[string]any{"metadata_all": pyval.Set(tagList(tags))})
+	}
 	if err != nil {
 		return pyval.URI{}, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/wire"
 )
 
 // Reserved object ids and metadata, as Pyro4's constants.
@@ -81,16 +82,19 @@ func (ns *NameServer) Storage() Storage { return ns.st }
 
 // PyroExpose makes the seven methods of Pyro4's NameServer remote, with
 // their Python parameter names so Pyro4 clients can pass keywords
-// (ns.list(prefix="x") arrives as kwargs).
+// (ns.list(prefix="x") arrives as kwargs), and Pyro5's yplookup for Pyro5
+// clients only.
 func (ns *NameServer) PyroExpose() dispatch.Exposure {
 	return dispatch.Exposure{
-		Only: []string{"Register", "Lookup", "Remove", "List", "SetMetadata", "Ping", "Count"},
+		Only:     []string{"Register", "Lookup", "Remove", "List", "SetMetadata", "Ping", "Count", "Yplookup"},
+		Protocol: map[string]int{"Yplookup": wire.Pyro5},
 		Params: map[string][]string{
 			"Register":    {"name", "uri", "safe=", "metadata="},
 			"Lookup":      {"name", "return_metadata="},
 			"Remove":      {"name=", "prefix=", "regex="},
 			"List":        {"prefix=", "regex=", "metadata_all=", "metadata_any=", "return_metadata="},
 			"SetMetadata": {"name", "metadata"},
+			"Yplookup":    {"meta_all=", "meta_any=", "return_metadata="},
 		},
 		Hide: []string{"Storage"},
 	}
@@ -183,7 +187,8 @@ func lookupName(v any) (string, error) {
 }
 
 // Lookup returns the URI registered for name, or with return_metadata the
-// tuple (URI, [tags]); an unknown name is NamingError("unknown name: ...").
+// tuple (URI, [tags]) ({tags} for Pyro5 clients); an unknown name is
+// NamingError("unknown name: ...").
 func (ns *NameServer) Lookup(ctx context.Context, name, returnMetadata any) (any, error) {
 	n, err := lookupName(name)
 	if err != nil {
@@ -203,7 +208,7 @@ func (ns *NameServer) Lookup(ctx context.Context, name, returnMetadata any) (any
 		return nil, err
 	}
 	if truthy(returnMetadata) {
-		return pyval.Tuple{u, tagList(r.Metadata)}, nil
+		return pyval.Tuple{u, metadataOut(ctx, r.Metadata)}, nil
 	}
 	return u, nil
 }
@@ -268,8 +273,16 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex any) (int,
 // At most one filter may be given (ValueError otherwise); an empty one
 // means no filter. prefix is str.startswith, regex is re.match (anchored
 // at the start only; see the package doc for the dialect), metadata_all
-// needs every tag, metadata_any at least one.
+// needs every tag, metadata_any at least one. Pyro5 clients call Pyro5's
+// list(prefix=None, regex=None, return_metadata=False) and get {tags}.
 func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, metadataAny, returnMetadata any) (*pyval.Dict, error) {
+	if isPyro5(ctx) {
+		var err error
+		if returnMetadata, err = list5Args(metadataAll, metadataAny, returnMetadata); err != nil {
+			return nil, err
+		}
+		metadataAll, metadataAny = nil, nil
+	}
 	filters := 0
 	for _, f := range []any{prefix, regex, metadataAll, metadataAny} {
 		if f != nil {
@@ -303,16 +316,21 @@ func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, meta
 	if err != nil {
 		return nil, err
 	}
-	withMeta := truthy(returnMetadata)
+	return registrationsDict(ctx, regs, truthy(returnMetadata)), nil
+}
+
+// registrationsDict is a listing as list and yplookup return it: name ->
+// URI string, or name -> (URI string, tags) with metadata.
+func registrationsDict(ctx context.Context, regs []Registration, withMeta bool) *pyval.Dict {
 	d := pyval.NewDict(len(regs))
 	for _, r := range regs {
 		if withMeta {
-			d.Append(r.Name, pyval.Tuple{r.URI, tagList(r.Metadata)})
+			d.Append(r.Name, pyval.Tuple{r.URI, metadataOut(ctx, r.Metadata)})
 		} else {
 			d.Append(r.Name, r.URI)
 		}
 	}
-	return d, nil
+	return d
 }
 
 // byPrefix lists by str.startswith, which also takes a tuple of str.

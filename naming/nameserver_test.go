@@ -12,6 +12,7 @@ import (
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/wire"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -292,12 +293,20 @@ func TestNameServerExposure(t *testing.T) {
 		if _, err := d.Register(NewNameServer(nil), NameServerName, false); err != nil {
 			t.Fatal(err)
 		}
-		md, err := d.Registry().Metadata(NameServerName)
-		d.Close()
-		want := []string{"count", "list", "lookup", "ping", "register", "remove", "set_metadata"}
-		if err != nil || !reflect.DeepEqual(md.Methods, want) || len(md.Oneway) != 0 || len(md.Attrs) != 0 {
-			t.Errorf("REQUIRE_EXPOSE=%v: metadata %+v, %v", require, md, err)
+		// each generation sees its own name server's methods
+		for _, tc := range []struct {
+			protocol int
+			want     []string
+		}{
+			{wire.Pyro4, []string{"count", "list", "lookup", "ping", "register", "remove", "set_metadata"}},
+			{wire.Pyro5, []string{"count", "list", "lookup", "ping", "register", "remove", "set_metadata", "yplookup"}},
+		} {
+			md, err := d.Registry().MetadataFor(NameServerName, tc.protocol)
+			if err != nil || !reflect.DeepEqual(md.Methods, tc.want) || len(md.Oneway) != 0 || len(md.Attrs) != 0 {
+				t.Errorf("REQUIRE_EXPOSE=%v, protocol %d: metadata %+v, %v", require, tc.protocol, md, err)
+			}
 		}
+		d.Close()
 	}
 }
 

@@ -188,7 +188,7 @@ func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict
 	p.seq++ // before every INVOKE, oneway too; wraps at 65535
 	msg := wire.Message{Type: wire.MsgInvoke, Flags: flags, Seq: p.seq, SerializerID: uint16(p.codec.ID()),
 		Annotations: anns, Data: payload}
-	frame, err := wire.Append(p.frame[:0], &msg, &p.wopts)
+	frame, err := p.appendMsg(p.frame[:0], &msg)
 	if err != nil {
 		return nil, encodeErr(err)
 	}
@@ -201,7 +201,7 @@ func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict
 	if flags&wire.FlagOneway != 0 {
 		return nil, nil
 	}
-	reply, err := wire.ReadMessage(p.br, &p.wopts)
+	reply, err := p.readMsg(p.br)
 	if err != nil {
 		err = ioErr(o, "receiving", err)
 		p.drop()

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gyro-rpc/gyro/pyval"
-	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
 )
 
@@ -104,8 +103,9 @@ func (p *Proxy) handshake(o *op, c net.Conn, br *bufio.Reader, target pyval.URI,
 	}
 	data := pyval.DictOf("handshake", hs)
 	var flags wire.Flags
-	if !p.set.noMetadata {
-		// The resolved id, so a PYRONAME proxy gets the object's metadata.
+	if !p.set.noMetadata || p.pyro5() {
+		// The resolved id, so a PYRONAME proxy gets the object's metadata
+		// (a Pyro5 daemon always reads it).
 		data.Set("object", target.Object)
 		flags = wire.FlagMetaOnConnect
 	}
@@ -116,7 +116,7 @@ func (p *Proxy) handshake(o *op, c net.Conn, br *bufio.Reader, target pyval.URI,
 	p.payload = payload[:0]
 	msg := wire.Message{Type: wire.MsgConnect, Flags: flags, Seq: p.seq, SerializerID: uint16(p.codec.ID()),
 		Annotations: p.takeAnnotations(false), Data: payload}
-	frame, err := wire.Append(p.frame[:0], &msg, &p.wopts)
+	frame, err := p.appendMsg(p.frame[:0], &msg)
 	if err != nil {
 		return encodeErr(err)
 	}
@@ -124,7 +124,7 @@ func (p *Proxy) handshake(o *op, c net.Conn, br *bufio.Reader, target pyval.URI,
 	if _, err := c.Write(frame); err != nil {
 		return handshakeErr(loc, ioErr(o, "sending", err))
 	}
-	reply, err := wire.ReadMessage(br, &p.wopts)
+	reply, err := p.readMsg(br)
 	if err != nil {
 		return handshakeErr(loc, ioErr(o, "receiving", err))
 	}
@@ -133,7 +133,7 @@ func (p *Proxy) handshake(o *op, c net.Conn, br *bufio.Reader, target pyval.URI,
 	}
 	var resp any = "?"
 	if len(reply.Data) > 0 {
-		codec, err := serial.ByID(int(reply.SerializerID))
+		codec, err := p.replyCodec(int(reply.SerializerID))
 		if err != nil {
 			return handshakeErr(loc, pyval.Errorf(pyval.ClassSerializeError, "invalid serializer in response: %d", reply.SerializerID))
 		}

@@ -92,6 +92,12 @@ type Options struct {
 	// Intercept wraps every method call (not attribute access, batches or
 	// stream items); tracing uses it to send the trace context along.
 	Intercept ClientInterceptor
+
+	// Protocol is the wire protocol generation to speak: wire.Pyro4 (48,
+	// also when 0) or wire.Pyro5 (502), for Pyro5 daemons and name
+	// servers. Pyro5 has no HMAC (HMACKey must be empty) and no pickle;
+	// its class names (Pyro5.errors.X, ...) decode to the same Go values.
+	Protocol int
 }
 
 // settings are the config items a proxy uses, taken from Options.Config
@@ -198,7 +204,10 @@ func newProxy(u pyval.URI, opts Options, set settings) (*Proxy, error) {
 	if set.tlsErr != nil {
 		return nil, set.tlsErr
 	}
-	codec, err := serial.ByName(set.serializer)
+	if err := checkProtocol(&opts); err != nil {
+		return nil, err
+	}
+	codec, err := codecFor(set.serializer, opts.Protocol)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q", ErrSerializer, set.serializer)
 	}

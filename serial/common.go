@@ -126,16 +126,17 @@ func fillCall(c *Call, p *callParts) error {
 // plain dicts, handing a dict with "__class__" to pyval.FromClassDict
 // without touching its contents first (only an _ExceptionWrapper's
 // exception is rebuilt, as Pyro4 does). Lists and tuples are updated in
-// place; dicts are copied.
-func modelRecreate(v any) (any, error) {
+// place; dicts are copied. gen5 says the class dicts carry Pyro5's names
+// (FromPyro5ClassDict first).
+func modelRecreate(v any, gen5 bool) (any, error) {
 	switch x := v.(type) {
 	case []any:
-		return x, recreateElems(x)
+		return x, recreateElems(x, gen5)
 	case pyval.Tuple:
-		return x, recreateElems(x)
+		return x, recreateElems(x, gen5)
 	case *pyval.Dict:
 		if cv, ok := x.Get("__class__"); ok {
-			return rebuildClassDict(x, cv)
+			return rebuildClassDict(x, cv, gen5)
 		}
 		items := x.Items()
 		i := 0
@@ -150,7 +151,7 @@ func modelRecreate(v any) (any, error) {
 			val := it.Value
 			if isContainer(val) {
 				var err error
-				if val, err = modelRecreate(val); err != nil {
+				if val, err = modelRecreate(val, gen5); err != nil {
 					return nil, err
 				}
 			}
@@ -161,10 +162,10 @@ func modelRecreate(v any) (any, error) {
 	return v, nil
 }
 
-func recreateElems(l []any) error {
+func recreateElems(l []any, gen5 bool) error {
 	for i, e := range l {
 		if isContainer(e) {
-			r, err := modelRecreate(e)
+			r, err := modelRecreate(e, gen5)
 			if err != nil {
 				return err
 			}
@@ -184,17 +185,24 @@ func isContainer(v any) bool {
 	return false
 }
 
-func rebuildClassDict(d *pyval.Dict, class any) (any, error) {
+func rebuildClassDict(d *pyval.Dict, class any, gen5 bool) (any, error) {
 	if b, ok := class.([]byte); ok {
 		// Pyro4 decodes a bytes class name (marshal can carry one).
 		d = replaceItem(d, "__class__", string(b))
 		class = string(b)
 	}
+	if gen5 {
+		var err error
+		if d, err = FromPyro5ClassDict(d); err != nil {
+			return nil, err
+		}
+		class, _ = d.Get("__class__")
+	}
 	if class == "Pyro4.futures._ExceptionWrapper" {
 		if ev, ok := d.Get("exception"); ok {
 			if ed, ok := ev.(*pyval.Dict); ok {
 				if cv, ok := ed.Get("__class__"); ok {
-					ex, err := rebuildClassDict(ed, cv)
+					ex, err := rebuildClassDict(ed, cv, gen5)
 					if err != nil {
 						return nil, err
 					}

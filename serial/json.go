@@ -19,8 +19,6 @@ import (
 // raises, message and position included, because that exception is what a
 // Pyro4 daemon sends back for a payload it cannot read.
 
-type jsonCodec struct{}
-
 // JSON writes what Pyro4's JsonSerializer writes (Python's json.dumps with
 // ensure_ascii=False, as UTF-8: separators ", " and ": ", floats as
 // Python's repr, NaN and ±Infinity, tuples and sets as lists, non-str keys
@@ -28,6 +26,9 @@ type jsonCodec struct{}
 // a SerializeError, as in Pyro4. Decoding errors are the *pyval.Exception
 // Pyro4 raises for the same input, so a daemon can send them back as is.
 var JSON Codec = jsonCodec{}
+
+// jsonCodec is JSON, or JSON5 with gen5 set.
+type jsonCodec struct{ gen5 bool }
 
 // ClassJSONDecodeError is the class of the exception the json codec
 // returns for a payload that is not JSON, as Python's json module raises
@@ -43,11 +44,19 @@ const jsonMaxDepth = 1000
 // conversion (sys.get_int_max_str_digits()), which json hits both ways.
 const pyMaxStrDigits = 4300
 
-func (jsonCodec) ID() int      { return IDJSON }
+func (c jsonCodec) ID() int {
+	if c.gen5 {
+		return ID5JSON
+	}
+	return IDJSON
+}
 func (jsonCodec) Name() string { return "json" }
 
 // Marshal appends v as json.dumps writes it.
-func (jsonCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
+func (c jsonCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
+	if c.gen5 {
+		v = ForPyro5(v)
+	}
 	e := jsonEncoder{buf: dst, r: r, start: len(dst), surr: -1}
 	if err := e.value(v, 0); err != nil {
 		return dst, err
@@ -61,7 +70,10 @@ func (jsonCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 // MarshalCall appends Pyro4's json call object. Kwargs nil is null for
 // __getattr__, __setattr__ and <batch>, as the Pyro4 proxy sends it, and {}
 // for every other method.
-func (jsonCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
+func (jc jsonCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
+	if jc.gen5 {
+		c = callForPyro5(c)
+	}
 	e := jsonEncoder{buf: dst, r: r, start: len(dst), surr: -1}
 	e.buf = append(e.buf, `{"object": `...)
 	e.str(c.Object)
@@ -97,13 +109,13 @@ func kwargsMayBeNone(method string) bool {
 
 // Unmarshal decodes one value as Pyro4's JsonSerializer.loads does, class
 // dicts rebuilt.
-func (jsonCodec) Unmarshal(data []byte) (any, error) {
+func (c jsonCodec) Unmarshal(data []byte) (any, error) {
 	v, sawClass, err := jsonDecode(data)
 	if err != nil {
 		return nil, err
 	}
 	if sawClass {
-		return modelRecreate(v)
+		return modelRecreate(v, c.gen5)
 	}
 	return v, nil
 }
@@ -111,7 +123,7 @@ func (jsonCodec) Unmarshal(data []byte) (any, error) {
 // UnmarshalCall decodes a call object. Like Pyro4 it needs all four keys
 // and looks them up in the order params, kwargs, object, method, so a
 // missing one is the same KeyError a Pyro4 daemon reports.
-func (jsonCodec) UnmarshalCall(data []byte, c *Call) error {
+func (jc jsonCodec) UnmarshalCall(data []byte, c *Call) error {
 	d := newJSONDecoder(data)
 	defer d.release()
 	if err := d.begin(); err != nil {
@@ -142,7 +154,7 @@ func (jsonCodec) UnmarshalCall(data []byte, c *Call) error {
 		}
 	}
 	if d.sawClass {
-		if err := p.recreate(); err != nil {
+		if err := p.recreate(jc.gen5); err != nil {
 			return err
 		}
 	}
@@ -165,17 +177,17 @@ type callParts struct {
 }
 
 // recreate rebuilds the class dicts in vargs and kwargs.
-func (p *callParts) recreate() error {
+func (p *callParts) recreate(gen5 bool) error {
 	var err error
 	if p.argsSet {
-		err = recreateElems(p.args)
+		err = recreateElems(p.args, gen5)
 	} else {
-		p.vargs, err = modelRecreate(p.vargs)
+		p.vargs, err = modelRecreate(p.vargs, gen5)
 	}
 	if err != nil {
 		return err
 	}
-	p.kwargs, err = modelRecreate(p.kwargs)
+	p.kwargs, err = modelRecreate(p.kwargs, gen5)
 	return err
 }
 

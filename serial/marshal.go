@@ -39,7 +39,8 @@ import (
 // -5..256, are back-references when they come again. The call tuple of
 // MarshalCall is fresh and unflagged, as in Pyro4's dumpsCall.
 
-type marshalCodec struct{}
+// marshalCodec is Marshal, or Marshal5 with gen5 set.
+type marshalCodec struct{ gen5 bool }
 
 // Marshal reads and writes CPython's marshal format version 4, as Pyro4's
 // MarshalSerializer uses it on Python 3.11. Decoding errors are the
@@ -84,11 +85,19 @@ const marshalMaxDepth = 2000
 
 const size32Max = 0x7fffffff
 
-func (marshalCodec) ID() int      { return IDMarshal }
+func (c marshalCodec) ID() int {
+	if c.gen5 {
+		return ID5Marshal
+	}
+	return IDMarshal
+}
 func (marshalCodec) Name() string { return "marshal" }
 
 // Marshal appends the marshal encoding of v.
-func (marshalCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
+func (c marshalCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
+	if c.gen5 {
+		v = ForPyro5(v)
+	}
 	e := marshalEncoder{buf: dst, r: r}
 	if err := e.value(v, 0); err != nil {
 		return dst, err
@@ -99,7 +108,10 @@ func (marshalCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 // MarshalCall appends the call tuple (object, method, vargs list, kwargs
 // dict). Kwargs nil is written as an empty dict: Pyro4's own marshal
 // client cannot send None.
-func (marshalCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
+func (mc marshalCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
+	if mc.gen5 {
+		c = callForPyro5(c)
+	}
 	e := marshalEncoder{buf: dst, r: r}
 	e.buf = append(e.buf, mSmallTuple, 4)
 	e.str(c.Object)
@@ -127,20 +139,20 @@ var emptyDict = pyval.NewDict(0)
 
 // Unmarshal decodes one value as Pyro4's MarshalSerializer.loads does,
 // class dicts rebuilt.
-func (marshalCodec) Unmarshal(data []byte) (any, error) {
+func (c marshalCodec) Unmarshal(data []byte) (any, error) {
 	v, sawClass, err := marshalDecode(data)
 	if err != nil {
 		return nil, err
 	}
 	if sawClass {
-		return modelRecreate(v)
+		return modelRecreate(v, c.gen5)
 	}
 	return v, nil
 }
 
 // UnmarshalCall decodes a call tuple. Like Pyro4 it unpacks any iterable of
 // four, and accepts None kwargs.
-func (marshalCodec) UnmarshalCall(data []byte, c *Call) error {
+func (mc marshalCodec) UnmarshalCall(data []byte, c *Call) error {
 	d := newMarshalDecoder(data)
 	defer d.release()
 	p := callParts{dst: c.Args}
@@ -167,7 +179,7 @@ func (marshalCodec) UnmarshalCall(data []byte, c *Call) error {
 		p = callParts{object: partOf(parts[0]), method: partOf(parts[1]), vargs: parts[2], kwargs: parts[3]}
 	}
 	if d.sawClass {
-		if err := p.recreate(); err != nil {
+		if err := p.recreate(mc.gen5); err != nil {
 			return err
 		}
 	}

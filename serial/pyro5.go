@@ -2,7 +2,9 @@ package serial
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/gyro-rpc/gyro/pyval"
 )
@@ -52,22 +54,70 @@ func ID5To4(id int) (int, bool) {
 	return 0, false
 }
 
-// ByID5 returns the codec for a Pyro5 serializer id. msgpack is Msgpack5;
-// serpent, marshal and json are the Pyro4 codecs, whose bytes Pyro5 shares,
-// so class dicts in their values keep Pyro4's names: converting those for
-// a Pyro5 peer is ToPyro5ClassDict/FromPyro5ClassDict's job.
+// Pyro5's serpent, marshal and json serializers (Pyro5 ids 1, 2, 3): the
+// bytes of Pyro4's, but class dicts carry Pyro5's names both ways. The
+// encoders pass values through ForPyro5 (so a Pyro5 peer gets
+// Pyro5.errors.X, Pyro5.core.URI, ...); the decoders pass class dicts
+// through FromPyro5ClassDict before pyval.FromClassDict rebuilds them, so
+// a URI, proxy or exception from a Pyro5 peer decodes to the same Go
+// values as Pyro4's, and a Pyro4 class name is refused as Pyro5 refuses it.
+// ID reports the Pyro5 id.
+var (
+	Serpent5 Codec = serpentCodec{gen5: true}
+	Marshal5 Codec = marshalCodec{gen5: true}
+	JSON5    Codec = jsonCodec{gen5: true}
+)
+
+// ByID5 returns the codec for a Pyro5 serializer id: Serpent5, Marshal5,
+// JSON5 or Msgpack5.
 func ByID5(id int) (Codec, error) {
 	switch id {
 	case ID5Serpent:
-		return Serpent, nil
+		return Serpent5, nil
 	case ID5Marshal:
-		return Marshal, nil
+		return Marshal5, nil
 	case ID5JSON:
-		return JSON, nil
+		return JSON5, nil
 	case ID5Msgpack:
 		return Msgpack5, nil
 	}
 	return nil, fmt.Errorf("pyro5 serializer id %d: %w", id, ErrUnknown)
+}
+
+// ForPyro5Replacer returns a Replacer that passes what r substitutes (an
+// autoproxy's Pyro4 proxy) through ForPyro5. The Pyro5 codecs (Serpent5,
+// Marshal5, JSON5) do not wrap the Replacer they are given, which would
+// cost an allocation per call: a server makes this one once per Pyro5
+// connection. nil stays nil.
+func ForPyro5Replacer(r Replacer) Replacer {
+	if r == nil {
+		return nil
+	}
+	return func(v any) (any, bool) {
+		out, ok := r(v)
+		if ok {
+			out = ForPyro5(out)
+		}
+		return out, ok
+	}
+}
+
+// callForPyro5 returns c with its arguments passed through ForPyro5,
+// copied only when something changed.
+func callForPyro5(c *Call) *Call {
+	args, changedArgs := forPyro5Elems(c.Args)
+	kw, changedKw := forPyro5(c.Kwargs)
+	if !changedArgs && !changedKw {
+		return c
+	}
+	c2 := *c
+	if changedArgs {
+		c2.Args = args
+	}
+	if changedKw {
+		c2.Kwargs = kw.(*pyval.Dict)
+	}
+	return &c2
 }
 
 // Class names that differ between the generations.
@@ -224,8 +274,60 @@ func forPyro5(v any) (any, bool) {
 			}
 			return out, true
 		}
+	default:
+		// A Go value outside the model ([]pyval.URI, a struct holding an
+		// error): convert it as the encoder would, if its type can hold
+		// a class dict at all.
+		if v == nil || !mayHoldClassDict(reflect.TypeOf(v)) {
+			return v, false
+		}
+		m, err := pyval.FromGo(v)
+		if err != nil {
+			return v, false // the encoder reports it
+		}
+		if out, changed := forPyro5(m); changed {
+			return out, true
+		}
 	}
 	return v, false
+}
+
+var (
+	classDicterType = reflect.TypeFor[pyval.ClassDicter]()
+	holdsClassDict  sync.Map // reflect.Type -> bool
+)
+
+// mayHoldClassDict reports whether a value of type t can contain a value
+// that is sent as a class dict (an interface may hold anything).
+func mayHoldClassDict(t reflect.Type) bool {
+	if v, ok := holdsClassDict.Load(t); ok {
+		return v.(bool)
+	}
+	holdsClassDict.Store(t, false) // a recursive type refers back here
+	r := typeHoldsClassDict(t)
+	holdsClassDict.Store(t, r)
+	return r
+}
+
+func typeHoldsClassDict(t reflect.Type) bool {
+	if t.Implements(classDicterType) || reflect.PointerTo(t).Implements(classDicterType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return mayHoldClassDict(t.Elem())
+	case reflect.Map:
+		return mayHoldClassDict(t.Key()) || mayHoldClassDict(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() && mayHoldClassDict(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // forPyro5Elems converts the elements of l, copying l only if one changes.

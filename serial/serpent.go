@@ -45,7 +45,8 @@ import (
 // one) and written back as the same escape, as serpent does.
 var Serpent Codec = serpentCodec{}
 
-type serpentCodec struct{}
+// serpentCodec is Serpent, or Serpent5 with gen5 set.
+type serpentCodec struct{ gen5 bool }
 
 const (
 	serpentHeader = "# serpent utf-8 python3.2\n"
@@ -58,12 +59,20 @@ const (
 	serpentMaxIntDigits = 4300
 )
 
-func (serpentCodec) ID() int      { return IDSerpent }
+func (c serpentCodec) ID() int {
+	if c.gen5 {
+		return ID5Serpent
+	}
+	return IDSerpent
+}
 func (serpentCodec) Name() string { return "serpent" }
 
 // Marshal appends the header and the encoding of v to dst. On error dst is
 // returned as it was.
-func (serpentCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
+func (c serpentCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
+	if c.gen5 {
+		v = ForPyro5(v)
+	}
 	start := len(dst)
 	e := serpentEncoder{buf: append(dst, serpentHeader...), r: r}
 	if err := e.encode(v, 0); err != nil {
@@ -77,7 +86,10 @@ func (serpentCodec) Marshal(dst []byte, v any, r Replacer) ([]byte, error) {
 // makes itself (get_metadata, get_next_stream_item, close_stream), a tuple
 // otherwise; nil Kwargs is None for __getattr__, __setattr__ and <batch>,
 // and {} otherwise.
-func (serpentCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
+func (sc serpentCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, error) {
+	if sc.gen5 {
+		c = callForPyro5(c)
+	}
 	start := len(dst)
 	e := serpentEncoder{buf: append(dst, serpentHeader...), r: r}
 	e.buf = append(e.buf, '(')

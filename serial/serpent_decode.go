@@ -15,8 +15,9 @@ import (
 
 // Unmarshal decodes one serpent value. Class dicts are rebuilt through
 // pyval.FromClassDict, whose refusals are returned as the error.
-func (serpentCodec) Unmarshal(data []byte) (any, error) {
+func (c serpentCodec) Unmarshal(data []byte) (any, error) {
 	p := newSerpentParser(data)
+	p.gen5 = c.gen5
 	defer p.release()
 	if err := p.check(); err != nil {
 		return nil, err
@@ -26,8 +27,9 @@ func (serpentCodec) Unmarshal(data []byte) (any, error) {
 
 // UnmarshalCall decodes (objectId, method, vargs, kwargs) into c. vargs may
 // be a tuple or a list, kwargs a dict with str keys or None.
-func (serpentCodec) UnmarshalCall(data []byte, c *Call) error {
+func (sc serpentCodec) UnmarshalCall(data []byte, c *Call) error {
 	p := newSerpentParser(data)
+	p.gen5 = sc.gen5
 	defer p.release()
 	if err := p.check(); err != nil {
 		return err
@@ -124,11 +126,12 @@ type serpentParser struct {
 	canon  []byte       // scratch for number digits without underscores
 	unhash string       // type name of the last unhashable node, for TypeError
 	values int          // atoms parsed so far, against MaxValues
+	gen5   bool         // class dicts carry Pyro5's names (Serpent5)
 }
 
 func newSerpentParser(data []byte) *serpentParser {
 	p := serpentParserPool.Get().(*serpentParser)
-	p.data, p.pos, p.values = data, 0, 0
+	p.data, p.pos, p.values, p.gen5 = data, 0, 0, false
 	return p
 }
 
@@ -708,6 +711,12 @@ func (p *serpentParser) parseDict(depth int, key any) (any, serpentKind, error) 
 	p.dropItems(base)
 	p.unhash = "dict"
 	if hasClass {
+		if p.gen5 {
+			var err error
+			if d, err = FromPyro5ClassDict(d); err != nil {
+				return nil, skUnhashable, err
+			}
+		}
 		v, err := pyval.FromClassDict(d, true)
 		if err != nil {
 			return nil, skUnhashable, err

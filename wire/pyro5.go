@@ -198,3 +198,62 @@ func DetectProtocol(b []byte) (int, error) {
 	}
 	return 0, ErrInvalidHeader
 }
+
+// isPyro5 reports whether b starts a protocol 502 frame.
+func isPyro5(b []byte) bool {
+	return len(b) >= DetectSize && string(b[:len(tag)]) == tag && binary.BigEndian.Uint16(b[4:]) == Pyro5
+}
+
+// FrameHeaderSize is how many bytes FrameLen needs to size the frame at the
+// front of b: HeaderSize5 once b shows a protocol 502 frame, else
+// HeaderSize. A reader that peeks at a fixed header size first (HeaderSize,
+// the smaller) peeks again for this many bytes when it is more.
+func FrameHeaderSize(b []byte) int {
+	if isPyro5(b) {
+		return HeaderSize5
+	}
+	return HeaderSize
+}
+
+// frameLen5 is FrameLen for a protocol 502 frame. It leaves HMAC to the
+// parser (ErrNoHMAC5), which is where a server answers it.
+func frameLen5(b []byte, opts *Options) (int, error) {
+	if len(b) < HeaderSize5 {
+		return 0, nil
+	}
+	h, err := ParseHeader5(b)
+	if err != nil {
+		return 0, err
+	}
+	if err := orDefault(opts).checkSize5(h); err != nil {
+		return 0, err
+	}
+	return h.FrameSize(), nil
+}
+
+// To4 maps protocol 502 flags to Pyro4's bits for the same meanings, for
+// code that handles both generations in Pyro4's terms. CORR_ID has no
+// Pyro4 bit (Pyro4 sends a CORR annotation) and is dropped.
+func (f Flags5) To4() Flags {
+	out := Flags(f & (Flag5Exception | Flag5Compressed | Flag5Oneway | Flag5Batch))
+	if f&Flag5ItemStreamResult != 0 {
+		out |= FlagItemStreamResult
+	}
+	if f&Flag5KeepSerialized != 0 {
+		out |= FlagKeepSerialized
+	}
+	return out
+}
+
+// To5 maps Pyro4 flags to protocol 502's bits. META_ON_CONNECT has no
+// protocol 502 bit (Pyro5 always sends metadata) and is dropped.
+func (f Flags) To5() Flags5 {
+	out := Flags5(f & (FlagException | FlagCompressed | FlagOneway | FlagBatch))
+	if f&FlagItemStreamResult != 0 {
+		out |= Flag5ItemStreamResult
+	}
+	if f&FlagKeepSerialized != 0 {
+		out |= Flag5KeepSerialized
+	}
+	return out
+}

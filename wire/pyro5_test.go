@@ -303,3 +303,71 @@ func TestPyro5DaemonTalksToGoFrames(t *testing.T) {
 	}
 
 }
+
+// TestFrameLenBothGenerations: server types size frames with FrameLen
+// alone, so it must read either generation's header, and ask for more
+// (0, nil) on every prefix shorter than that header.
+func TestFrameLenBothGenerations(t *testing.T) {
+	m4 := Message{Type: MsgPing, Seq: 1, SerializerID: 42, Data: []byte("ping")}
+	f4, err := Append(nil, &m4, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m5 := Message5{Type: MsgPing, Seq: 1, SerializerID: 42, Data: []byte("ping"),
+		Annotations: []Annotation{{Key: "XYZW", Value: []byte("v")}}}
+	f5, err := Append5(nil, &m5, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		frame  []byte
+		header int
+	}{{"pyro4", f4, HeaderSize}, {"pyro5", f5, HeaderSize5}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k := 0; k < tc.header; k++ {
+				if n, err := FrameLen(tc.frame[:k], nil); n != 0 || err != nil {
+					t.Fatalf("FrameLen(%d bytes) = %d, %v; want 0, nil", k, n, err)
+				}
+			}
+			if got := FrameHeaderSize(tc.frame); got != tc.header {
+				t.Errorf("FrameHeaderSize = %d, want %d", got, tc.header)
+			}
+			n, err := FrameLen(tc.frame[:tc.header], nil)
+			if err != nil || n != len(tc.frame) {
+				t.Errorf("FrameLen = %d, %v; want %d", n, err, len(tc.frame))
+			}
+			if _, err := FrameLen(tc.frame, &Options{MaxMessageSize: 2}); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("FrameLen over the limit: %v, want ErrTooLarge", err)
+			}
+		})
+	}
+}
+
+func TestFlagsBetweenGenerations(t *testing.T) {
+	for _, tc := range []struct {
+		f4 Flags
+		f5 Flags5
+	}{
+		{FlagException, Flag5Exception},
+		{FlagCompressed, Flag5Compressed},
+		{FlagOneway, Flag5Oneway},
+		{FlagBatch, Flag5Batch},
+		{FlagItemStreamResult, Flag5ItemStreamResult},
+		{FlagKeepSerialized, Flag5KeepSerialized},
+		{FlagException | FlagItemStreamResult, Flag5Exception | Flag5ItemStreamResult},
+	} {
+		if got := tc.f4.To5(); got != tc.f5 {
+			t.Errorf("%v.To5() = %v, want %v", tc.f4, got, tc.f5)
+		}
+		if got := tc.f5.To4(); got != tc.f4 {
+			t.Errorf("%v.To4() = %v, want %v", tc.f5, got, tc.f4)
+		}
+	}
+	if got := FlagMetaOnConnect.To5(); got != 0 {
+		t.Errorf("META_ON_CONNECT.To5() = %v, want 0", got)
+	}
+	if got := Flag5CorrID.To4(); got != 0 {
+		t.Errorf("CORR_ID.To4() = %v, want 0", got)
+	}
+}

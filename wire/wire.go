@@ -235,11 +235,16 @@ func (o *Options) CheckSize(h Header) error {
 	return nil
 }
 
-// FrameLen reports the size of the frame at the front of b from its header:
-// 0 with a nil error while fewer than HeaderSize bytes are there, and the
-// header's or the size limit's error when the frame cannot be read. It is
-// how every server type learns how many bytes the next request needs.
+// FrameLen reports the size of the frame at the front of b from its header,
+// of either generation (a daemon serves Pyro4 and Pyro5 on one port): 0
+// with a nil error while fewer than FrameHeaderSize(b) bytes are there,
+// and the header's or the size limit's error when the frame cannot be
+// read. It is how every server type learns how many bytes the next
+// request needs.
 func FrameLen(b []byte, opts *Options) (int, error) {
+	if isPyro5(b) {
+		return frameLen5(b, opts)
+	}
 	if len(b) < HeaderSize {
 		return 0, nil
 	}

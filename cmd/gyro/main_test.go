@@ -13,12 +13,14 @@ import (
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 )
 
-// TestEchoServerWithPyro4Client runs `gyro echoserver` in-process on each
-// server type (-t; multiplex by default, as pyro4-test-echoserver forces
-// it), checks its start-up lines against pyro4-test-echoserver's, drives it
-// with the real Pyro4 client and stops it with a remote shutdown().
-func TestEchoServerWithPyro4Client(t *testing.T) {
+// TestEchoServerWithPyro4AndPyro5Clients runs `gyro echoserver` in-process
+// on each server type (-t; multiplex by default, as pyro4-test-echoserver
+// forces it), checks its start-up lines against pyro4-test-echoserver's,
+// drives it with the real Pyro5 and Pyro4 clients on the same port and
+// stops it with a remote shutdown().
+func TestEchoServerWithPyro4AndPyro5Clients(t *testing.T) {
 	pyrotest.Python(t)
+	env5 := pyrotest.Pyro5Env(t)
 	t.Setenv("PYRO_HMAC_KEY", "")
 	for _, tc := range []struct{ flag, want string }{
 		{"", "multiplex"}, {"thread", "thread"}, {"multiplex", "multiplex"}, {"multicore", "multicore"},
@@ -28,12 +30,12 @@ func TestEchoServerWithPyro4Client(t *testing.T) {
 			if tc.flag != "" {
 				args = append(args, "-t", tc.flag)
 			}
-			echoServerWithPyro4Client(t, args, tc.want)
+			echoServerWithClients(t, args, tc.want, env5)
 		})
 	}
 }
 
-func echoServerWithPyro4Client(t *testing.T, args []string, serverType string) {
+func echoServerWithClients(t *testing.T, args []string, serverType string, env5 []string) {
 	outR, outW := io.Pipe()
 	var stderr strings.Builder
 	exit := make(chan int, 1)
@@ -68,7 +70,13 @@ func echoServerWithPyro4Client(t *testing.T, args []string, serverType string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out, err := pyrotest.Run(t, ctx, `
-import Pyro4
+import Pyro4, Pyro5.api
+p5 = Pyro5.api.Proxy("`+uri+`")
+assert p5.echo({1, 2}) == {1, 2}
+try:
+    p5.error()
+except ValueError as e:
+    print("pyro5 error:", e)
 p = Pyro4.Proxy("`+uri+`")
 info = Pyro4.Proxy(p._pyroUri.asString().replace("test.echoserver", "Pyro.Daemon")).info()
 assert "<gyro `+serverType+` server" in info, info
@@ -82,11 +90,12 @@ except ValueError as e:
     print("error:", e)
 p.shutdown()
 print("done")
-`)
+`, env5...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "error: expected error from echoserver error() method") || !strings.Contains(out, "done") {
+	if !strings.Contains(out, "\nerror: expected error from echoserver error() method") || !strings.Contains(out, "done") ||
+		!strings.Contains(out, "pyro5 error: this is the generated error from echoserver echo() method") {
 		t.Fatalf("client output %q", out)
 	}
 	select {

@@ -4,6 +4,7 @@
 package echo
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"iter"
@@ -15,13 +16,17 @@ import (
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
 )
 
 // ObjectID is the id the echo server is registered under.
 const ObjectID = "test.echoserver"
 
-// Server is the echo object. Its zero value is not usable; use New.
-type Server struct {
+// EchoServer is the echo object. Its zero value is not usable; use New.
+// The type has Pyro's class name because servers put it in their error
+// texts ("'EchoServer' object has no attribute 'x'"), which clients of
+// either generation then see exactly as from Pyro's own echo server.
+type EchoServer struct {
 	mu         sync.Mutex
 	verbose    bool
 	out        io.Writer
@@ -32,13 +37,13 @@ type Server struct {
 
 // New returns an echo server that prints its verbose lines to out and calls
 // onShutdown (if not nil) when a client calls shutdown().
-func New(out io.Writer, verbose bool, onShutdown func()) *Server {
-	return &Server{out: out, verbose: verbose, onShutdown: onShutdown, SlowDelay: 5 * time.Second}
+func New(out io.Writer, verbose bool, onShutdown func()) *EchoServer {
+	return &EchoServer{out: out, verbose: verbose, onShutdown: onShutdown, SlowDelay: 5 * time.Second}
 }
 
 // PyroExpose gives the Pyro4 names that Go cannot spell and marks the
 // oneway methods, as Pyro4's @oneway does.
-func (s *Server) PyroExpose() dispatch.Exposure {
+func (s *EchoServer) PyroExpose() dispatch.Exposure {
 	return dispatch.Exposure{
 		Only: []string{"Echo", "Error", "ErrorWithText", "OnewayEcho", "Slow", "Generator",
 			"Nan", "Inf", "OnewaySlow", "Dunder", "Shutdown"},
@@ -49,7 +54,7 @@ func (s *Server) PyroExpose() dispatch.Exposure {
 	}
 }
 
-func (s *Server) logf(format string, a ...any) {
+func (s *EchoServer) logf(format string, a ...any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.verbose && s.out != nil {
@@ -58,31 +63,35 @@ func (s *Server) logf(format string, a ...any) {
 }
 
 // Echo returns its argument.
-func (s *Server) Echo(message any) any {
+func (s *EchoServer) Echo(message any) any {
 	s.logf("echo: %s", repr(message))
 	return message
 }
 
-// Error raises ValueError("expected error from echoserver error() method").
-func (s *Server) Error() error {
+// Error raises ValueError with the text of the client's generation's echo
+// server: Pyro4's and Pyro5's differ.
+func (s *EchoServer) Error(ctx context.Context) error {
 	s.logf("error: generating exception")
+	if cc, ok := dispatch.FromContext(ctx); ok && cc.Protocol == wire.Pyro5 {
+		return pyval.NewException("ValueError", "this is the generated error from echoserver echo() method")
+	}
 	return pyval.NewException("ValueError", "expected error from echoserver error() method")
 }
 
 // ErrorWithText raises ValueError("the message of the error").
-func (s *Server) ErrorWithText() error {
+func (s *EchoServer) ErrorWithText() error {
 	s.logf("error: generating exception")
 	return pyval.NewException("ValueError", "the message of the error")
 }
 
 // OnewayEcho is echo as a oneway call; its return value never travels.
-func (s *Server) OnewayEcho(message any) string {
+func (s *EchoServer) OnewayEcho(message any) string {
 	s.logf("oneway_echo: %s", repr(message))
 	return "bogus return value"
 }
 
 // Slow answers after SlowDelay.
-func (s *Server) Slow() string {
+func (s *EchoServer) Slow() string {
 	s.logf("slow: waiting a bit...")
 	time.Sleep(s.SlowDelay)
 	s.logf("slow: returning result")
@@ -90,7 +99,7 @@ func (s *Server) Slow() string {
 }
 
 // Generator streams "one", "two", "three".
-func (s *Server) Generator() iter.Seq[string] {
+func (s *EchoServer) Generator() iter.Seq[string] {
 	return func(yield func(string) bool) {
 		for _, v := range []string{"one", "two", "three"} {
 			if !yield(v) {
@@ -101,13 +110,13 @@ func (s *Server) Generator() iter.Seq[string] {
 }
 
 // Nan returns float('nan').
-func (s *Server) Nan() float64 { return math.NaN() }
+func (s *EchoServer) Nan() float64 { return math.NaN() }
 
 // Inf returns float('inf').
-func (s *Server) Inf() float64 { return math.Inf(1) }
+func (s *EchoServer) Inf() float64 { return math.Inf(1) }
 
 // OnewaySlow is slow as a oneway call.
-func (s *Server) OnewaySlow() string {
+func (s *EchoServer) OnewaySlow() string {
 	s.logf("oneway_slow: waiting a bit...")
 	time.Sleep(s.SlowDelay)
 	s.logf("oneway_slow: returning result")
@@ -115,10 +124,10 @@ func (s *Server) OnewaySlow() string {
 }
 
 // Dunder is remote as __dunder__: dunder names are not private.
-func (s *Server) Dunder() string { return "should be allowed (dunder)" }
+func (s *EchoServer) Dunder() string { return "should be allowed (dunder)" }
 
 // Shutdown asks the server to stop after this reply.
-func (s *Server) Shutdown() {
+func (s *EchoServer) Shutdown() {
 	s.logf("shutting down")
 	if s.onShutdown != nil {
 		s.onShutdown()
@@ -126,14 +135,14 @@ func (s *Server) Shutdown() {
 }
 
 // Verbose is the getter of the remote attribute verbose.
-func (s *Server) Verbose() bool {
+func (s *EchoServer) Verbose() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.verbose
 }
 
 // SetVerbose is its setter; like Python's bool(), any value is accepted.
-func (s *Server) SetVerbose(v any) {
+func (s *EchoServer) SetVerbose(v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.verbose = pyval.Truthy(v)

@@ -76,7 +76,8 @@ type workload struct {
 	conns int
 	mode  string // seq, inflight, pipe
 	size  int
-	ser   int
+	ser   int // serializer id in the numbering of gen
+	gen   int // wire protocol: 0 is Pyro4, wire.Pyro5 speaks protocol 502
 }
 
 type result struct {
@@ -163,16 +164,22 @@ func run(pin bool) error {
 		}
 	}
 	workloads := []workload{
-		{"seq 64B serpent", 1, "seq", 64, serial.IDSerpent},
-		{"seq 64B marshal", 1, "seq", 64, serial.IDMarshal},
-		{"seq 64B json", 1, "seq", 64, serial.IDJSON},
-		{"seq 1KiB serpent", 1, "seq", 1024, serial.IDSerpent},
-		{"32x1 64B serpent", 32, "inflight", 64, serial.IDSerpent},
-		{"32x1 64B marshal", 32, "inflight", 64, serial.IDMarshal},
-		{"32x1 64B json", 32, "inflight", 64, serial.IDJSON},
-		{"32x1 1KiB serpent", 32, "inflight", 1024, serial.IDSerpent},
-		{"32 pipelined oneway 64B serpent", 32, "pipe", 64, serial.IDSerpent},
-		{"32 pipelined batch 64B serpent", 32, "batch", 64, serial.IDSerpent},
+		{"seq 64B serpent", 1, "seq", 64, serial.IDSerpent, 0},
+		{"seq 64B marshal", 1, "seq", 64, serial.IDMarshal, 0},
+		{"seq 64B json", 1, "seq", 64, serial.IDJSON, 0},
+		{"seq 1KiB serpent", 1, "seq", 1024, serial.IDSerpent, 0},
+		{"32x1 64B serpent", 32, "inflight", 64, serial.IDSerpent, 0},
+		{"32x1 64B marshal", 32, "inflight", 64, serial.IDMarshal, 0},
+		{"32x1 64B json", 32, "inflight", 64, serial.IDJSON, 0},
+		{"32x1 1KiB serpent", 32, "inflight", 1024, serial.IDSerpent, 0},
+		{"32 pipelined oneway 64B serpent", 32, "pipe", 64, serial.IDSerpent, 0},
+		{"32 pipelined batch 64B serpent", 32, "batch", 64, serial.IDSerpent, 0},
+		// Pyro5 clients of the same daemons (gyro targets and the echo-gnet
+		// reference only: Pyro4's daemon cannot speak protocol 502)
+		{"seq 64B pyro5 serpent", 1, "seq", 64, serial.ID5Serpent, wire.Pyro5},
+		{"seq 64B pyro5 msgpack", 1, "seq", 64, serial.ID5Msgpack, wire.Pyro5},
+		{"32x1 64B pyro5 serpent", 32, "inflight", 64, serial.ID5Serpent, wire.Pyro5},
+		{"32x1 64B pyro5 msgpack", 32, "inflight", 64, serial.ID5Msgpack, wire.Pyro5},
 	}
 	if *onlyW != "" {
 		want := strings.Split(*onlyW, ",")
@@ -210,6 +217,9 @@ func run(pin bool) error {
 				continue
 			}
 			if t.kind == kFloor && (w.mode != "seq" || w.size != 64) {
+				continue
+			}
+			if w.gen == wire.Pyro5 && !strings.HasPrefix(t.name, "gyro-") && t.name != "echo-gnet" {
 				continue
 			}
 			if _, err := measure(t, addrs[i], w, *warm, 0); err != nil {
@@ -359,6 +369,7 @@ type conn struct {
 	arg    string
 	buf    []byte
 	owSize int
+	gen5   bool // speaks protocol 502
 }
 
 const owBatch = 64
@@ -375,6 +386,12 @@ func dial(t target, addr string, w workload) (*conn, error) {
 		return nil, err
 	}
 	c.nc, c.br = nc, bufio.NewReaderSize(nc, 64<<10)
+	if t.kind == kPyro && w.gen == wire.Pyro5 {
+		return c, c.dial5(w)
+	}
+	if w.gen == wire.Pyro5 {
+		w.ser = serial.IDSerpent // frame echoes: the reference in Pyro4 frames
+	}
 	codec, _ := serial.ByID(w.ser)
 	if t.kind == kPyro {
 		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", benchobj.ObjectID), nil)
@@ -449,6 +466,9 @@ func (c *conn) call() error {
 }
 
 func (c *conn) readFrame() error {
+	if c.gen5 {
+		return c.readFrame5()
+	}
 	c.buf = slices.Grow(c.buf[:0], wire.HeaderSize)[:wire.HeaderSize]
 	if _, err := io.ReadFull(c.br, c.buf); err != nil {
 		return err
