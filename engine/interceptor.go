@@ -49,13 +49,13 @@ type CallInfo struct {
 	Known, ObjectKnown bool
 	// Oneway and Batch are the request's flags.
 	Oneway, Batch bool
-	// SerializerID is the request's serializer (serial.ID*).
+	// SerializerID is the request's serializer as Pyro4 numbers them
+	// (serial.ID*), whichever generation the client speaks.
 	SerializerID int
-	// Protocol is the wire protocol version: 48 (Pyro4); a Pyro5 daemon
-	// will report 502.
+	// Protocol is the wire protocol version: 48 (Pyro4) or 502 (Pyro5).
 	Protocol int
-	// Conn is the connection's registry state. It is where the peer's TLS
-	// identity is read, once the TLS layer records it there.
+	// Conn is the connection's registry state; with TLS, the client's
+	// verified certificate is Conn.PeerCertificates().
 	Conn *dispatch.Conn
 	// Session identifies the connection (the one ConnEvent reports).
 	Session *ConnInfo
@@ -225,7 +225,7 @@ func (s *Session) observeReject(reason string) {
 func (s *Session) observeHandshake(m *wire.Message) (closeAfter bool) {
 	s.failReason = ""
 	closeAfter = s.handshake(m)
-	ev := &ConnEvent{Kind: ConnHandshake, Info: s.info, SerializerID: int(m.SerializerID), Protocol: wire.ProtocolVersion}
+	ev := &ConnEvent{Kind: ConnHandshake, Info: s.info, SerializerID: s.observedSerializer(m), Protocol: s.gen}
 	if s.ready {
 		ev.Conn = s.conn
 	} else {
@@ -258,13 +258,25 @@ func (s *Session) observeInvoke(ctx context.Context, m *wire.Message) (closeAfte
 	return closeAfter
 }
 
+// observedSerializer is the request's serializer as observers see it:
+// Pyro4's id (serial.ID*) on either generation, so one serializer has one
+// label; Protocol tells the generations apart.
+func (s *Session) observedSerializer(m *wire.Message) int {
+	if s.gen == wire.Pyro5 {
+		if id, ok := serial.ID5To4(int(m.SerializerID)); ok {
+			return id
+		}
+	}
+	return int(m.SerializerID)
+}
+
 // beginCall fills the CallInfo of a decoded request.
 func (s *Session) beginCall(m *wire.Message, cc *dispatch.CallContext, object, method string) {
 	s.observing = true
 	s.callInfo = CallInfo{
 		Object: object, Method: method, Known: s.c.reg.Exposes(object, method),
 		Oneway: m.Flags&wire.FlagOneway != 0, Batch: m.Flags&wire.FlagBatch != 0,
-		SerializerID: int(m.SerializerID), Protocol: wire.ProtocolVersion,
+		SerializerID: s.observedSerializer(m), Protocol: s.gen,
 		Conn: s.conn, Session: s.info, Annotations: cc.Annotations,
 		CorrelationID: cc.CorrelationID, RequestBytes: s.frameLen,
 	}

@@ -293,3 +293,41 @@ func TestInterceptorSeesRefusal(t *testing.T) {
 	}
 	rec.waitClosed(t, refused)
 }
+
+// TestInterceptorSeesPyro5: a Pyro5 client's calls and handshake reach the
+// interceptors with protocol 502 and the serializer under Pyro4's number,
+// so one serializer has one label whichever generation used it.
+func TestInterceptorSeesPyro5(t *testing.T) {
+	rec := newRecorder()
+	d := startCalc(t, func(o *engine.Options) { o.Interceptors = []engine.Interceptor{rec.interceptor()} })
+	c := dialRaw5(t, d)
+	if m := c.connect("calc", serial.ID5Marshal); m.Type != wire.MsgConnectOK {
+		t.Fatalf("handshake: type %d: %q", m.Type, m.Data)
+	}
+	if _, v := c.invoke(&wire.Message5{}, "calc", "add", int64(1), int64(2)); v != int64(3) {
+		t.Fatalf("add = %v", v)
+	}
+	c.nc.Close()
+	_, _, events := rec.snapshot()
+	if len(events) == 0 {
+		t.Fatal("no connection events")
+	}
+	rec.waitClosed(t, events[0].Info.ID)
+	infos, _, events := rec.snapshot()
+	if len(infos) != 1 || infos[0].Protocol != wire.ProtocolVersion5 || infos[0].SerializerID != serial.IDSerpent {
+		t.Errorf("calls reported %+v, want one add with protocol %d and serpent", infos, wire.ProtocolVersion5)
+	}
+	seen := false
+	for _, ev := range events {
+		if ev.Kind == engine.ConnHandshake {
+			seen = true
+			if ev.Err != nil || ev.Protocol != wire.ProtocolVersion5 || ev.SerializerID != serial.IDMarshal {
+				t.Errorf("handshake event: err %v, protocol %d, serializer %d; want success, %d, %d (marshal)",
+					ev.Err, ev.Protocol, ev.SerializerID, wire.ProtocolVersion5, serial.IDMarshal)
+			}
+		}
+	}
+	if !seen {
+		t.Error("no handshake event")
+	}
+}
