@@ -227,7 +227,7 @@ func TestNameServerCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	open := newOpenConns()
-	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort, NoBroadcast: true,
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: 0, NoBroadcast: true,
 		Logger: discard(), Interceptors: []engine.Interceptor{m.Interceptor(), open.interceptor()}})
 	if err != nil {
 		t.Fatal(err)

@@ -14,12 +14,6 @@ import (
 	"github.com/gyro-rpc/gyro/pyval"
 )
 
-// AnyPort is port 0, a free port.
-//
-// Deprecated: port 0 means a free port in every options struct; write 0,
-// and Config.NSPort or Config.NSBCPort for Pyro4's well-known ports.
-const AnyPort = 0
-
 // broadcastRequest is the only datagram the broadcast server answers.
 var broadcastRequest = []byte("GET_NSURI")
 

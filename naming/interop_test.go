@@ -257,7 +257,7 @@ func TestPyro4LocatesGyroNSByBroadcast(t *testing.T) {
 // until the test ends.
 func startBroadcast(t *testing.T, uri pyval.URI) *BroadcastServer {
 	t.Helper()
-	bc, err := NewBroadcastServer(uri, "127.0.0.1", AnyPort)
+	bc, err := NewBroadcastServer(uri, "127.0.0.1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

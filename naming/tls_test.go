@@ -32,7 +32,7 @@ func TestNameServerOverTLS(t *testing.T) {
 	cfg := ssl(testConfig(t))
 	ns := startNS(t, func(o *NSOptions) { o.Config = cfg })
 	// Pyro4 starts none for a loopback name server: start one by hand
-	bc, err := NewBroadcastServer(ns.URI, "127.0.0.1", AnyPort)
+	bc, err := NewBroadcastServer(ns.URI, "127.0.0.1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

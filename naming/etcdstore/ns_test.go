@@ -70,7 +70,7 @@ func startNSConfig(t *testing.T, eps []string, prefix string, timeout time.Durat
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: naming.AnyPort, NoBroadcast: true, Store: st, Config: &cfg})
+	ns, err := naming.StartNS(naming.NSOptions{Host: "127.0.0.1", Port: 0, NoBroadcast: true, Store: st, Config: &cfg})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -408,7 +408,7 @@ func TestBroadcastAnswersOwnURI(t *testing.T) {
 	for _, ns := range []*naming.NS{ns1, ns2} {
 		// StartNS starts no broadcast server on loopback, as Pyro4; this
 		// one, on 127.0.0.1, answers for ns as gyro ns -n 0.0.0.0 would
-		bc, err := naming.NewBroadcastServer(ns.InternalURI, "127.0.0.1", naming.AnyPort)
+		bc, err := naming.NewBroadcastServer(ns.InternalURI, "127.0.0.1", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
