@@ -167,7 +167,7 @@ func run(o options, out io.Writer) error {
 
 func startNS(opts naming.NSOptions) (*naming.NS, error) {
 	cfg := config.Default()
-	opts.Host, opts.Port, opts.NoBroadcast, opts.Config = "127.0.0.1", naming.AnyPort, true, &cfg
+	opts.Host, opts.Port, opts.NoBroadcast, opts.Config = "127.0.0.1", 0, true, &cfg
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	ns, err := naming.StartNS(opts)
 	if err != nil {
