@@ -2,6 +2,7 @@ package spawn
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -47,4 +48,31 @@ func TestGroupWaitIdle(t *testing.T) {
 	if g.Go(func() {}) {
 		t.Fatal("Go accepted after Wait")
 	}
+}
+
+// TestGroupManyRace: goroutines ending while Wait begins are all waited
+// for (run with -race).
+func TestGroupManyRace(t *testing.T) {
+	for range 200 {
+		var g Group
+		var n atomic.Int32
+		for range 8 {
+			g.Go(func() { n.Add(1) })
+		}
+		if err := g.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Load(); got != 8 {
+			t.Fatalf("%d of 8 goroutines had run when Wait returned", got)
+		}
+	}
+}
+
+func BenchmarkGroupGo(b *testing.B) {
+	var g Group
+	b.ReportAllocs()
+	for b.Loop() {
+		g.Go(func() {})
+	}
+	g.Wait(context.Background())
 }
