@@ -369,7 +369,10 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 			}
 			c := s.c
 			started := s.spawn(func() {
-				start := time.Now()
+				var start time.Time
+				if info != nil {
+					start = time.Now()
+				}
 				_, err := c.invokeCall(ctx, info, &cc2, &c2)
 				if err != nil {
 					c.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
