@@ -12,7 +12,7 @@ import (
 // BenchmarkDaemonEcho measures a small echo call through gyro's proxy and
 // daemon over loopback, per server type: the loop's request/response cost.
 func BenchmarkDaemonEcho(b *testing.B) {
-	for _, st := range []string{"thread", "multiplex"} {
+	for _, st := range []string{"thread", "multiplex", "multicore"} {
 		b.Run(st, func(b *testing.B) {
 			cfg := config.Default()
 			cfg.ServerType = st

@@ -6,9 +6,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/proxy"
@@ -178,5 +180,48 @@ func TestMulticoreUnixSocket(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("socket file still there after Close: %v", err)
+	}
+}
+
+// TestMulticoreIdleWorkersExit: the workers a burst of concurrent calls
+// started go away once the burst is over, so a daemon under bursty load
+// does not keep THREADPOOL_SIZE goroutines for good.
+func TestMulticoreIdleWorkersExit(t *testing.T) {
+	multicoreOnly(t)
+	d := startCalc(t, nil)
+	g := &Gate{entered: make(chan struct{}), open: make(chan struct{})}
+	d.Register(g, "gate", false)
+	const n = 8
+	var clients []*rawClient
+	for range n {
+		c := dialRaw(t, d)
+		c.handshake("gate")
+		clients = append(clients, c)
+	}
+	// every connection enrolled and handshaken: what remains is the workers
+	baseline := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.invoke("gate", "wait")
+		}()
+	}
+	for range n {
+		<-g.entered
+	}
+	busy := runtime.NumGoroutine()
+	close(g.open)
+	wg.Wait()
+	if busy < baseline+n {
+		t.Fatalf("%d goroutines with %d calls in progress, %d before: the calls did not run on workers of their own", busy, n, baseline)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > baseline {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines 10 s after the burst, %d before it: idle workers stayed", runtime.NumGoroutine(), baseline)
+		}
+		time.Sleep(10 * time.Millisecond) // polling: no event marks a worker's exit
 	}
 }

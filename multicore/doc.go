@@ -1,7 +1,9 @@
 // Package multicore is gyro's "multicore" server type, on gnet: one event
 // loop per core reads and frames requests, and calls run on a bounded pool
 // of workers, one batch per connection at a time, so replies leave in
-// request order and a slow call stalls only its own connection.
+// request order and a slow call stalls only its own connection. Workers
+// (at most THREADPOOL_SIZE) start on demand and exit after a second idle,
+// so a burst of calls leaves no goroutines behind.
 //
 // It is a plug-in: a program that wants it imports the package for its
 // side effect, as with a database/sql driver,

@@ -504,8 +504,14 @@ func (s *server) Close(ctx context.Context) error {
 	return s.closeErr
 }
 
+// workerIdle is how long a worker may stay idle before it exits, so that
+// a burst of work leaves no goroutines behind once it is over.
+const workerIdle = time.Second
+
 // workerPool runs jobs on at most size goroutines, started on demand and
-// kept while there is work.
+// kept while there is work. A timer that runs only while workers exist
+// retires, every workerIdle, as many workers as stayed idle for the whole
+// period: the dispatch path pays no timer, only a comparison.
 type workerPool struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -513,6 +519,11 @@ type workerPool struct {
 	size    int
 	running int
 	idle    int
+	idleMin int // fewest idle workers since the last tick
+	retire  int // workers asked to exit at the next wake-up without a job
+	reaper  *time.Timer
+	armed   bool
+	idleFor time.Duration
 	closed  bool
 	g       spawn.Group
 }
@@ -520,6 +531,9 @@ type workerPool struct {
 func (p *workerPool) init(size int) {
 	p.size = size
 	p.cond = sync.NewCond(&p.mu)
+	if p.idleFor == 0 {
+		p.idleFor = workerIdle
+	}
 }
 
 func (p *workerPool) submit(fn func()) {
@@ -533,19 +547,57 @@ func (p *workerPool) submit(fn func()) {
 		p.cond.Signal()
 	} else if p.running < p.size && p.g.Go(p.work) {
 		p.running++
+		if !p.armed {
+			p.armReaper()
+		}
 	}
 	p.mu.Unlock()
+}
+
+// armReaper starts the retirement timer; p.mu is held.
+func (p *workerPool) armReaper() {
+	p.armed = true
+	p.idleMin = p.idle
+	if p.reaper == nil {
+		p.reaper = time.AfterFunc(p.idleFor, p.reap)
+	} else {
+		p.reaper.Reset(p.idleFor)
+	}
+}
+
+// reap retires the workers that were idle for a whole period and keeps the
+// timer running while workers remain.
+func (p *workerPool) reap() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	if n := min(p.idleMin, p.idle) - p.retire; n > 0 {
+		p.retire += n
+		p.cond.Broadcast()
+	}
+	p.idleMin = p.idle
+	if p.running-p.retire > 0 {
+		p.reaper.Reset(p.idleFor)
+	} else {
+		p.armed = false
+	}
 }
 
 func (p *workerPool) work() {
 	p.mu.Lock()
 	for {
-		for len(p.jobs) == 0 && !p.closed {
+		for len(p.jobs) == 0 && !p.closed && p.retire == 0 {
 			p.idle++
 			p.cond.Wait()
 			p.idle--
+			p.idleMin = min(p.idleMin, p.idle)
 		}
 		if len(p.jobs) == 0 {
+			if p.retire > 0 {
+				p.retire--
+			}
 			p.running--
 			p.mu.Unlock()
 			return
@@ -564,6 +616,9 @@ func (p *workerPool) work() {
 func (p *workerPool) stop(ctx context.Context) error {
 	p.mu.Lock()
 	p.closed = true
+	if p.reaper != nil {
+		p.reaper.Stop()
+	}
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	return p.g.Wait(ctx)

@@ -142,6 +142,12 @@ func run(pin bool) error {
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
 		targets = append(targets, target{k + metricsSuffix, kPyro, []string{srvBin, "-kind", k, "-metrics"}})
 	}
+	// and with TLS on: the report gives the TLS/plain ratio
+	tlsT, err := tlsTargets(srvBin, dir, gyroKinds)
+	if err != nil {
+		return err
+	}
+	targets = append(targets, tlsT...)
 	if py != "" {
 		for _, st := range []string{"thread", "multiplex"} {
 			targets = append(targets, target{"pyro4-" + st, kPyro, []string{"/usr/bin/python3", py, st}})
@@ -381,7 +387,7 @@ func dial(t target, addr string, w workload) (*conn, error) {
 		c.rc = rc
 		return c, err
 	}
-	nc, err := net.Dial("tcp", addr)
+	nc, err := dialNet(t, addr)
 	if err != nil {
 		return nil, err
 	}

@@ -197,6 +197,9 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 			}
 		}
 	}
+	for _, l := range tlsLines(vs, gyroKinds) {
+		fmt.Fprintln(w, l)
+	}
 	if f, ok := seq["pingpong"]; ok {
 		fmt.Fprintf(w, "- plain ping-pong floor (Go goroutine byte echo, 1 conn, 64 B): %.0f round trips/s, p50 %s µs\n", f.rate, us(f.p50))
 	}

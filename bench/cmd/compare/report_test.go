@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,5 +38,25 @@ func TestRateRatio(t *testing.T) {
 	// different workloads (no results for b): the medians' ratio
 	if got := rateRatio(rates(50), nil, summary{rate: 50}, summary{rate: 100}); got != 0.5 {
 		t.Errorf("unpaired: got %v, want 0.5", got)
+	}
+}
+
+func TestTLSLines(t *testing.T) {
+	ratios := map[[3]string]float64{
+		{"32x1 64B serpent", "gyro-thread+tls", "gyro-thread"}:                     0.85,
+		{"32x1 64B serpent", "gyro-multicore+tls", "gyro-multicore"}:               0.5,
+		{"32 pipelined batch 64B serpent", "gyro-multiplex+tls", "gyro-multiplex"}: 0.7,
+		// a ratio of a pair that is not TLS/plain of one type is not reported
+		{"32x1 64B serpent", "gyro-multiplex+tls", "gyro-thread"}: 0.9,
+	}
+	vs := func(wl, a, b string) float64 { return ratios[[3]string{wl, a, b}] }
+	got := tlsLines(vs, gyroKinds)
+	want := []string{
+		"- TLS/plain, 32x1 64B serpent gyro-thread: 0.85× the calls/s (≥ 0.7×: met)",
+		"- TLS/plain, 32x1 64B serpent gyro-multicore: 0.50× the calls/s (≥ 0.7×: NOT met)",
+		"- TLS/plain, 32 pipelined batch 64B serpent gyro-multiplex: 0.70× the calls/s (≥ 0.7×: met)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

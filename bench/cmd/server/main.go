@@ -21,6 +21,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"github.com/tidwall/evio"
 
+	"github.com/gyro-rpc/gyro/bench/internal/benchtls"
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/benchobj"
@@ -34,6 +35,7 @@ func main() {
 	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, ended by SIGTERM or SIGINT")
 	withMetrics := flag.Bool("metrics", false, "gyro kinds: observe calls with package metrics (Prometheus), to measure its cost")
+	tlsDir := flag.String("tls", "", "gyro kinds: serve TLS (Pyro's SSL_* items) with the certificates of package benchtls in this directory, made at startup when it has none")
 	flag.Parse()
 	if *cpuProfile != "" {
 		if err := profileUntilSignal(*cpuProfile); err != nil {
@@ -43,7 +45,7 @@ func main() {
 	var err error
 	switch {
 	case strings.HasPrefix(*kind, "gyro-"):
-		err = serveGyro(strings.TrimPrefix(*kind, "gyro-"), *withMetrics)
+		err = serveGyro(strings.TrimPrefix(*kind, "gyro-"), *withMetrics, *tlsDir)
 	case *kind == "netrpc":
 		err = serveRPC()
 	case *kind == "echo-gnet":
@@ -85,10 +87,19 @@ func profileUntilSignal(path string) error {
 	return nil
 }
 
-func serveGyro(st string, withMetrics bool) error {
+func serveGyro(st string, withMetrics bool, tlsDir string) error {
 	cfg := config.Default()
 	cfg.ServerType = st
 	cfg.ThreadPoolSize = 200
+	if tlsDir != "" {
+		f := benchtls.Paths(tlsDir)
+		if _, err := os.Stat(f.Key); err != nil {
+			if f, err = benchtls.Generate(tlsDir); err != nil {
+				return err
+			}
+		}
+		cfg.SSL, cfg.SSLServerCert, cfg.SSLServerKey = true, f.Cert, f.Key
+	}
 	opts := engine.Options{Host: "127.0.0.1", Config: &cfg}
 	if withMetrics {
 		m, err := metrics.New(metrics.Options{})
