@@ -101,3 +101,34 @@ func TestGoProxyPickle(t *testing.T) {
 		t.Errorf("error() over pickle: %v", err)
 	}
 }
+
+// TestPyro4PickleGlobalRefused: a pickle naming a global gyro does not
+// rebuild (here os.system, which Python would resolve and could call) is
+// answered with a SerializeError, and the connection goes on serving.
+func TestPyro4PickleGlobalRefused(t *testing.T) {
+	pyrotest.Python(t)
+	_, uri := startEcho(t, func(o *engine.Options) {
+		o.Config.SerializersAccepted = "pickle"
+		o.AllowPickle = true
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := pyrotest.Run(t, ctx, `
+import os, Pyro4, Pyro4.errors
+Pyro4.config.SERIALIZER = "pickle"
+p = Pyro4.Proxy("`+uri+`")
+try:
+    p.echo(os.system)
+except Pyro4.errors.SerializeError as e:
+    print("SerializeError", "system" in str(e))
+else:
+    print("no error")
+print("after", p.echo(7))
+`)
+	if err != nil {
+		t.Fatalf("client: %v\n%s", err, out)
+	}
+	if want := "SerializeError True\nafter 7\n"; out != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+}
