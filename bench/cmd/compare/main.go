@@ -1,8 +1,8 @@
 // Package main is the compare command. It runs the same workloads, in one invocation, against
-// gyro's three server types, Pyro4's daemon (thread and multiplex), Go's
+// gyro's three server types, Pyro4's and Pyro5's daemons (thread and multiplex), Go's
 // net/rpc and raw echo servers of Pyro4's 24-byte framing on gnet, evio
 // and gyro's loop, plus a plain ping-pong floor. Servers run as separate
-// processes (bench/cmd/server, bench/pyro4server.py), pinned to another
+// processes (bench/cmd/server, bench/pyro4server.py, bench/pyro5server.py), pinned to another
 // core than the client when taskset is there. It prints a Markdown report.
 //
 //	go run ./bench/cmd/compare            # about 4-5 minutes
