@@ -64,15 +64,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPickleDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyEqual$$' -fuzztime $(FUZZTIME) ./pyval
 
-# Compare gyro's server types with Pyro4, net/rpc and raw echo servers
-# (about 3-4 minutes; QUICK=1 for under a minute). Report on stdout.
+# Compare gyro's server types with Pyro4, Pyro5, net/rpc and raw echo
+# servers (about 3-4 minutes; QUICK=1 for under a minute). Report on stdout.
+# Pyro5's daemon, the reference of the Pyro5 workloads, needs its fetch.
 .PHONY: bench-compare
 bench-compare:
+	@scripts/pyro5-deps.sh >/dev/null
 	cd bench && $(GO) run ./cmd/compare $(if $(QUICK),-quick)
 
 # Regenerate bench/RESULTS.md's report section and bench/results.png (full run).
 .PHONY: bench-results
 bench-results:
+	@scripts/pyro5-deps.sh >/dev/null
 	cd bench && $(GO) run ./cmd/compare -out RESULTS.md -png results.png
 
 # The etcd name server tests need Debian's etcd-server (make deps installs

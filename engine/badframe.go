@@ -5,7 +5,6 @@ import (
 
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/pyval"
-	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
 )
 
@@ -33,7 +32,7 @@ func (s *Session) payloadError(frame []byte, err error) (keep bool) {
 		return false
 	}
 	sid := int(m.SerializerID)
-	codec, cerr := serial.ByID(sid)
+	codec, cerr := s.c.codec4(sid)
 	if cerr != nil {
 		return false // as in invoke: no serializer to answer in
 	}
@@ -79,7 +78,7 @@ func (s *Session) handshakeFrameError(err error, frame []byte) bool {
 		s.connectFail(0, failSerializer, reasonBadAnnotation, nil)
 	case errors.Is(err, wire.ErrDecompress):
 		sid := int(m.SerializerID)
-		if _, cerr := serial.ByID(sid); cerr != nil || !s.c.accepted.Has(sid) {
+		if _, cerr := s.c.codec4(sid); cerr != nil || !s.c.accepted.Has(sid) {
 			s.connectFail(m.Seq, failSerializer, "message used serializer that is not accepted: "+itoa(sid), nil)
 			return true
 		}

@@ -86,6 +86,16 @@ type Options struct {
 	// Interceptors observe every call and connection (metrics, tracing,
 	// monitoring); see Interceptor.
 	Interceptors []Interceptor
+	// AllowPickle lets Config.SerializersAccepted name "pickle" (Pyro4's
+	// id 4); without it naming pickle makes New fail. Pyro4 accepts pickle
+	// just by naming it, but SERIALIZERS_ACCEPTED often comes from the
+	// environment (PYRO_SERIALIZERS_ACCEPTED): turning on a serializer that
+	// Python peers treat as "runs the sender's code" should be a decision
+	// in the program's source. gyro's decoder runs nothing and builds only
+	// the values serial.Pickle lists, refusing every other global; the
+	// risk left is for the Python peers a pickle-speaking client also
+	// talks to. Pyro5 has no pickle, so this concerns Pyro4 clients only.
+	AllowPickle bool
 }
 
 // Hooks are Pyro4's daemon hooks, the Go way. Every field is optional.
@@ -145,7 +155,11 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	accepted, err := serial.ParseAccepted(cfg.SerializersAccepted)
+	parse := serial.ParseAccepted
+	if opts.AllowPickle {
+		parse = serial.ParseAcceptedPickle
+	}
+	accepted, err := parse(cfg.SerializersAccepted)
 	if err != nil {
 		return nil, err
 	}

@@ -89,6 +89,15 @@ func (s *Session) codecByID(sid int) (serial.Codec, error) {
 	if s.gen == wire.Pyro5 {
 		return serial.ByID5(sid)
 	}
+	return s.c.codec4(sid)
+}
+
+// codec4 returns the codec of a Pyro4 serializer id: serial.ByID's, and
+// pickle when the daemon accepts it (Options.AllowPickle).
+func (c *Core) codec4(sid int) (serial.Codec, error) {
+	if sid == serial.IDPickle && c.accepted.Has(sid) {
+		return serial.Pickle, nil
+	}
 	return serial.ByID(sid)
 }
 

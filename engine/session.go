@@ -578,8 +578,11 @@ type SerializedBlob struct {
 // Deserialized decodes the blob's data: the third element of the call.
 func (b *SerializedBlob) Deserialized() (any, error) {
 	codec, err := serial.ByID(b.SerializerID)
-	if b.Protocol == wire.Pyro5 {
+	switch {
+	case b.Protocol == wire.Pyro5:
 		codec, err = serial.ByID5(b.SerializerID)
+	case b.SerializerID == serial.IDPickle:
+		codec, err = serial.Pickle, nil // only a daemon that accepts pickle made this blob
 	}
 	if err != nil {
 		return nil, err

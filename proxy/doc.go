@@ -91,5 +91,8 @@
 // ValueError "unmarshallable object". Pyro4's own marshal client cannot
 // access attributes or send batches at all (it iterates their None
 // kwargs); gyro's marshal codec sends an empty dict there, so Get, Set and
-// Batch do work over marshal.
+// Batch do work over marshal. msgpack is there too. SERIALIZER=pickle
+// needs Options.AllowPickle as well (Pyro4 only; Pyro5 has no pickle), so
+// an environment variable alone cannot switch a program to it; package
+// serial's doc lists what gyro's unpickler builds and refuses.
 package proxy

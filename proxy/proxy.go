@@ -98,6 +98,13 @@ type Options struct {
 	// servers. Pyro5 has no HMAC (HMACKey must be empty) and no pickle;
 	// its class names (Pyro5.errors.X, ...) decode to the same Go values.
 	Protocol int
+
+	// AllowPickle lets Config.Serializer be "pickle" (Pyro4 only); without
+	// it that serializer is refused with ErrSerializer, so a PYRO_SERIALIZER
+	// in the environment cannot switch a program to pickle by itself. gyro
+	// decodes pickle without running anything (see serial.Pickle for what
+	// it builds and refuses); the daemon must accept pickle too.
+	AllowPickle bool
 }
 
 // settings are the config items a proxy uses, taken from Options.Config
@@ -207,7 +214,7 @@ func newProxy(u pyval.URI, opts Options, set settings) (*Proxy, error) {
 	if err := checkProtocol(&opts); err != nil {
 		return nil, err
 	}
-	codec, err := codecFor(set.serializer, opts.Protocol)
+	codec, err := codecFor(set.serializer, opts.Protocol, opts.AllowPickle)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q", ErrSerializer, set.serializer)
 	}

@@ -25,7 +25,12 @@ func (p *Proxy) pyro5() bool { return p.opts.Protocol == wire.Pyro5 }
 
 // codecFor returns the codec called name, with the ids and class names of
 // the protocol generation.
-func codecFor(name string, protocol int) (serial.Codec, error) {
+// Pickle is returned only with allowPickle (Options.AllowPickle), and only
+// for Pyro4: Pyro5 has no pickle serializer.
+func codecFor(name string, protocol int, allowPickle bool) (serial.Codec, error) {
+	if name == serial.Pickle.Name() && allowPickle && protocol != wire.Pyro5 {
+		return serial.Pickle, nil
+	}
 	c, err := serial.ByName(name)
 	if err != nil || protocol != wire.Pyro5 {
 		return c, err
@@ -55,6 +60,9 @@ func checkProtocol(opts *Options) error {
 func (p *Proxy) replyCodec(id int) (serial.Codec, error) {
 	if p.pyro5() {
 		return serial.ByID5(id)
+	}
+	if id == serial.IDPickle && p.codec.ID() == serial.IDPickle {
+		return serial.Pickle, nil
 	}
 	return serial.ByID(id)
 }

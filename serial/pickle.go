@@ -14,64 +14,15 @@ import (
 	"github.com/nlpodyssey/gopickle/types"
 )
 
-// The pickle serializer (Pyro4 id 4) is opt-in: ByID and ParseAccepted
-// never return it, so no daemon accepts it unless its program wires the
-// Pickle codec in explicitly. In Python, unpickling runs code chosen by the
-// sender; gyro's decoder cannot, but a peer that speaks pickle to gyro
-// usually speaks it to Python too, so a program should enable it only
-// between parties that trust each other, as Pyro's own manual says.
-//
-// Decoding is github.com/nlpodyssey/gopickle's unpickler: a complete pickle
-// virtual machine (protocols 0 to 5, memo, frames) that resolves every
-// GLOBAL/STACK_GLOBAL through a callback and never executes anything. It
-// was chosen over github.com/kisielk/og-rek, which does not implement
-// BUILD (so it cannot read any exception with attributes, which every Pyro
-// error reply has), and github.com/hydrogen18/stalecucumber, which is
-// unmaintained and not on the module proxy. gopickle has no encoder;
-// gyro's writer (below) emits protocol 4 opcodes, which every Python 3.4+
-// reads.
-//
-// What decodes into what:
-//
-//	NONE, NEWTRUE/NEWFALSE               nil, bool
-//	INT, BININT*, LONG*                  int64, or *big.Int past 64 bits
-//	FLOAT, BINFLOAT                      float64
-//	UNICODE, BINUNICODE*, STRING*        string
-//	BINBYTES*, BYTEARRAY8                []byte
-//	TUPLE*, EMPTY_TUPLE                  pyval.Tuple
-//	LIST, EMPTY_LIST, APPEND(S)          []any
-//	DICT, EMPTY_DICT, SETITEM(S)         *pyval.Dict (equal keys: last value)
-//	EMPTY_SET, ADDITEMS, FROZENSET       pyval.Set
-//	MEMOIZE, PUT, GET (any width)        the shared value, expanded (bounded)
-//
-// GLOBAL and STACK_GLOBAL resolve only these names; with REDUCE, NEWOBJ
-// and BUILD they rebuild:
-//
-//	builtins.complex(re, im)                  complex128
-//	builtins.set / frozenset(iterable)        pyval.Set
-//	builtins.bytearray(bytes), _codecs.encode bytes of protocols 0-2
-//	datetime.datetime(state), datetime.date   time.Time (naive: the wall
-//	                                          clock fields in UTC), Date
-//	decimal.Decimal(text)                     its text, as other serializers send it
-//	builtins.X / exceptions.X (builtin        *pyval.Exception, args and
-//	exceptions), Pyro4.errors.X               BUILD's __dict__ as attributes
-//	Pyro4.core.URI (NEWOBJ, BUILD state)      pyval.URI
-//	Pyro4.core.Proxy (NEWOBJ, BUILD state)    pyval.ProxyRef
-//	Pyro4.futures._ExceptionWrapper           pyval.ExceptionWrapper
-//
-// Every other global (os.system, subprocess.Popen, builtins.eval,
-// copyreg._reconstructor of any class, ...) is refused with a
-// SerializeError before anything is built, as are persistent ids
-// (PERSID, BINPERSID), extension codes (EXT1/2/4) and out-of-band buffers
-// (NEXT_BUFFER). Before the machine runs, pickleScan checks every length
-// the opcodes announce against the payload's size. INST and OBJ
-// go through the same resolver. Nesting deeper than 1000 and shared-value
-// expansion beyond a budget proportional to the payload are refused too.
+// The pickle serializer is opt-in and decodes data only; the package doc
+// (doc.go, "Pickle") says what it decodes into and what it refuses, and
+// why gopickle is its unpickler.
 
 type pickleCodec struct{}
 
-// Pickle is Pyro4's pickle serializer (id 4). It is never returned by ByID:
-// accepting it is a deliberate choice of the program.
+// Pickle is Pyro4's pickle serializer (id 4). ByID and ByName never
+// return it: accepting it is a deliberate choice of the program
+// (engine.Options.AllowPickle, proxy.Options.AllowPickle).
 var Pickle Codec = pickleCodec{}
 
 func (pickleCodec) ID() int      { return IDPickle }

@@ -212,3 +212,22 @@ func TestPickleNotAcceptedByDefault(t *testing.T) {
 		t.Errorf("Pickle is %d %s", Pickle.ID(), Pickle.Name())
 	}
 }
+
+func TestParseAcceptedPickle(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    Accepted
+		wantErr bool
+	}{
+		{"serpent,pickle", 1<<IDSerpent | 1<<IDPickle, false},
+		{"pickle", 1 << IDPickle, false},
+		{"serpent,json", 1<<IDSerpent | 1<<IDJSON, false}, // opting in does not add pickle
+		{"pickle,dill", 0, true},                          // dill stays refused
+		{"pickle,cloudpickle", 0, true},
+	} {
+		got, err := ParseAcceptedPickle(tc.in)
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("ParseAcceptedPickle(%q) = %b, %v; want %b, error %v", tc.in, got, err, tc.want, tc.wantErr)
+		}
+	}
+}

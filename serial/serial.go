@@ -177,17 +177,31 @@ type Accepted uint16
 
 // ParseAccepted parses Pyro4's SERIALIZERS_ACCEPTED text, split on commas
 // without trimming exactly as Pyro4 does, so "serpent, json" fails on
-// " json" just as a Pyro4 daemon would. Naming pickle, dill or another
-// serializer gyro cannot decode is an error: gyro never accepts an unsafe
-// serializer.
+// " json" just as a Pyro4 daemon would. Naming dill or another serializer
+// gyro cannot decode is an error, and so is pickle: a program admits it
+// only with ParseAcceptedPickle, never through config text alone.
 func ParseAccepted(s string) (Accepted, error) {
+	return parseAccepted(s, false)
+}
+
+// ParseAcceptedPickle is ParseAccepted that also admits "pickle" (id 4):
+// for a program that opted in to pickle explicitly (engine.Options.
+// AllowPickle). Pickle is still accepted only when s names it.
+func ParseAcceptedPickle(s string) (Accepted, error) {
+	return parseAccepted(s, true)
+}
+
+func parseAccepted(s string, pickle bool) (Accepted, error) {
 	var a Accepted
 	for _, n := range strings.Split(s, ",") {
 		id, err := IDOf(n)
 		if err != nil {
 			return 0, fmt.Errorf("serializer '%s' is unknown or not available: %w", n, ErrUnknown)
 		}
-		if _, err := ByID(id); err != nil {
+		if id == IDPickle && !pickle {
+			return 0, fmt.Errorf("serializer 'pickle' needs the program's explicit opt-in (engine.Options.AllowPickle): %w", ErrUnknown)
+		}
+		if _, err := ByID(id); err != nil && id != IDPickle {
 			return 0, fmt.Errorf("serializer '%s' is not supported by gyro (unsafe): %w", n, ErrUnknown)
 		}
 		a |= 1 << id

@@ -1,8 +1,8 @@
 // Package main is the compare command. It runs the same workloads, in one invocation, against
-// gyro's three server types, Pyro4's daemon (thread and multiplex), Go's
+// gyro's three server types, Pyro4's and Pyro5's daemons (thread and multiplex), Go's
 // net/rpc and raw echo servers of Pyro4's 24-byte framing on gnet, evio
 // and gyro's loop, plus a plain ping-pong floor. Servers run as separate
-// processes (bench/cmd/server, bench/pyro4server.py), pinned to another
+// processes (bench/cmd/server, bench/pyro4server.py, bench/pyro5server.py), pinned to another
 // core than the client when taskset is there. It prints a Markdown report.
 //
 //	go run ./bench/cmd/compare            # about 4-5 minutes
@@ -153,6 +153,7 @@ func run(pin bool) error {
 			targets = append(targets, target{"pyro4-" + st, kPyro, []string{"/usr/bin/python3", py, st}})
 		}
 	}
+	targets = append(targets, pyro5Targets()...)
 	targets = append(targets, target{"netrpc", kRPC, []string{srvBin, "-kind", "netrpc"}})
 	for _, k := range []string{"echo-gnet", "echo-evio", "echo-loop"} {
 		targets = append(targets, target{k, kEcho, []string{srvBin, "-kind", k}})
@@ -180,12 +181,14 @@ func run(pin bool) error {
 		{"32x1 1KiB serpent", 32, "inflight", 1024, serial.IDSerpent, 0},
 		{"32 pipelined oneway 64B serpent", 32, "pipe", 64, serial.IDSerpent, 0},
 		{"32 pipelined batch 64B serpent", 32, "batch", 64, serial.IDSerpent, 0},
-		// Pyro5 clients of the same daemons (gyro targets and the echo-gnet
-		// reference only: Pyro4's daemon cannot speak protocol 502)
+		// Pyro5 clients of gyro's types, with Pyro5's own daemon as the
+		// reference (runsIn: Pyro4's daemon cannot speak protocol 502)
 		{"seq 64B pyro5 serpent", 1, "seq", 64, serial.ID5Serpent, wire.Pyro5},
 		{"seq 64B pyro5 msgpack", 1, "seq", 64, serial.ID5Msgpack, wire.Pyro5},
 		{"32x1 64B pyro5 serpent", 32, "inflight", 64, serial.ID5Serpent, wire.Pyro5},
 		{"32x1 64B pyro5 msgpack", 32, "inflight", 64, serial.ID5Msgpack, wire.Pyro5},
+		{"32 pipelined oneway 64B pyro5 serpent", 32, "pipe", 64, serial.ID5Serpent, wire.Pyro5},
+		{"32 pipelined oneway 64B pyro5 msgpack", 32, "pipe", 64, serial.ID5Msgpack, wire.Pyro5},
 	}
 	if *onlyW != "" {
 		want := strings.Split(*onlyW, ",")
@@ -225,7 +228,7 @@ func run(pin bool) error {
 			if t.kind == kFloor && (w.mode != "seq" || w.size != 64) {
 				continue
 			}
-			if w.gen == wire.Pyro5 && !strings.HasPrefix(t.name, "gyro-") && t.name != "echo-gnet" {
+			if !runsIn(t, w) {
 				continue
 			}
 			if _, err := measure(t, addrs[i], w, *warm, 0); err != nil {

@@ -112,7 +112,8 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 		// with their serpent numbers
 		alias := strings.NewReplacer("marshal", "serpent", "json", "serpent").Replace(wl.name)
 		fmt.Fprintf(w, "## %s\n\n", wl.name)
-		fmt.Fprintf(w, "| target | calls/s | range | p50 µs | p99 µs | p99.9 µs | server CPU µs/call | vs echo-gnet | vs pyro4-thread |\n")
+		ref := pyroRef(wl)
+		fmt.Fprintf(w, "| target | calls/s | range | p50 µs | p99 µs | p99.9 µs | server CPU µs/call | vs echo-gnet | vs %s |\n", ref)
 		fmt.Fprintf(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, t := range targets {
 			rs := res[wl.name][t.name]
@@ -132,7 +133,7 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 			}
 			fmt.Fprintf(w, "| %s | %.0f | %.0f–%.0f | %s | %s | %s | %s | %s | %s |\n",
 				t.name, s.rate, s.lo, s.hi, us(s.p50), us(s.p99), us(s.p999), us(s.cpuPerCall),
-				ratio(vs(wl.name, t.name, "echo-gnet")), ratio(vs(wl.name, t.name, "pyro4-thread")))
+				ratio(vs(wl.name, t.name, "echo-gnet")), ratio(vs(wl.name, t.name, ref)))
 		}
 		fmt.Fprintln(w)
 	}
