@@ -305,6 +305,18 @@ func (c *Core) invokeCall(ctx context.Context, info *CallInfo, cc *dispatch.Call
 	return c.obs.call(ctx, info, func(ctx context.Context) (any, error) { return c.reg.Invoke(ctx, cc, call) })
 }
 
+// observedOneway runs a threaded oneway call that interceptors observe.
+//
+//go:noinline
+func (c *Core) observedOneway(ctx context.Context, info *CallInfo, cc *dispatch.CallContext, call *serial.Call) {
+	start := time.Now()
+	_, err := c.invokeCall(ctx, info, cc, call)
+	if err != nil {
+		c.log.Warn("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
+	}
+	c.obs.done(info, &CallStats{Err: err, Start: start, Duration: time.Since(start)})
+}
+
 // rejectReason is the ConnRejected reason of a frame that cannot be read.
 func rejectReason(err error) string {
 	switch {

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/pyval"
@@ -369,16 +368,14 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 			}
 			c := s.c
 			started := s.spawn(func() {
-				var start time.Time
+				// a goroutine per call starts on a small stack: keep the
+				// observed path's large frames out of this one
 				if info != nil {
-					start = time.Now()
+					c.observedOneway(ctx, info, &cc2, &c2)
+					return
 				}
-				_, err := c.invokeCall(ctx, info, &cc2, &c2)
-				if err != nil {
+				if _, err := c.reg.Invoke(ctx, &cc2, &c2); err != nil {
 					c.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
-				}
-				if info != nil {
-					c.obs.done(info, &CallStats{Err: err, Start: start, Duration: time.Since(start)})
 				}
 			})
 			if !started {
