@@ -464,23 +464,24 @@ func (d *Daemon) Shutdown() {
 	d.srv.Stop()
 }
 
-// Close shuts the daemon down and releases everything at once: the
-// listening socket (and its unix socket file), every connection, every
-// goroutine of gyro's. Calls in progress see their context canceled and
-// their replies are not sent. CloseContext waits for them instead.
+// CloseGrace is how long Close lets calls in progress finish and send
+// their replies (a shutdown() called remotely is one: Pyro4 still answers
+// it). CloseContext takes the caller's own bound instead.
+const CloseGrace = 5 * time.Second
+
+// Close shuts the daemon down and releases everything: the listening
+// socket (and its unix socket file), every connection, every goroutine of
+// gyro's, after letting calls in progress finish for up to CloseGrace.
+// A call still running then sees its context canceled and its reply is
+// not sent.
 func (d *Daemon) Close() error {
-	if err := d.CloseContext(expired); !errors.Is(err, context.Canceled) {
+	ctx, cancel := context.WithTimeout(context.Background(), CloseGrace)
+	defer cancel()
+	if err := d.CloseContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil
 }
-
-// expired is a context that is done already: Close waits for nothing.
-var expired = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
 
 // CloseContext is Close that lets calls in progress finish and send their
 // replies until ctx is done; it returns ctx.Err() when it had to cut them

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -78,6 +79,14 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 	probe := &rawClient{t: t, nc: idle[0]}
 	probe.nc.SetDeadline(time.Now().Add(10 * time.Second))
 	probe.handshake("calc")
+	// hold the idle clients until the child has run out of descriptors
+	// at least once: only then does the rest of the test mean anything
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "too many open files"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the child never ran out of descriptors with %d idle clients:\n%s", len(idle), stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling the child's log, bounded above
+	}
 	for _, nc := range idle[1:] {
 		nc.Close()
 	}
@@ -154,4 +163,23 @@ func fdChild() {
 	}
 	d.Close()
 	os.Exit(0)
+}
+
+// lockedBuffer is a bytes.Buffer the child's stderr copier writes while
+// the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
