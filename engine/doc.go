@@ -36,8 +36,8 @@
 // inside a remote call) or until its loop condition turns false; Serve(ctx)
 // also stops when ctx ends, and returns nil for either stop. Shutdown
 // closes the listening socket at once, so later clients are refused. Close
-// releases connections and goroutines at once; CloseContext lets calls in
-// progress finish until its context is done. Sockets and Events let a
+// releases connections and goroutines, letting calls in progress finish
+// for up to CloseGrace; CloseContext takes the caller's bound instead. Sockets and Events let a
 // foreign event loop drive the daemon instead: for the thread type, Sockets
 // is the listening socket only and Events accepts one client, as in Pyro4.
 //
