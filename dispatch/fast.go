@@ -42,6 +42,8 @@ const (
 	fastVarAny             // func(...any) any
 	fastVarTuple           // func(...any) pyval.Tuple: Python's def f(*args): return args
 	fastVarVoid            // func(...any)
+	fastStrVoid            // func(string): the usual oneway
+	fastAnyVoid            // func(any)
 )
 
 var fastTypes = map[reflect.Type]fastKind{
@@ -59,6 +61,8 @@ var fastTypes = map[reflect.Type]fastKind{
 	reflect.TypeFor[func(...any) any]():               fastVarAny,
 	reflect.TypeFor[func(...any) pyval.Tuple]():       fastVarTuple,
 	reflect.TypeFor[func(...any)]():                   fastVarVoid,
+	reflect.TypeFor[func(string)]():                   fastStrVoid,
+	reflect.TypeFor[func(any)]():                      fastAnyVoid,
 }
 
 // fastKindOf classifies a method by the type of its method value (the
@@ -91,6 +95,8 @@ type (
 	exprVarAny    = func(unsafe.Pointer, ...any) any
 	exprVarTuple  = func(unsafe.Pointer, ...any) pyval.Tuple
 	exprVarVoid   = func(unsafe.Pointer, ...any)
+	exprStrVoid   = func(unsafe.Pointer, string)
+	exprAnyVoid   = func(unsafe.Pointer, any)
 )
 
 // methodExpr returns the method expression fn (whose first parameter is a
@@ -132,6 +138,10 @@ func methodExpr(fn reflect.Value, kind fastKind) any {
 		return *(*exprVarTuple)(p)
 	case fastVarVoid:
 		return *(*exprVarVoid)(p)
+	case fastStrVoid:
+		return *(*exprStrVoid)(p)
+	case fastAnyVoid:
+		return *(*exprAnyVoid)(p)
 	}
 	return nil
 }
@@ -160,6 +170,22 @@ func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any) (res any, err
 			return args[0], nil, true
 		}
 		return out, nil, true
+	case fastStrVoid:
+		if len(args) != 1 {
+			return nil, nil, false
+		}
+		s, isStr := args[0].(string)
+		if !isStr {
+			return nil, nil, false
+		}
+		fn.(exprStrVoid)(p, s)
+		return nil, nil, true
+	case fastAnyVoid:
+		if len(args) != 1 {
+			return nil, nil, false
+		}
+		fn.(exprAnyVoid)(p, args[0])
+		return nil, nil, true
 	case fastAnyAny:
 		if len(args) != 1 {
 			return nil, nil, false

@@ -36,6 +36,8 @@ func (f *fastPtr) Any() any                    { return f.n }
 func (f *fastPtr) Str() string                 { return "str" }
 func (f *fastPtr) VarAny(a ...any) any         { return pyval.Tuple{len(a), f.n} }
 func (f *fastPtr) VarVoid(a ...any)            {}
+func (f *fastPtr) StrVoid(s string)            {}
+func (f *fastPtr) AnyVoid(v any)               {}
 func (f *fastPtr) VarTuple(a ...any) pyval.Tuple {
 	return append(pyval.Tuple(a), f.n)
 }
@@ -65,6 +67,8 @@ func (f fastVal) Err() error                  { return errPlain }
 func (f fastVal) Any() any                    { return f.n }
 func (f fastVal) VarAny(a ...any) any         { return pyval.Tuple{len(a), f.n} }
 func (f fastVal) VarVoid(a ...any)            {}
+func (f fastVal) StrVoid(s string)            {}
+func (f fastVal) AnyVoid(v any)               {}
 func (f fastVal) VarTuple(a ...any) pyval.Tuple {
 	return append(pyval.Tuple(a), f.n)
 }
@@ -89,6 +93,8 @@ func TestFastPaths(t *testing.T) {
 		{name: "var tuple", method: "var_tuple", args: []any{"a", nil}, want: pyval.Tuple{"a", nil, 10}},
 		{name: "var tuple no args", method: "var_tuple", want: pyval.Tuple{10}},
 		{name: "var void", method: "var_void", args: []any{"a"}, want: nil},
+		{name: "str void", method: "str_void", args: []any{"a"}, want: nil},
+		{name: "any void", method: "any_void", args: []any{int64(1)}, want: nil},
 		// Not an exact fit: the general path converts or reports.
 		{name: "int int from bool", method: "int_int", args: []any{true, int64(7)}, want: 17},
 		{name: "f64 from int", method: "f64_f64", args: []any{int64(1), 4.0}, want: 0.25},

@@ -33,6 +33,7 @@ type Core struct {
 	shutdown   <-chan struct{}
 	limiter    *connLimiter
 	obs        *observers // nil without Options.Interceptors
+	oneways    *onewayQueue
 
 	houseMu   sync.Mutex
 	lastHouse time.Time
@@ -62,9 +63,10 @@ func (c *Core) ShuttingDown() bool {
 }
 
 // NewSession returns the protocol state machine for a new connection from
-// client. spawn runs a threaded oneway call on a goroutine the server type
-// owns and reports false when it can no longer start one (the daemon is
-// closing), in which case the call is dropped.
+// client. spawn runs fn on a goroutine the server type owns (it starts the
+// workers of threaded oneway calls) and reports false when it can no
+// longer start one (the daemon is closing), in which case the call is
+// dropped.
 func (c *Core) NewSession(client net.Addr, spawn func(func()) bool) *Session {
 	s := &Session{c: c, client: client, spawn: spawn}
 	if c.obs != nil {

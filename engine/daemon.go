@@ -190,6 +190,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	c.woptsPlain = c.wopts
 	c.woptsPlain.Compress = false
+	c.oneways = newOnewayQueue(c)
 	ln, err := d.listen(opts)
 	if err != nil {
 		return nil, err
@@ -496,6 +497,7 @@ func (d *Daemon) CloseContext(ctx context.Context) error {
 	d.mu.Unlock()
 	d.Shutdown()
 	err := d.srv.Close(ctx)
+	d.core.oneways.close()
 	if d.unixPath != "" {
 		os.Remove(d.unixPath)
 	}

@@ -23,13 +23,10 @@ type multiplexServer struct {
 	ctx context.Context
 	// cancel ends the context of calls; Close cancels it.
 	cancel context.CancelFunc
-	g      spawn.Group // threaded oneway calls
+	g      spawn.Group // workers of threaded oneway calls
 	out    []byte      // replies of the connection being served, reused
 	// stopped is set by Stop once the listeners' close is queued.
 	stopped atomic.Bool
-	// spawned is set (on the loop goroutine) when a step started threaded
-	// oneway calls; see yield.
-	spawned bool
 }
 
 func newMultiplexServer(c *Core, ln net.Listener) (Server, error) {
@@ -70,7 +67,7 @@ func (m *multiplexServer) OnOpen(c *loop.Conn) {
 		c.Close()
 		return
 	}
-	s := m.c.NewSession(c.RemoteAddr(), m.spawn)
+	s := m.c.NewSession(c.RemoteAddr(), m.g.Go)
 	s.release = release
 	c.SetContext(s)
 }
@@ -95,12 +92,6 @@ func (m *multiplexServer) OnClose(c *loop.Conn, err error) {
 	}
 }
 
-// spawn runs a threaded oneway call off the loop (ONEWAY_THREADED).
-func (m *multiplexServer) spawn(fn func()) bool {
-	m.spawned = true
-	return m.g.Go(fn)
-}
-
 func (m *multiplexServer) Serve(cond func() bool) error {
 	for cond() && !m.stopped.Load() {
 		if err := m.l.Poll(m.c.cfg.PollTimeout); err != nil {
@@ -120,14 +111,13 @@ func (m *multiplexServer) Serve(cond func() bool) error {
 	return nil
 }
 
-// yield lets the oneway calls a step started run before the loop blocks
-// in epoll_wait again: there the loop goroutine would keep its P in a
-// system call until sysmon takes it away, which on one core (GOMAXPROCS=1)
-// leaves them waiting and costs a thread handoff for each batch. (Within
-// a step, the session yields every yieldEvery of them.)
+// yield lets the workers run the oneway calls a step queued before the
+// loop blocks in epoll_wait again: there the loop goroutine would keep its
+// P in a system call until sysmon takes it away, which on one core
+// (GOMAXPROCS=1) leaves them waiting and costs a thread handoff for each
+// batch. (Within a step, the session yields every yieldEvery of them.)
 func (m *multiplexServer) yield() {
-	if m.spawned {
-		m.spawned = false
+	if m.c.oneways.pending.Load() > 0 {
 		runtime.Gosched()
 	}
 }

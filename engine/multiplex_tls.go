@@ -37,7 +37,7 @@ type tlsConn struct {
 
 func (h *multiplexTLS) OnOpen(c *loop.Conn) {
 	m := h.m
-	tc := &tlsConn{s: m.c.NewSession(c.RemoteAddr(), m.spawn)}
+	tc := &tlsConn{s: m.c.NewSession(c.RemoteAddr(), m.g.Go)}
 	pump := func() { h.pump(c, tc) }
 	tc.ts = gyrotls.NewServerSession(m.c.tls, m.c.TLSSessionOptions(func() {
 		// from the handshake goroutine: continue on the loop

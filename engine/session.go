@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net"
 	"runtime"
-	"slices"
 	"strconv"
 
 	"github.com/gyro-rpc/gyro/dispatch"
@@ -48,10 +47,10 @@ type Session struct {
 	// connection closes without it, as in Pyro4.
 	broken bool
 
-	// spawn runs a threaded oneway call; the server type decides how.
+	// spawn starts a goroutine of the server type's (oneway workers).
 	spawn func(func()) bool
-	// spawned counts the threaded oneway calls started since the
-	// session last yielded.
+	// spawned counts the threaded oneway calls queued since the session
+	// last yielded.
 	spawned int
 	// release gives back the connection's place under the Limits (set
 	// by server types that keep the session as the connection's state).
@@ -71,10 +70,10 @@ type Session struct {
 	next       CallHandler // invokes s.call, made once per session
 }
 
-// yieldEvery is how many threaded oneway calls a session starts before it
-// yields the processor to them: a pipelined run of oneway calls otherwise
-// leaves them waiting behind the parsing of the whole run.
-const yieldEvery = 16
+// yieldEvery is how many threaded oneway calls a session queues before it
+// yields the processor to the workers that run them: a pipelined run of
+// oneway calls otherwise waits behind the parsing of the whole run.
+const yieldEvery = 64
 
 // FlushLimit is how many bytes of replies Process collects before it
 // returns to let the server type write them.
@@ -357,38 +356,29 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	}
 	if oneway {
 		if s.c.cfg.OnewayThreaded && call.Method != "__getattr__" && call.Method != "__setattr__" {
-			// the call outlives this request: give it its own copies
-			c2, cc2 := *call, *cc
-			c2.Args = slices.Clone(call.Args)
 			var info *CallInfo
-			if s.observing { // reported by the goroutine, not the session
-				s.observing = false
+			if s.observing { // reported by the worker, not the session
 				info = new(CallInfo)
-				*info, s.callInfo = s.callInfo, CallInfo{}
+				*info = s.callInfo
 			}
-			c := s.c
-			started := s.spawn(func() {
-				// a goroutine per call starts on a small stack: keep the
-				// observed path's large frames out of this one
-				if info != nil {
-					c.observedOneway(ctx, info, &cc2, &c2)
-					return
-				}
-				if _, err := c.reg.Invoke(ctx, &cc2, &c2); err != nil {
-					c.log.Warn("oneway call failed", "object", c2.Object, "method", c2.Method, "error", err)
-				}
-			})
-			if !started {
-				s.c.log.Debug("oneway call dropped: the daemon is closing", "object", c2.Object, "method", c2.Method)
+			queued, started := s.c.oneways.enqueue(ctx, call, cc, info, s.spawn)
+			switch {
+			case !started:
+				s.c.log.Debug("oneway call dropped: the daemon is closing", "object", call.Object, "method", call.Method)
 				return true
+			case queued:
+				if s.observing {
+					s.observing, s.callInfo = false, CallInfo{}
+				}
+				if s.spawned++; s.spawned >= yieldEvery {
+					// a pipelined run of oneway calls: let the workers
+					// run them now rather than queue them all first
+					s.spawned = 0
+					runtime.Gosched()
+				}
+				return false
 			}
-			if s.spawned++; s.spawned >= yieldEvery {
-				// a pipelined run of oneway calls: let them run now
-				// rather than pile up goroutines while this one parses on
-				s.spawned = 0
-				runtime.Gosched()
-			}
-			return false
+			// the queue is full: this connection runs the call itself
 		}
 		if _, err := s.invokeCall(ctx); err != nil {
 			s.callErr = err

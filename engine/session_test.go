@@ -18,22 +18,21 @@ func (*recorder) Echo(s string) string { return s }
 // one reused Args array; a threaded oneway call runs later, after the next
 // call was decoded over that array, and must still see its own arguments.
 func TestThreadedOnewayKeepsItsArguments(t *testing.T) {
-	cfg := config.Default()
-	cfg.OnewayThreaded = true
-	d, err := New(Options{Host: "127.0.0.1", Config: &cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	rec := &recorder{}
-	if _, err := d.Register(rec, "rec", false); err != nil {
-		t.Fatal(err)
-	}
 	for _, codec := range []serial.Codec{serial.Serpent, serial.JSON, serial.Marshal} {
 		t.Run(codec.Name(), func(t *testing.T) {
-			rec.got = nil
-			var pending []func()
-			s := readySession(t, d, codec, func(f func()) bool { pending = append(pending, f); return true })
+			cfg := config.Default()
+			cfg.OnewayThreaded = true
+			d, err := New(Options{Host: "127.0.0.1", Config: &cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			rec := &recorder{}
+			if _, err := d.Register(rec, "rec", false); err != nil {
+				t.Fatal(err)
+			}
+			var h held // the queue's workers run when the test says
+			s := readySession(t, d, codec, h.spawn)
 			send := func(method, arg string, flags wire.Flags) {
 				t.Helper()
 				data, err := codec.MarshalCall(nil, &serial.Call{Object: "rec", Method: method, Args: []any{arg}}, nil)
@@ -47,10 +46,7 @@ func TestThreadedOnewayKeepsItsArguments(t *testing.T) {
 			}
 			send("record", "oneway argument", wire.FlagOneway)
 			send("echo", "next call", 0)
-			if len(pending) != 1 {
-				t.Fatalf("%d oneway calls spawned, want 1", len(pending))
-			}
-			pending[0]()
+			h.runAll()
 			if len(rec.got) != 1 || rec.got[0] != "oneway argument" {
 				t.Errorf("the oneway call saw %q, want [\"oneway argument\"]", rec.got)
 			}

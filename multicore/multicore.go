@@ -460,7 +460,7 @@ func (s *server) send(g *gconn, buf *[]byte, closeAfter bool) {
 	}
 }
 
-// spawn runs a threaded oneway call off the pool (ONEWAY_THREADED).
+// spawn starts a worker of threaded oneway calls off the pool.
 func (s *server) spawn(fn func()) bool { return s.g.Go(fn) }
 
 // Serve waits: gnet's loops already run. It returns after Shutdown or

@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gyro-rpc/gyro/internal/spawn"
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+// onewayLog records the order its oneway calls ran in.
+type onewayLog struct {
+	mu    sync.Mutex
+	ran   []string
+	gate  chan struct{}
+	noted chan string // each Note's argument, when not full
+}
+
+func (o *onewayLog) Note(s string) {
+	o.mu.Lock()
+	o.ran = append(o.ran, s)
+	o.mu.Unlock()
+	select {
+	case o.noted <- s:
+	default:
+	}
+}
+
+// Block waits for Release: a oneway call that blocks on another.
+func (o *onewayLog) Block() { <-o.gate }
+
+func (o *onewayLog) Release() { close(o.gate) }
+
+func (o *onewayLog) order() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.ran)
+}
+
+// onewayFrames returns the frames of oneway calls to "log", one per
+// method and argument list.
+func onewayFrames(t *testing.T, calls ...serial.Call) []byte {
+	t.Helper()
+	var out []byte
+	for i, c := range calls {
+		c.Object = "log"
+		data, err := serial.Serpent.MarshalCall(nil, &c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err = wire.Append(out, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: uint16(i + 1), SerializerID: serial.IDSerpent, Data: data}, &wire.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func note(s string) serial.Call { return serial.Call{Method: "note", Args: []any{s}} }
+
+// logSession returns a session of a daemon serving an onewayLog as "log".
+func logSession(t *testing.T, spawn func(func()) bool) (*Daemon, *Session, *onewayLog) {
+	t.Helper()
+	d := benchDaemon(t)
+	log := &onewayLog{gate: make(chan struct{}), noted: make(chan string, 1)}
+	if _, err := d.Register(log, "log", false); err != nil {
+		t.Fatal(err)
+	}
+	return d, readySession(t, d, serial.Serpent, spawn), log
+}
+
+// held collects the goroutines a session asks for without running them,
+// so a test decides when the workers run.
+type held struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (h *held) spawn(fn func()) bool {
+	h.mu.Lock()
+	h.fns = append(h.fns, fn)
+	h.mu.Unlock()
+	return true
+}
+
+func (h *held) runAll() {
+	h.mu.Lock()
+	fns := h.fns
+	h.fns = nil
+	h.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+func processAll(t *testing.T, s *Session, in []byte) {
+	t.Helper()
+	n, out, closeAfter := s.Process(context.Background(), in, nil)
+	if n != len(in) || closeAfter || len(out) != 0 {
+		t.Fatalf("Process: consumed %d of %d, close %v, replies %q", n, len(in), closeAfter, out)
+	}
+}
+
+// Threaded oneway calls run off the session, in the order they came
+// (Pyro4 promises no order; the queue keeps it for calls one worker runs),
+// with their arguments intact after the read buffer is reused, across a
+// growth of the queue's ring.
+func TestOnewayQueueRunsEveryCall(t *testing.T) {
+	var h held
+	_, s, log := logSession(t, h.spawn)
+	var calls []serial.Call
+	var want []string
+	for i := range 200 {
+		w := "call-" + itoa(i)
+		calls = append(calls, note(w))
+		want = append(want, w)
+	}
+	in := onewayFrames(t, calls...)
+	processAll(t, s, in)
+	clear(in) // the session must not have kept pointers into it
+	if got := log.order(); len(got) != 0 {
+		t.Fatalf("calls ran on the session: %v", got)
+	}
+	h.runAll()
+	if got := log.order(); !slices.Equal(got, want) {
+		t.Fatalf("ran %d calls %v..., want %d", len(got), got[:min(3, len(got))], len(want))
+	}
+}
+
+// A full queue makes the connection that sends one more call run it
+// itself: nothing is lost and the queue stays bounded.
+func TestOnewayQueueFullRunsOnTheConnection(t *testing.T) {
+	var h held
+	d, s, log := logSession(t, h.spawn)
+	d.core.oneways.max = 2
+	processAll(t, s, onewayFrames(t, note("a"), note("b"), note("c")))
+	if got := log.order(); !slices.Equal(got, []string{"c"}) {
+		t.Fatalf("before the workers ran: %v, want [c]", got)
+	}
+	h.runAll()
+	if got := log.order(); !slices.Equal(got, []string{"c", "a", "b"}) {
+		t.Fatalf("ran %v, want [c a b]", got)
+	}
+}
+
+// A oneway call that blocks until a later one runs does not hold that one
+// up: the watchdog starts another worker, as Pyro4 has a thread per call.
+func TestOnewayBlockedCallDoesNotHoldOthers(t *testing.T) {
+	var g spawn.Group
+	defer g.Wait(context.Background())
+	_, s, log := logSession(t, g.Go)
+	processAll(t, s, onewayFrames(t, serial.Call{Method: "block"}, serial.Call{Method: "release"}, note("after")))
+	select {
+	case got := <-log.noted:
+		if got != "after" {
+			t.Fatalf("ran %q, want after", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the calls behind a blocked one did not run")
+	}
+}
+
+// A daemon that is closing starts no worker: the call is dropped and the
+// connection closed, as before there was a queue.
+func TestOnewayDroppedWhenClosing(t *testing.T) {
+	_, s, log := logSession(t, func(func()) bool { return false })
+	in := onewayFrames(t, note("a"))
+	_, _, closeAfter := s.Process(context.Background(), in, nil)
+	if !closeAfter {
+		t.Fatal("the connection stays open after a dropped oneway call")
+	}
+	if got := log.order(); len(got) != 0 {
+		t.Fatalf("ran %v", got)
+	}
+}
