@@ -42,8 +42,9 @@ type Config struct {
 	// ThreadPoolSizeMin is Pyro4's minimum pool size; accepted for
 	// compatibility, gyro's pools need no minimum.
 	ThreadPoolSizeMin int `pyro:"THREADPOOL_SIZE_MIN"`
-	// OnewayThreaded runs each oneway call on its own goroutine, so a
-	// connection's next requests do not wait for it.
+	// OnewayThreaded runs oneway calls off the connection that sent them
+	// (on the daemon's oneway workers), so its next requests do not wait
+	// for them.
 	OnewayThreaded bool `pyro:"ONEWAY_THREADED"`
 	// Serializer is what proxies send calls with: "serpent", "json" or
 	// "marshal" ("pickle" and "dill" are refused: unsafe).

@@ -28,7 +28,9 @@
 // A type a foreign event loop can drive entirely also implements Driven;
 // only such a daemon can be combined (package combine). Goroutines of
 // server types go through one owner (internal/spawn) that refuses new ones
-// once closing began.
+// once closing began. Threaded oneway calls (ONEWAY_THREADED) run on the
+// daemon's oneway workers, whatever the type: a bounded queue instead of a
+// goroutine per call (see README's "Oneway calls").
 //
 // # Lifecycle
 //
