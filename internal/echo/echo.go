@@ -11,6 +11,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gyro-rpc/gyro/dispatch"
@@ -27,8 +28,8 @@ const ObjectID = "test.echoserver"
 // texts ("'EchoServer' object has no attribute 'x'"), which clients of
 // either generation then see exactly as from Pyro's own echo server.
 type EchoServer struct {
-	mu         sync.Mutex
-	verbose    bool
+	mu         sync.Mutex // serializes the verbose lines
+	verbose    atomic.Bool
 	out        io.Writer
 	onShutdown func()
 	// SlowDelay is how long Slow and OnewaySlow take (Pyro4: 5 s).
@@ -38,7 +39,9 @@ type EchoServer struct {
 // New returns an echo server that prints its verbose lines to out and calls
 // onShutdown (if not nil) when a client calls shutdown().
 func New(out io.Writer, verbose bool, onShutdown func()) *EchoServer {
-	return &EchoServer{out: out, verbose: verbose, onShutdown: onShutdown, SlowDelay: 5 * time.Second}
+	s := &EchoServer{out: out, onShutdown: onShutdown, SlowDelay: 5 * time.Second}
+	s.verbose.Store(verbose)
+	return s
 }
 
 // PyroExpose gives the Pyro4 names that Go cannot spell and marks the
@@ -55,16 +58,21 @@ func (s *EchoServer) PyroExpose() dispatch.Exposure {
 }
 
 func (s *EchoServer) logf(format string, a ...any) {
+	if !s.verbose.Load() {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.verbose && s.out != nil {
+	if s.out != nil {
 		fmt.Fprintf(s.out, "%s - %s\n", time.Now().Format("Mon Jan _2 15:04:05 2006"), fmt.Sprintf(format, a...))
 	}
 }
 
 // Echo returns its argument.
 func (s *EchoServer) Echo(message any) any {
-	s.logf("echo: %s", repr(message))
+	if s.verbose.Load() { // repr costs more than the call
+		s.logf("echo: %s", repr(message))
+	}
 	return message
 }
 
@@ -85,8 +93,10 @@ func (s *EchoServer) ErrorWithText() error {
 }
 
 // OnewayEcho is echo as a oneway call; its return value never travels.
-func (s *EchoServer) OnewayEcho(message any) string {
-	s.logf("oneway_echo: %s", repr(message))
+func (s *EchoServer) OnewayEcho(message any) any {
+	if s.verbose.Load() {
+		s.logf("oneway_echo: %s", repr(message))
+	}
 	return "bogus return value"
 }
 
@@ -135,18 +145,10 @@ func (s *EchoServer) Shutdown() {
 }
 
 // Verbose is the getter of the remote attribute verbose.
-func (s *EchoServer) Verbose() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.verbose
-}
+func (s *EchoServer) Verbose() bool { return s.verbose.Load() }
 
 // SetVerbose is its setter; like Python's bool(), any value is accepted.
-func (s *EchoServer) SetVerbose(v any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.verbose = pyval.Truthy(v)
-}
+func (s *EchoServer) SetVerbose(v any) { s.verbose.Store(pyval.Truthy(v)) }
 
 // repr renders a value as Python's repr() would, using serpent's encoding
 // (which is repr for literals) without its header line.
