@@ -36,6 +36,10 @@ const (
 	// onewayPerWorker is the queue depth per running worker beyond which
 	// another starts, while workers are fewer than GOMAXPROCS.
 	onewayPerWorker = 64
+	// The ring starts at onewayRingMin slots, grows as calls wait, and
+	// goes back to that size once empty if it grew past onewayRingKeep.
+	onewayRingMin  = 64
+	onewayRingKeep = 1024
 )
 
 // onewayTask is one queued call with its own copies of what the request
@@ -72,7 +76,7 @@ type onewayQueue struct {
 }
 
 func newOnewayQueue(c *Core) *onewayQueue {
-	q := &onewayQueue{c: c, max: onewayQueueMax, ring: make([]onewayTask, 64)}
+	q := &onewayQueue{c: c, max: onewayQueueMax, ring: make([]onewayTask, onewayRingMin)}
 	q.timer = time.AfterFunc(time.Hour, q.check)
 	q.timer.Stop()
 	return q
@@ -146,11 +150,10 @@ func (q *onewayQueue) work() {
 	for q.n > 0 {
 		slot := &q.ring[q.head]
 		t = *slot
+		// the slot keeps nothing of the call (its connection, its
+		// values) but the array it gets in trade
+		*slot = onewayTask{}
 		slot.call.Args, spare = spare[:0], nil
-		slot.info = nil
-		slot.ctx = nil
-		slot.cc.Annotations = nil
-		slot.call.Kwargs = nil
 		q.head = (q.head + 1) % len(q.ring)
 		q.n--
 		q.pending.Store(int32(q.n))
@@ -163,6 +166,10 @@ func (q *onewayQueue) work() {
 		t = onewayTask{}
 		q.mu.Lock()
 		q.done++
+	}
+	if q.n == 0 && len(q.ring) > onewayRingKeep {
+		// a flood is over: give its ring back
+		q.ring, q.head = make([]onewayTask, onewayRingMin), 0
 	}
 	q.running--
 	q.mu.Unlock()
