@@ -14,6 +14,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -69,6 +70,12 @@ const metricsSuffix = "+metrics"
 type target struct {
 	name, kind string
 	cmd        []string
+	// obj is the object the target serves when it is not bench.py's
+	// (the echo servers serve Pyro4's test.echoserver)
+	obj string
+	// readyPrefix starts the line that gives the target's address
+	// ("READY " when empty); what follows is host:port or a PYRO: URI
+	readyPrefix string
 }
 
 type workload struct {
@@ -78,6 +85,43 @@ type workload struct {
 	size  int
 	ser   int // serializer id in the numbering of gen
 	gen   int // wire protocol: 0 is Pyro4, wire.Pyro5 speaks protocol 502
+	// obj and ow name the object called and, in pipe rounds, its oneway
+	// method: bench.py's object and its oneway() when empty
+	obj, ow string
+	// depth is the number of echo calls a round of mode "calls" writes at
+	// once and then reads the replies of
+	depth int
+}
+
+// object is the id of the object w calls.
+func (w workload) object() string {
+	if w.obj == "" {
+		return benchobj.ObjectID
+	}
+	return w.obj
+}
+
+// onewayMethod is the oneway method a pipe round of w calls.
+func (w workload) onewayMethod() string {
+	if w.ow == "" {
+		return "oneway"
+	}
+	return w.ow
+}
+
+// pipelined reports whether w writes rounds of several calls at once
+// (no per-call latency).
+func (w workload) pipelined() bool {
+	return w.mode == "pipe" || w.mode == "batch" || w.mode == "calls"
+}
+
+// perRound is the number of calls in one round of a pipelined workload,
+// and replies the number of reply frames a Pyro target sends for it.
+func (w workload) perRound() (calls, replies int) {
+	if w.mode == "calls" {
+		return w.depth, w.depth
+	}
+	return owBatch + 1, 1
 }
 
 type result struct {
@@ -134,13 +178,41 @@ func run(pin bool) error {
 	if py == "" {
 		py = findPyroScript()
 	}
+	workloads := []workload{
+		{name: "seq 64B serpent", conns: 1, mode: "seq", size: 64, ser: serial.IDSerpent},
+		{name: "seq 64B marshal", conns: 1, mode: "seq", size: 64, ser: serial.IDMarshal},
+		{name: "seq 64B json", conns: 1, mode: "seq", size: 64, ser: serial.IDJSON},
+		{name: "seq 1KiB serpent", conns: 1, mode: "seq", size: 1024, ser: serial.IDSerpent},
+		{name: "32x1 64B serpent", conns: 32, mode: "inflight", size: 64, ser: serial.IDSerpent},
+		{name: "32x1 64B marshal", conns: 32, mode: "inflight", size: 64, ser: serial.IDMarshal},
+		{name: "32x1 64B json", conns: 32, mode: "inflight", size: 64, ser: serial.IDJSON},
+		{name: "32x1 1KiB serpent", conns: 32, mode: "inflight", size: 1024, ser: serial.IDSerpent},
+		{name: "32 pipelined oneway 64B serpent", conns: 32, mode: "pipe", size: 64, ser: serial.IDSerpent},
+		{name: "32 pipelined batch 64B serpent", conns: 32, mode: "batch", size: 64, ser: serial.IDSerpent},
+		// 16 normal calls in flight on each connection, written at once
+		{name: pipelinedCalls, conns: 32, mode: "calls", depth: 16, size: 64, ser: serial.IDSerpent},
+		// Pyro4's test echo server against gyro echoserver (echoTargets)
+		{name: onewayEchoWorkload, conns: 32, mode: "pipe", size: 64, ser: serial.IDSerpent, obj: echoObj, ow: "oneway_echo"},
+		// Pyro5 clients of gyro's types, with Pyro5's own daemon as the
+		// reference (runsIn: Pyro4's daemon cannot speak protocol 502)
+		{name: "seq 64B pyro5 serpent", conns: 1, mode: "seq", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
+		{name: "seq 64B pyro5 msgpack", conns: 1, mode: "seq", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
+		{name: "32x1 64B pyro5 serpent", conns: 32, mode: "inflight", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
+		{name: "32x1 64B pyro5 msgpack", conns: 32, mode: "inflight", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
+		{name: "32 pipelined oneway 64B pyro5 serpent", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
+		{name: "32 pipelined oneway 64B pyro5 msgpack", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
+	}
+	if *onlyW != "" {
+		want := strings.Split(*onlyW, ",")
+		workloads = slices.DeleteFunc(workloads, func(w workload) bool { return !slices.Contains(want, w.name) })
+	}
 	var targets []target
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
-		targets = append(targets, target{k, kPyro, []string{srvBin, "-kind", k}})
+		targets = append(targets, target{name: k, kind: kPyro, cmd: []string{srvBin, "-kind", k}})
 	}
 	// the same with Prometheus metrics on: the report gives the ratio
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
-		targets = append(targets, target{k + metricsSuffix, kPyro, []string{srvBin, "-kind", k, "-metrics"}})
+		targets = append(targets, target{name: k + metricsSuffix, kind: kPyro, cmd: []string{srvBin, "-kind", k, "-metrics"}})
 	}
 	// and with TLS on: the report gives the TLS/plain ratio
 	tlsT, err := tlsTargets(srvBin, dir, gyroKinds)
@@ -150,15 +222,22 @@ func run(pin bool) error {
 	targets = append(targets, tlsT...)
 	if py != "" {
 		for _, st := range []string{"thread", "multiplex"} {
-			targets = append(targets, target{"pyro4-" + st, kPyro, []string{"/usr/bin/python3", py, st}})
+			targets = append(targets, target{name: "pyro4-" + st, kind: kPyro, cmd: []string{"/usr/bin/python3", py, st}})
 		}
 	}
 	targets = append(targets, pyro5Targets()...)
-	targets = append(targets, target{"netrpc", kRPC, []string{srvBin, "-kind", "netrpc"}})
+	targets = append(targets, target{name: "netrpc", kind: kRPC, cmd: []string{srvBin, "-kind", "netrpc"}})
 	for _, k := range []string{"echo-gnet", "echo-evio", "echo-loop"} {
-		targets = append(targets, target{k, kEcho, []string{srvBin, "-kind", k}})
+		targets = append(targets, target{name: k, kind: kEcho, cmd: []string{srvBin, "-kind", k}})
 	}
-	targets = append(targets, target{"pingpong", kFloor, []string{srvBin, "-kind", "pingpong"}})
+	targets = append(targets, target{name: "pingpong", kind: kFloor, cmd: []string{srvBin, "-kind", "pingpong"}})
+	if slices.ContainsFunc(workloads, func(w workload) bool { return w.obj == echoObj }) {
+		gyroBin, err := buildGyro(dir)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, echoTargets(gyroBin, py != "")...)
+	}
 	if *only != "" {
 		want := strings.Split(*only, ",")
 		targets = slices.DeleteFunc(targets, func(t target) bool { return !slices.Contains(want, t.name) })
@@ -169,30 +248,6 @@ func run(pin bool) error {
 				targets[i].cmd = append(slices.Clip(t.cmd), "-cpuprofile", filepath.Join(*profDir, t.name+".pprof"))
 			}
 		}
-	}
-	workloads := []workload{
-		{"seq 64B serpent", 1, "seq", 64, serial.IDSerpent, 0},
-		{"seq 64B marshal", 1, "seq", 64, serial.IDMarshal, 0},
-		{"seq 64B json", 1, "seq", 64, serial.IDJSON, 0},
-		{"seq 1KiB serpent", 1, "seq", 1024, serial.IDSerpent, 0},
-		{"32x1 64B serpent", 32, "inflight", 64, serial.IDSerpent, 0},
-		{"32x1 64B marshal", 32, "inflight", 64, serial.IDMarshal, 0},
-		{"32x1 64B json", 32, "inflight", 64, serial.IDJSON, 0},
-		{"32x1 1KiB serpent", 32, "inflight", 1024, serial.IDSerpent, 0},
-		{"32 pipelined oneway 64B serpent", 32, "pipe", 64, serial.IDSerpent, 0},
-		{"32 pipelined batch 64B serpent", 32, "batch", 64, serial.IDSerpent, 0},
-		// Pyro5 clients of gyro's types, with Pyro5's own daemon as the
-		// reference (runsIn: Pyro4's daemon cannot speak protocol 502)
-		{"seq 64B pyro5 serpent", 1, "seq", 64, serial.ID5Serpent, wire.Pyro5},
-		{"seq 64B pyro5 msgpack", 1, "seq", 64, serial.ID5Msgpack, wire.Pyro5},
-		{"32x1 64B pyro5 serpent", 32, "inflight", 64, serial.ID5Serpent, wire.Pyro5},
-		{"32x1 64B pyro5 msgpack", 32, "inflight", 64, serial.ID5Msgpack, wire.Pyro5},
-		{"32 pipelined oneway 64B pyro5 serpent", 32, "pipe", 64, serial.ID5Serpent, wire.Pyro5},
-		{"32 pipelined oneway 64B pyro5 msgpack", 32, "pipe", 64, serial.ID5Msgpack, wire.Pyro5},
-	}
-	if *onlyW != "" {
-		want := strings.Split(*onlyW, ",")
-		workloads = slices.DeleteFunc(workloads, func(w workload) bool { return !slices.Contains(want, w.name) })
 	}
 	// every server runs for the whole benchmark and repetitions take
 	// turns across targets, so that noise from the machine spreads over
@@ -207,7 +262,7 @@ func run(pin bool) error {
 		}
 	}()
 	for i, t := range targets {
-		p, addr, err := startServer(t, pin)
+		p, addr, err := startServer(t, serverCPUs(pin))
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
@@ -258,7 +313,7 @@ func run(pin bool) error {
 			if *only != "" && !strings.Contains(*only, k) {
 				continue
 			}
-			rss[k] = idleRSS(target{k, kPyro, []string{srvBin, "-kind", k}}, pin, *idle)
+			rss[k] = idleRSS(target{name: k, kind: kPyro, cmd: []string{srvBin, "-kind", k}}, pin, *idle)
 		}
 	}
 	allocs := dispatchAllocs()
@@ -326,10 +381,20 @@ func (p proc) kill() {
 	}
 }
 
-func startServer(t target, pin bool) (proc, string, error) {
-	args := t.cmd
+// serverCPUs is the CPU list servers are pinned to, "" when not pinned.
+func serverCPUs(pin bool) string {
 	if pin {
-		args = append([]string{"taskset", "-c", cpuSrv}, args...)
+		return cpuSrv
+	}
+	return ""
+}
+
+// startServer starts a target pinned to the CPU list cpus ("" for none)
+// and returns it with the address its ready line gives.
+func startServer(t target, cpus string) (proc, string, error) {
+	args := t.cmd
+	if cpus != "" {
+		args = append([]string{"taskset", "-c", cpus}, args...)
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stderr = os.Stderr
@@ -341,17 +406,36 @@ func startServer(t target, pin bool) (proc, string, error) {
 		return proc{}, "", err
 	}
 	br := bufio.NewReader(out)
+	prefix := cmp.Or(t.readyPrefix, "READY ")
 	line, err := br.ReadString('\n')
-	for err == nil && !strings.HasPrefix(line, "READY ") {
+	for err == nil && !strings.HasPrefix(line, prefix) {
 		line, err = br.ReadString('\n') // skip a server's own logging
 	}
-	if err != nil {
+	addr, aerr := readyAddr(strings.TrimSpace(strings.TrimPrefix(line, prefix)))
+	if err != nil || aerr != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return proc{}, "", fmt.Errorf("server did not start: %q %v", line, err)
+		return proc{}, "", fmt.Errorf("server did not start: %q %v", line, cmp.Or(err, aerr))
 	}
 	go io.Copy(io.Discard, br)
-	return proc{cmd}, strings.TrimSpace(strings.TrimPrefix(line, "READY ")), nil
+	return proc{cmd}, addr, nil
+}
+
+// readyAddr is the host:port of a ready line's address, which is either
+// that or a PYRO: URI (the echo servers print their object's URI).
+func readyAddr(s string) (string, error) {
+	if !strings.HasPrefix(s, "PYRO:") {
+		return s, nil
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return "", fmt.Errorf("no location in URI %q", s)
+	}
+	addr := s[at+1:]
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", fmt.Errorf("URI %q: %w", s, err)
+	}
+	return addr, nil
 }
 
 // cpuTime reads utime+stime of pid from /proc.
@@ -369,19 +453,22 @@ func cpuTime(pid int) time.Duration {
 
 // conn is one client connection of any kind.
 type conn struct {
-	kind   string
-	nc     net.Conn
-	br     *bufio.Reader
-	req    []byte // one call's frame (or raw bytes)
-	ow     []byte // a batch of oneway frames
-	rc     *rpc.Client
-	arg    string
-	buf    []byte
-	owSize int
-	gen5   bool // speaks protocol 502
+	kind string
+	nc   net.Conn
+	br   *bufio.Reader
+	req  []byte // one call's frame (or raw bytes)
+	ow   []byte // a pipelined round of frames
+	rc   *rpc.Client
+	arg  string
+	buf  []byte
+	gen5 bool // speaks protocol 502
 }
 
 const owBatch = 64
+
+// pipelinedCalls is the workload of 16 normal calls in flight on each of
+// 32 connections.
+const pipelinedCalls = "32x16 pipelined 64B serpent"
 
 func dial(t target, addr string, w workload) (*conn, error) {
 	c := &conn{kind: t.kind, arg: strings.Repeat("x", w.size)}
@@ -394,7 +481,13 @@ func dial(t target, addr string, w workload) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.nc, c.br = nc, bufio.NewReaderSize(nc, 64<<10)
+	// thousands of connections of the scaling runs each answer one small
+	// call at a time: a small buffer keeps the client's memory in check
+	bufSize := 64 << 10
+	if w.conns > 64 {
+		bufSize = 4 << 10
+	}
+	c.nc, c.br = nc, bufio.NewReaderSize(nc, bufSize)
 	if t.kind == kPyro && w.gen == wire.Pyro5 {
 		return c, c.dial5(w)
 	}
@@ -402,45 +495,55 @@ func dial(t target, addr string, w workload) (*conn, error) {
 		w.ser = serial.IDSerpent // frame echoes: the reference in Pyro4 frames
 	}
 	codec, _ := serial.ByID(w.ser)
+	obj := w.object()
 	if t.kind == kPyro {
-		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", benchobj.ObjectID), nil)
+		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", obj), nil)
 		f, _ := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(w.ser), Data: hs}, nil)
 		if _, err := nc.Write(f); err != nil {
+			nc.Close()
 			return nil, err
 		}
 		m, err := wire.ReadMessage(c.br, nil)
 		if err != nil {
+			nc.Close()
 			return nil, err
 		}
 		if m.Type != wire.MsgConnectOK {
+			nc.Close()
 			return nil, fmt.Errorf("handshake refused: %v %q", m.Type, m.Data)
 		}
 	}
-	data, err := codec.MarshalCall(nil, &serial.Call{Object: benchobj.ObjectID, Method: "echo", Args: []any{c.arg}, Kwargs: pyval.DictOf()}, nil)
+	data, err := codec.MarshalCall(nil, &serial.Call{Object: obj, Method: "echo", Args: []any{c.arg}, Kwargs: pyval.DictOf()}, nil)
 	if err != nil {
 		return nil, err
 	}
 	c.req, _ = wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint16(w.ser), Data: data}, nil)
-	owData, _ := codec.MarshalCall(nil, &serial.Call{Object: benchobj.ObjectID, Method: "oneway", Args: []any{c.arg}, Kwargs: pyval.DictOf()}, nil)
-	one, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: 2, SerializerID: uint16(w.ser), Data: owData}, nil)
-	c.owSize = len(one)
-	if w.mode == "batch" {
+	switch w.mode {
+	case "batch":
 		// what Pyro4's batch proxy sends: one <batch> call, flagged
 		// BATCH, with None kwargs and the calls as (name, args, kwargs)
 		entries := make([]any, owBatch+1)
 		for i := range entries {
 			entries[i] = pyval.Tuple{"echo", pyval.Tuple{c.arg}, pyval.DictOf()}
 		}
-		bd, err := codec.MarshalCall(nil, &serial.Call{Object: benchobj.ObjectID, Method: "<batch>", Args: entries, KwargsNone: true}, nil)
+		bd, err := codec.MarshalCall(nil, &serial.Call{Object: obj, Method: "<batch>", Args: entries, KwargsNone: true}, nil)
 		if err != nil {
 			return nil, err
 		}
 		c.ow, _ = wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagBatch, Seq: 3, SerializerID: uint16(w.ser), Data: bd}, nil)
-	} else {
+	case "pipe":
+		owData, _ := codec.MarshalCall(nil, &serial.Call{Object: obj, Method: w.onewayMethod(), Args: []any{c.arg}, Kwargs: pyval.DictOf()}, nil)
+		one, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: 2, SerializerID: uint16(w.ser), Data: owData}, nil)
 		for range owBatch {
 			c.ow = append(c.ow, one...)
 		}
 		c.ow = append(c.ow, c.req...)
+	case "calls":
+		// depth normal calls in one write, as a client with that many
+		// calls in flight on one connection sends them
+		for range w.depth {
+			c.ow = append(c.ow, c.req...)
+		}
 	}
 	if t.kind == kFloor {
 		c.req = c.req[:min(len(c.req), w.size)]
@@ -493,17 +596,20 @@ func (c *conn) readFrame() error {
 	return err
 }
 
-// pipe sends rounds of owBatch oneway calls followed by one normal call,
-// in one write, and waits for that call's reply: the oneways are
-// pipelined, and the reply bounds the backlog. In the batch workload a
-// round is one <batch> call of owBatch+1 echo calls instead. Echo servers
-// echo the whole round. net/rpc has neither: it keeps owBatch+1 calls in
+// pipe sends rounds in one write each and waits for their replies. In the
+// pipe workloads a round is owBatch oneway calls followed by one normal
+// call, and only that call's reply is awaited: the oneways are pipelined,
+// and the reply bounds the backlog. In the batch workload a round is one
+// <batch> call of owBatch+1 echo calls instead, and in the calls workload
+// w.depth normal calls, each answered. Echo servers echo the whole round.
+// net/rpc has neither oneway nor batch: it keeps a round's calls in
 // flight.
-func (c *conn) pipe(until time.Time) (int64, error) {
+func (c *conn) pipe(until time.Time, w workload) (int64, error) {
 	var n int64
+	calls, replies := w.perRound()
 	if c.rc != nil {
-		done := make(chan *rpc.Call, owBatch+1)
-		var reply [owBatch + 1]string
+		done := make(chan *rpc.Call, calls)
+		reply := make([]string, calls)
 		for time.Now().Before(until) {
 			for i := range reply {
 				c.rc.Go("BenchRPC.Echo", &c.arg, &reply[i], done)
@@ -513,7 +619,7 @@ func (c *conn) pipe(until time.Time) (int64, error) {
 					return n, call.Error
 				}
 			}
-			n += owBatch + 1
+			n += int64(calls)
 		}
 		return n, nil
 	}
@@ -525,38 +631,77 @@ func (c *conn) pipe(until time.Time) (int64, error) {
 			if _, err := c.br.Discard(len(c.ow)); err != nil {
 				return n, err
 			}
-		} else if err := c.readFrame(); err != nil {
-			return n, err
+		} else {
+			for range replies {
+				if err := c.readFrame(); err != nil {
+					return n, err
+				}
+			}
 		}
-		n += owBatch + 1
+		n += int64(calls)
 	}
 	return n, nil
 }
 
-// measure runs one workload for d and returns its counts.
+// measure runs one workload for d on fresh connections and returns its
+// counts.
 func measure(t target, addr string, w workload, d time.Duration, pid int) (result, error) {
-	conns := make([]*conn, w.conns)
-	for i := range conns {
-		c, err := dial(t, addr, w)
-		if err != nil {
-			for _, c := range conns[:i] {
-				c.close()
-			}
-			return result{}, err
-		}
-		conns[i] = c
+	conns, err := dialAll(t, addr, w, w.conns)
+	if err != nil {
+		return result{}, err
 	}
-	defer func() {
-		for _, c := range conns {
+	defer closeAll(conns)
+	return load(conns, w, d, pid)
+}
+
+// dialAll opens n connections to a target, a few at a time so that
+// thousands of them do not overflow the server's accept queue.
+func dialAll(t target, addr string, w workload, n int) ([]*conn, error) {
+	conns := make([]*conn, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	for i := range conns {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			conns[i], errs[i] = dial(t, addr, w)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			closeAll(conns)
+			return nil, fmt.Errorf("connection %d of %d: %w", i+1, n, err)
+		}
+	}
+	return conns, nil
+}
+
+func closeAll(conns []*conn) {
+	for _, c := range conns {
+		if c != nil {
 			c.close()
 		}
-	}()
+	}
+}
+
+// load runs w on open connections for d and returns its counts, with the
+// CPU time of process pid (0: none) over that time.
+func load(conns []*conn, w workload, d time.Duration, pid int) (result, error) {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		r     result
 		first error
 	)
+	// a latency per call: room for a short run up front with few
+	// connections, grown on demand with many
+	latCap := 1 << 14
+	if len(conns) > 64 {
+		latCap = 64
+	}
 	cpu0 := cpuTime(pid)
 	t0 := time.Now()
 	until := t0.Add(d)
@@ -567,10 +712,10 @@ func measure(t target, addr string, w workload, d time.Duration, pid int) (resul
 			var lat []time.Duration
 			var n int64
 			var err error
-			if w.mode == "pipe" || w.mode == "batch" {
-				n, err = c.pipe(until)
+			if w.pipelined() {
+				n, err = c.pipe(until, w)
 			} else {
-				lat = make([]time.Duration, 0, 1<<14)
+				lat = make([]time.Duration, 0, latCap)
 				for {
 					s := time.Now()
 					if s.After(until) {
@@ -600,7 +745,7 @@ func measure(t target, addr string, w workload, d time.Duration, pid int) (resul
 
 // idleRSS opens n idle connections to a fresh server and reads its RSS.
 func idleRSS(t target, pin bool, n int) string {
-	p, addr, err := startServer(t, pin)
+	p, addr, err := startServer(t, serverCPUs(pin))
 	if err != nil {
 		return "error: " + err.Error()
 	}

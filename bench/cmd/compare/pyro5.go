@@ -91,7 +91,7 @@ func pyro5Targets() []target {
 		}
 		var ts []target
 		for _, st := range []string{"thread", "multiplex"} {
-			ts = append(ts, target{pyro5Prefix + st, kPyro, []string{"/usr/bin/env", "PYTHONPATH=" + dir, "/usr/bin/python3", p, st}})
+			ts = append(ts, target{name: pyro5Prefix + st, kind: kPyro, cmd: []string{"/usr/bin/env", "PYTHONPATH=" + dir, "/usr/bin/python3", p, st}})
 		}
 		return ts
 	}
@@ -100,8 +100,14 @@ func pyro5Targets() []target {
 
 // runsIn reports whether target t speaks workload w's protocol generation:
 // gyro's types speak both, echo-gnet (the reference of every ratio) echoes
-// any frame, Pyro4's and Pyro5's daemons only their own.
+// any frame, Pyro4's and Pyro5's daemons only their own; a target that
+// serves another object than w calls does not run it.
 func runsIn(t target, w workload) bool {
+	if t.obj != w.obj {
+		// the echo servers serve test.echoserver, the others bench.py's
+		// object; echo-gnet echoes any frame
+		return t.name == "echo-gnet"
+	}
 	switch {
 	case strings.HasPrefix(t.name, "gyro-") || t.name == "echo-gnet":
 		return true
@@ -113,6 +119,9 @@ func runsIn(t target, w workload) bool {
 
 // pyroRef is the Python daemon gyro's rates are compared with in w.
 func pyroRef(w workload) string {
+	if w.obj == echoObj {
+		return pyro4Echo
+	}
 	if w.gen == wire.Pyro5 {
 		return pyro5Prefix + "thread"
 	}

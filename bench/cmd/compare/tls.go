@@ -44,7 +44,7 @@ func tlsTargets(srvBin, dir string, kinds []string) ([]target, error) {
 	}
 	var out []target
 	for _, k := range kinds {
-		out = append(out, target{k + tlsSuffix, kPyro, []string{srvBin, "-kind", k, "-tls", certs}})
+		out = append(out, target{name: k + tlsSuffix, kind: kPyro, cmd: []string{srvBin, "-kind", k, "-tls", certs}})
 	}
 	return out, nil
 }
