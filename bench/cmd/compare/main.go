@@ -43,7 +43,7 @@ var (
 	warm     = flag.Duration("warm", 250*time.Millisecond, "warm-up per workload")
 	reps     = flag.Int("reps", 5, "repetitions per workload (median and range)")
 	only     = flag.String("targets", "", "comma-separated target names (default all)")
-	onlyW    = flag.String("workloads", "", "comma-separated workload names, as in the report's headings (default all)")
+	onlyW    = flag.String("workloads", "", "comma-separated workload names, as in the report's headings, and sections \""+scalingSection+"\" and \""+coresSection+"\" (default all)")
 	profDir  = flag.String("profile", "", "write a CPU profile of each Go server into this directory (<target>.pprof), for go tool pprof")
 	idle     = flag.Int("idle", 10000, "idle connections for the RSS check (0 skips it)")
 	pinned   = flag.Bool("pin", true, "pin client and servers to separate cores with taskset")
@@ -202,10 +202,7 @@ func run(pin bool) error {
 		{name: "32 pipelined oneway 64B pyro5 serpent", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
 		{name: "32 pipelined oneway 64B pyro5 msgpack", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
 	}
-	if *onlyW != "" {
-		want := strings.Split(*onlyW, ",")
-		workloads = slices.DeleteFunc(workloads, func(w workload) bool { return !slices.Contains(want, w.name) })
-	}
+	workloads = slices.DeleteFunc(workloads, func(w workload) bool { return !wantSection(w.name) })
 	var targets []target
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
 		targets = append(targets, target{name: k, kind: kPyro, cmd: []string{srvBin, "-kind", k}})
@@ -238,9 +235,9 @@ func run(pin bool) error {
 		}
 		targets = append(targets, echoTargets(gyroBin, py != "")...)
 	}
-	if *only != "" {
-		want := strings.Split(*only, ",")
-		targets = slices.DeleteFunc(targets, func(t target) bool { return !slices.Contains(want, t.name) })
+	targets = slices.DeleteFunc(targets, func(t target) bool { return !wantTarget(t.name) })
+	if len(workloads) == 0 {
+		targets = nil // only the sections below were asked for
 	}
 	if *profDir != "" {
 		for i, t := range targets {
@@ -307,6 +304,20 @@ func run(pin bool) error {
 		procs[i].kill()
 		procs[i].cmd = nil
 	}
+	var sec sections
+	if wantSection(scalingSection) {
+		sts := slices.DeleteFunc(scalingTargets(srvBin, py), func(t target) bool { return !wantTarget(t.name) })
+		sec.scale = runScaling(sts, serverCPUs(pin))
+	}
+	if wantSection(coresSection) && wantTarget("gyro-multicore") {
+		if pin {
+			if sec.cores, err = runCores(srvBin); err != nil {
+				return fmt.Errorf("cores: %w", err)
+			}
+		} else {
+			sec.coresNote = "needs taskset and 2 CPUs to pin the server to one core and then two"
+		}
+	}
 	rss := map[string]string{}
 	if *idle > 0 {
 		for _, k := range []string{"gyro-multiplex", "gyro-multicore"} {
@@ -318,7 +329,7 @@ func run(pin bool) error {
 	}
 	allocs := dispatchAllocs()
 	var buf bytes.Buffer
-	report(io.MultiWriter(os.Stdout, &buf), targets, workloads, res, rss, allocs, pin, time.Since(start))
+	report(io.MultiWriter(os.Stdout, &buf), targets, workloads, res, sec, rss, allocs, pin, time.Since(start))
 	if *outFile != "" {
 		if err := spliceReport(*outFile, buf.Bytes()); err != nil {
 			return err
@@ -330,6 +341,16 @@ func run(pin bool) error {
 		}
 	}
 	return nil
+}
+
+// wantTarget reports whether -targets selects the target named name.
+func wantTarget(name string) bool {
+	return *only == "" || slices.Contains(strings.Split(*only, ","), name)
+}
+
+// wantSection reports whether -workloads selects a workload or section.
+func wantSection(name string) bool {
+	return *onlyW == "" || slices.Contains(strings.Split(*onlyW, ","), name)
 }
 
 // dispatchAllocs runs the engine's session benchmark (parse, decode,

@@ -35,6 +35,7 @@ func main() {
 	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, ended by SIGTERM or SIGINT")
 	withMetrics := flag.Bool("metrics", false, "gyro kinds: observe calls with package metrics (Prometheus), to measure its cost")
+	threads := flag.Int("threads", 200, "gyro-thread: THREADPOOL_SIZE, the most connections it serves at once")
 	tlsDir := flag.String("tls", "", "gyro kinds: serve TLS (Pyro's SSL_* items) with the certificates of package benchtls in this directory, made at startup when it has none")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -45,7 +46,7 @@ func main() {
 	var err error
 	switch {
 	case strings.HasPrefix(*kind, "gyro-"):
-		err = serveGyro(strings.TrimPrefix(*kind, "gyro-"), *withMetrics, *tlsDir)
+		err = serveGyro(strings.TrimPrefix(*kind, "gyro-"), *threads, *withMetrics, *tlsDir)
 	case *kind == "netrpc":
 		err = serveRPC()
 	case *kind == "echo-gnet":
@@ -87,10 +88,10 @@ func profileUntilSignal(path string) error {
 	return nil
 }
 
-func serveGyro(st string, withMetrics bool, tlsDir string) error {
+func serveGyro(st string, threads int, withMetrics bool, tlsDir string) error {
 	cfg := config.Default()
 	cfg.ServerType = st
-	cfg.ThreadPoolSize = 200
+	cfg.ThreadPoolSize = threads
 	if tlsDir != "" {
 		f := benchtls.Paths(tlsDir)
 		if _, err := os.Stat(f.Key); err != nil {
