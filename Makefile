@@ -72,11 +72,12 @@ bench-compare:
 	@scripts/pyro5-deps.sh >/dev/null
 	cd bench && $(GO) run ./cmd/compare $(if $(QUICK),-quick)
 
-# Regenerate bench/RESULTS.md's report section and bench/results.png (full run).
+# Regenerate bench/RESULTS.md's report section, bench/results.png and the
+# benchmark summary in README.md (full run, about 20 minutes).
 .PHONY: bench-results
 bench-results:
 	@scripts/pyro5-deps.sh >/dev/null
-	cd bench && $(GO) run ./cmd/compare -out RESULTS.md -png results.png
+	cd bench && $(GO) run ./cmd/compare -out RESULTS.md -png results.png -readme ../README.md
 
 # The etcd name server tests need Debian's etcd-server (make deps installs
 # it); under make they fail rather than skip when it is missing.

@@ -49,7 +49,8 @@ var (
 	pinned   = flag.Bool("pin", true, "pin client and servers to separate cores with taskset")
 	pyScript = flag.String("pyro4", "", "path of pyro4server.py (default next to this source)")
 	outFile  = flag.String("out", "", "also write the report into this markdown file, between its report markers (bench/RESULTS.md)")
-	pngFile  = flag.String("png", "", "also draw calls/s per workload and target into this PNG file")
+	pngFile  = flag.String("png", "", "also draw gyro's calls/s over Pyro's and the raw echo's per workload, and the scaling runs, into this PNG file")
+	readme   = flag.String("readme", "", "also write a summary table of the key workloads into this markdown file, between its bench-summary markers (README.md)")
 )
 
 // kinds of targets: how the client talks to them
@@ -331,12 +332,18 @@ func run(pin bool) error {
 	var buf bytes.Buffer
 	report(io.MultiWriter(os.Stdout, &buf), targets, workloads, res, sec, rss, allocs, pin, time.Since(start))
 	if *outFile != "" {
-		if err := spliceReport(*outFile, buf.Bytes()); err != nil {
+		if err := spliceFile(*outFile, reportBegin, reportEnd, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	if *readme != "" {
+		table := summaryTable(workloads, res, sec.scale, start)
+		if err := spliceFile(*readme, summaryBegin, summaryEnd, []byte(table)); err != nil {
 			return err
 		}
 	}
 	if *pngFile != "" {
-		if err := writePlot(*pngFile, targets, workloads, res); err != nil {
+		if err := writePlot(*pngFile, workloads, res, sec.scale); err != nil {
 			return err
 		}
 	}
@@ -821,26 +828,4 @@ func rssKB(pid int) int {
 func countFds(pid int) int {
 	e, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
 	return len(e)
-}
-
-// spliceReport replaces what lies between the report markers of a markdown
-// file, so the hand-written reading of the figures around them survives a
-// regeneration.
-func spliceReport(path string, report []byte) error {
-	const begin, end = "<!-- report:", "<!-- /report -->"
-	old, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	i := bytes.Index(old, []byte(begin))
-	j := bytes.Index(old, []byte(end))
-	if i < 0 || j < i {
-		return fmt.Errorf("%s has no report markers", path)
-	}
-	i += bytes.IndexByte(old[i:], '\n') + 1
-	var out bytes.Buffer
-	out.Write(old[:i])
-	out.Write(report)
-	out.Write(old[j:])
-	return os.WriteFile(path, out.Bytes(), 0o644)
 }
