@@ -93,7 +93,7 @@ func logPos(v, lo, hi float64, width int) int {
 func writePlot(path string, workloads []workload, res map[string]map[string][]result, scale []scaleCell) error {
 	gs := plotGroups(workloads, res)
 	const (
-		left, panelW, gap, top, rowH, groupH = 250, 330, 40, 66, 12, 16
+		left, panelW, gap, top, rowH, groupH = 250, 330, 70, 66, 12, 16
 	)
 	var refs, echoes []float64
 	rows := 0
@@ -135,7 +135,7 @@ func writePlot(path string, workloads []workload, res map[string]map[string][]re
 		lo, hi float64
 		val    func(plotBar) float64
 	}{
-		{"x the Pyro daemon (Pyro4 / Pyro5)", left, 0, 0, func(b plotBar) float64 { return b.vsRef }},
+		{"x the Pyro daemon (Pyro4, Pyro5 or Pyro4's echo server)", left, 0, 0, func(b plotBar) float64 { return b.vsRef }},
 		{"x the raw gnet echo", left + panelW + gap, 0, 0, func(b plotBar) float64 { return b.vsEcho }},
 	}
 	panels[0].lo, panels[0].hi = decades(refs)
@@ -197,7 +197,7 @@ func drawScaling(img *image.RGBA, text func(int, int, string, color.Color), rect
 	text(10, y, "calls/s of N concurrent sequential clients (one call at a time each), 64 B serpent echo", color.Black)
 	for i, t := range ts {
 		x := 10 + i*170
-		rect(x, y+8, x+10, y+18, palette[(i+4)%len(palette)])
+		rect(x, y+8, x+10, y+18, scaleColour(t))
 		text(x+14, y+18, t, color.Black)
 	}
 	peak := 0.0
@@ -208,7 +208,7 @@ func drawScaling(img *image.RGBA, text func(int, int, string, color.Color), rect
 	for _, n := range scaleLevels {
 		text(10, y+11, clients(n), color.Black)
 		y += groupH
-		for i, t := range ts {
+		for _, t := range ts {
 			c, ok := scaleCellOf(scale, t, n)
 			switch {
 			case !ok:
@@ -216,13 +216,29 @@ func drawScaling(img *image.RGBA, text func(int, int, string, color.Color), rect
 				text(left, y+rowH-2, "did not run", color.Black)
 			case peak > 0:
 				w := int(float64(width-80) * c.s.rate / peak)
-				rect(left, y+2, left+w, y+rowH-1, palette[(i+4)%len(palette)])
-				text(left+w+4, y+rowH-2, fmt.Sprintf("%.0f/s p99 %s", c.s.rate, fmtLatency(c.s.p99)), color.Black)
+				rect(left, y+2, left+w, y+rowH-1, scaleColour(t))
+				// the font has no µ
+				p99 := strings.ReplaceAll(fmtLatency(c.s.p99), "µ", "u")
+				text(left+w+4, y+rowH-2, fmt.Sprintf("%.0f/s p99 %s", c.s.rate, p99), color.Black)
 			}
 			y += rowH
 		}
 		y += 8
 	}
+}
+
+// scaleColour is a gyro type's colour in the ratio bars, grey for the
+// others.
+func scaleColour(target string) color.RGBA {
+	switch target {
+	case "gyro-thread":
+		return palette[0]
+	case "gyro-multiplex":
+		return palette[1]
+	case "gyro-multicore":
+		return palette[2]
+	}
+	return palette[7]
 }
 
 // trimRatio writes a ratio with two significant digits or so.
