@@ -1,14 +1,20 @@
 // Package main is the compare command. It runs the same workloads, in one invocation, against
 // gyro's three server types, Pyro4's and Pyro5's daemons (thread and multiplex), Go's
 // net/rpc and raw echo servers of Pyro4's 24-byte framing on gnet, evio
-// and gyro's loop, plus a plain ping-pong floor. Servers run as separate
+// and gyro's loop, plus a plain ping-pong floor; and Pyro4's test echo
+// server against `gyro echoserver` on oneway_echo calls. Servers run as separate
 // processes (bench/cmd/server, bench/pyro4server.py, bench/pyro5server.py), pinned to another
-// core than the client when taskset is there. It prints a Markdown report.
+// core than the client when taskset is there. Then two sections: scaling
+// with 1 to 10,000 concurrent clients per server type, and the multicore
+// type on one core and on two, with a projection to more cores. It prints
+// a Markdown report; -out, -readme and -png write it into RESULTS.md, a
+// summary into README.md and a plot.
 //
-//	go run ./bench/cmd/compare            # about 4-5 minutes
-//	go run ./bench/cmd/compare -quick     # under a minute
+//	go run ./bench/cmd/compare            # about 17 minutes
+//	go run ./bench/cmd/compare -quick     # about 1-2 minutes
 //	go run ./bench/cmd/compare -targets gyro-thread,echo-gnet \
 //		-workloads "32x1 64B serpent" -profile /tmp/prof   # CPU profiles of the servers
+//	go run ./bench/cmd/compare -workloads scaling,"multicore cores"   # the sections alone
 package main
 
 import (

@@ -135,7 +135,7 @@ func writePlot(path string, workloads []workload, res map[string]map[string][]re
 		lo, hi float64
 		val    func(plotBar) float64
 	}{
-		{"x the Pyro daemon (Pyro4, Pyro5 or Pyro4's echo server)", left, 0, 0, func(b plotBar) float64 { return b.vsRef }},
+		{"x the Pyro daemon", left, 0, 0, func(b plotBar) float64 { return b.vsRef }},
 		{"x the raw gnet echo", left + panelW + gap, 0, 0, func(b plotBar) float64 { return b.vsEcho }},
 	}
 	panels[0].lo, panels[0].hi = decades(refs)
