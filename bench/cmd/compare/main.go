@@ -256,22 +256,11 @@ func run(pin bool) error {
 	// every server runs for the whole benchmark and repetitions take
 	// turns across targets, so that noise from the machine spreads over
 	// all of them instead of hitting one
-	procs := make([]proc, len(targets))
-	addrs := make([]string, len(targets))
-	defer func() {
-		for _, p := range procs {
-			if p.cmd != nil {
-				p.kill()
-			}
-		}
-	}()
-	for i, t := range targets {
-		p, addr, err := startServer(t, serverCPUs(pin))
-		if err != nil {
-			return fmt.Errorf("%s: %w", t.name, err)
-		}
-		procs[i], addrs[i] = p, addr
+	procs, addrs, err := startAll(targets, func(int) string { return serverCPUs(pin) })
+	if err != nil {
+		return err
 	}
+	defer killAll(procs)
 	res := map[string]map[string][]result{} // workload → target → reps
 	for _, w := range workloads {
 		t0 := time.Now()
@@ -307,10 +296,7 @@ func run(pin bool) error {
 		}
 		fmt.Fprintf(os.Stderr, "%-34s %v\n", w.name, time.Since(t0).Round(time.Millisecond))
 	}
-	for i := range procs {
-		procs[i].kill()
-		procs[i].cmd = nil
-	}
+	killAll(procs)
 	var sec sections
 	if wantSection(scalingSection) {
 		sts := slices.DeleteFunc(scalingTargets(srvBin, py), func(t target) bool { return !wantTarget(t.name) })
@@ -412,6 +398,32 @@ func (p proc) kill() {
 	case <-time.After(5 * time.Second):
 		p.cmd.Process.Kill()
 		<-done
+	}
+}
+
+// startAll starts every target, target i pinned to cpus(i), and returns
+// them with their addresses; on an error it stops those it started.
+func startAll(ts []target, cpus func(i int) string) ([]proc, []string, error) {
+	procs := make([]proc, len(ts))
+	addrs := make([]string, len(ts))
+	for i, t := range ts {
+		p, addr, err := startServer(t, cpus(i))
+		if err != nil {
+			killAll(procs)
+			return nil, nil, fmt.Errorf("%s: %w", t.name, err)
+		}
+		procs[i], addrs[i] = p, addr
+	}
+	return procs, addrs, nil
+}
+
+// killAll stops the servers that still run.
+func killAll(procs []proc) {
+	for i := range procs {
+		if procs[i].cmd != nil {
+			procs[i].kill()
+			procs[i].cmd = nil
+		}
 	}
 }
 

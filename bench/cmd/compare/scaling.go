@@ -135,45 +135,36 @@ const (
 // the server's core as the ceiling of what the client can drive; rounds
 // take turns as in the main workloads, so that ratios pair repetitions.
 func runCores(srvBin string) ([]coresRun, error) {
-	servers := []struct {
-		t    target
-		cpus string
-	}{
-		{target{name: mc1, kind: kPyro, cmd: []string{srvBin, "-kind", "gyro-multicore"}}, cpuSrv},
-		{target{name: mc2, kind: kPyro, cmd: []string{srvBin, "-kind", "gyro-multicore"}}, cpuClnt + "," + cpuSrv},
-		{target{name: gnt1, kind: kEcho, cmd: []string{srvBin, "-kind", "echo-gnet"}}, cpuSrv},
+	servers := []target{
+		{name: mc1, kind: kPyro, cmd: []string{srvBin, "-kind", "gyro-multicore"}},
+		{name: mc2, kind: kPyro, cmd: []string{srvBin, "-kind", "gyro-multicore"}},
+		{name: gnt1, kind: kEcho, cmd: []string{srvBin, "-kind", "echo-gnet"}},
 	}
-	procs := make([]proc, len(servers))
-	addrs := make([]string, len(servers))
-	defer func() {
-		for _, p := range procs {
-			if p.cmd != nil {
-				p.kill()
-			}
+	procs, addrs, err := startAll(servers, func(i int) string {
+		if servers[i].name == mc2 {
+			return cpuClnt + "," + cpuSrv
 		}
-	}()
-	for i, s := range servers {
-		p, addr, err := startServer(s.t, s.cpus)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.t.name, err)
-		}
-		procs[i], addrs[i] = p, addr
+		return cpuSrv
+	})
+	if err != nil {
+		return nil, err
 	}
+	defer killAll(procs)
 	var out []coresRun
 	for _, w := range coresWorkloads() {
 		t0 := time.Now()
 		conns := make([][]*conn, len(servers))
 		for i, s := range servers {
-			cs, err := dialAll(s.t, addrs[i], w, w.conns)
+			cs, err := dialAll(s, addrs[i], w, w.conns)
 			if err != nil {
 				for _, cs := range conns {
 					closeAll(cs)
 				}
-				return nil, fmt.Errorf("%s %s: %w", s.t.name, w.name, err)
+				return nil, fmt.Errorf("%s %s: %w", s.name, w.name, err)
 			}
 			conns[i] = cs
 			if _, err := load(cs, w, *warm, 0); err != nil {
-				return nil, fmt.Errorf("%s %s: %w", s.t.name, w.name, err)
+				return nil, fmt.Errorf("%s %s: %w", s.name, w.name, err)
 			}
 		}
 		run := coresRun{workload: w.name}
@@ -181,9 +172,9 @@ func runCores(srvBin string) ([]coresRun, error) {
 			for i, s := range servers {
 				r, err := load(conns[i], w, *dur, procs[i].pid())
 				if err != nil {
-					return nil, fmt.Errorf("%s %s: %w", s.t.name, w.name, err)
+					return nil, fmt.Errorf("%s %s: %w", s.name, w.name, err)
 				}
-				switch s.t.name {
+				switch s.name {
 				case mc1:
 					run.one = append(run.one, r)
 				case mc2:
