@@ -214,9 +214,13 @@ func amdahlSpeedup(p float64, n int) float64 {
 }
 
 // projectRate projects the one-core rate to n cores from the measured
-// two-core speedup, capped by ceiling (0: none); capped reports the cap.
+// two-core speedup, capped by ceiling (0: none) or by rate1 when the
+// client drove that much; capped reports the cap.
 func projectRate(rate1, s2, ceiling float64, n int) (rate float64, capped bool) {
 	rate = rate1 * amdahlSpeedup(amdahlFraction(s2), n)
+	if ceiling > 0 {
+		ceiling = max(ceiling, rate1)
+	}
 	if ceiling > 0 && rate > ceiling {
 		return ceiling, true
 	}

@@ -34,6 +34,11 @@ func TestAmdahl(t *testing.T) {
 	if r, capped := projectRate(1000, 2, 5000, 16); r != 5000 || !capped {
 		t.Errorf("projectRate over the ceiling = %v, %v; want 5000, capped", r, capped)
 	}
+	// the one-core server already ran faster than the echo did: the client
+	// drives at least that
+	if r, capped := projectRate(6000, 2, 5000, 16); r != 6000 || !capped {
+		t.Errorf("projectRate with the 1-core rate over the ceiling = %v, %v; want 6000, capped", r, capped)
+	}
 	if r, capped := projectRate(1000, 4.0/3, 0, 64); capped || math.Abs(r-1000/(0.5+0.5/64)) > 1e-6 {
 		t.Errorf("projectRate without a ceiling = %v, %v", r, capped)
 	}
