@@ -2,9 +2,15 @@ package echo
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gyro-rpc/gyro/dispatch"
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
 )
 
 // TestQuietCallsRenderNothing: a quiet echo server renders no repr of the
@@ -40,5 +46,29 @@ func TestVerboseCallsPrintRepr(t *testing.T) {
 		`\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} - oneway_echo: \[1,'a'\]\n$`)
 	if !want.MatchString(out.String()) {
 		t.Errorf("verbose output %q does not match %v", out.String(), want)
+	}
+}
+
+// TestDispatchFastPath: echo and oneway_echo have signatures dispatch calls
+// directly (within its budget of 2 allocations per call), not through
+// reflect, whose frames grow the stack of every threaded oneway's fresh
+// goroutine.
+func TestDispatchFastPath(t *testing.T) {
+	r := dispatch.NewRegistry(dispatch.Options{Logger: slog.New(slog.DiscardHandler)})
+	if _, err := r.Register(New(nil, false, nil), ObjectID, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cc := &dispatch.CallContext{Conn: r.NewConn(nil)}
+	for _, method := range []string{"echo", "oneway_echo"} {
+		call := &serial.Call{Object: ObjectID, Method: method, Args: []any{strings.Repeat("x", 64)}, Kwargs: pyval.DictOf()}
+		n := testing.AllocsPerRun(100, func() {
+			if _, err := r.Invoke(ctx, cc, call); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n > 2 {
+			t.Errorf("%s: %v allocs per call, want at most 2", method, n)
+		}
 	}
 }
