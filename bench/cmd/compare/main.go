@@ -11,7 +11,7 @@
 // summary into README.md and a plot.
 //
 //	go run ./bench/cmd/compare            # about 17 minutes
-//	go run ./bench/cmd/compare -quick     # about 1-2 minutes
+//	go run ./bench/cmd/compare -quick     # about 2 minutes
 //	go run ./bench/cmd/compare -targets gyro-thread,echo-gnet \
 //		-workloads "32x1 64B serpent" -profile /tmp/prof   # CPU profiles of the servers
 //	go run ./bench/cmd/compare -workloads scaling,"multicore cores"   # the sections alone
