@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/internal/echo"
+	"github.com/gyro-rpc/gyro/internal/servetest"
 	"github.com/gyro-rpc/gyro/serial"
 )
 
@@ -27,16 +27,7 @@ func startDaemon(t *testing.T) string {
 	if _, err := d.Register(echo.New(nil, false, nil), echoObj, false); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- d.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		d.Close()
-	})
+	servetest.Serve(t, d)
 	return d.Addr().String()
 }
 
