@@ -185,30 +185,7 @@ func run(pin bool) error {
 	if py == "" {
 		py = findPyroScript()
 	}
-	workloads := []workload{
-		{name: "seq 64B serpent", conns: 1, mode: "seq", size: 64, ser: serial.IDSerpent},
-		{name: "seq 64B marshal", conns: 1, mode: "seq", size: 64, ser: serial.IDMarshal},
-		{name: "seq 64B json", conns: 1, mode: "seq", size: 64, ser: serial.IDJSON},
-		{name: "seq 1KiB serpent", conns: 1, mode: "seq", size: 1024, ser: serial.IDSerpent},
-		{name: "32x1 64B serpent", conns: 32, mode: "inflight", size: 64, ser: serial.IDSerpent},
-		{name: "32x1 64B marshal", conns: 32, mode: "inflight", size: 64, ser: serial.IDMarshal},
-		{name: "32x1 64B json", conns: 32, mode: "inflight", size: 64, ser: serial.IDJSON},
-		{name: "32x1 1KiB serpent", conns: 32, mode: "inflight", size: 1024, ser: serial.IDSerpent},
-		{name: "32 pipelined oneway 64B serpent", conns: 32, mode: "pipe", size: 64, ser: serial.IDSerpent},
-		{name: "32 pipelined batch 64B serpent", conns: 32, mode: "batch", size: 64, ser: serial.IDSerpent},
-		// 16 normal calls in flight on each connection, written at once
-		{name: pipelinedCalls, conns: 32, mode: "calls", depth: 16, size: 64, ser: serial.IDSerpent},
-		// Pyro4's test echo server against gyro echoserver (echoTargets)
-		{name: onewayEchoWorkload, conns: 32, mode: "pipe", size: 64, ser: serial.IDSerpent, obj: echoObj, ow: "oneway_echo"},
-		// Pyro5 clients of gyro's types, with Pyro5's own daemon as the
-		// reference (runsIn: Pyro4's daemon cannot speak protocol 502)
-		{name: "seq 64B pyro5 serpent", conns: 1, mode: "seq", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
-		{name: "seq 64B pyro5 msgpack", conns: 1, mode: "seq", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
-		{name: "32x1 64B pyro5 serpent", conns: 32, mode: "inflight", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
-		{name: "32x1 64B pyro5 msgpack", conns: 32, mode: "inflight", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
-		{name: "32 pipelined oneway 64B pyro5 serpent", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
-		{name: "32 pipelined oneway 64B pyro5 msgpack", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
-	}
+	workloads := allWorkloads()
 	workloads = slices.DeleteFunc(workloads, func(w workload) bool { return !wantSection(w.name) })
 	var targets []target
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
@@ -340,6 +317,34 @@ func run(pin bool) error {
 		}
 	}
 	return nil
+}
+
+// allWorkloads are the workloads of a full run, in the report's order.
+func allWorkloads() []workload {
+	return []workload{
+		{name: "seq 64B serpent", conns: 1, mode: "seq", size: 64, ser: serial.IDSerpent},
+		{name: "seq 64B marshal", conns: 1, mode: "seq", size: 64, ser: serial.IDMarshal},
+		{name: "seq 64B json", conns: 1, mode: "seq", size: 64, ser: serial.IDJSON},
+		{name: "seq 1KiB serpent", conns: 1, mode: "seq", size: 1024, ser: serial.IDSerpent},
+		{name: "32x1 64B serpent", conns: 32, mode: "inflight", size: 64, ser: serial.IDSerpent},
+		{name: "32x1 64B marshal", conns: 32, mode: "inflight", size: 64, ser: serial.IDMarshal},
+		{name: "32x1 64B json", conns: 32, mode: "inflight", size: 64, ser: serial.IDJSON},
+		{name: "32x1 1KiB serpent", conns: 32, mode: "inflight", size: 1024, ser: serial.IDSerpent},
+		{name: "32 pipelined oneway 64B serpent", conns: 32, mode: "pipe", size: 64, ser: serial.IDSerpent},
+		{name: "32 pipelined batch 64B serpent", conns: 32, mode: "batch", size: 64, ser: serial.IDSerpent},
+		// 16 normal calls in flight on each connection, written at once
+		{name: pipelinedCalls, conns: 32, mode: "calls", depth: 16, size: 64, ser: serial.IDSerpent},
+		// Pyro4's test echo server against gyro echoserver (echoTargets)
+		{name: onewayEchoWorkload, conns: 32, mode: "pipe", size: 64, ser: serial.IDSerpent, obj: echoObj, ow: "oneway_echo"},
+		// Pyro5 clients of gyro's types, with Pyro5's own daemon as the
+		// reference (runsIn: Pyro4's daemon cannot speak protocol 502)
+		{name: "seq 64B pyro5 serpent", conns: 1, mode: "seq", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
+		{name: "seq 64B pyro5 msgpack", conns: 1, mode: "seq", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
+		{name: "32x1 64B pyro5 serpent", conns: 32, mode: "inflight", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
+		{name: "32x1 64B pyro5 msgpack", conns: 32, mode: "inflight", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
+		{name: "32 pipelined oneway 64B pyro5 serpent", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Serpent, gen: wire.Pyro5},
+		{name: "32 pipelined oneway 64B pyro5 msgpack", conns: 32, mode: "pipe", size: 64, ser: serial.ID5Msgpack, gen: wire.Pyro5},
+	}
 }
 
 // wantTarget reports whether -targets selects the target named name.

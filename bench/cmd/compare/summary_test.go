@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,25 @@ func TestSummaryTable(t *testing.T) {
 	}
 	if got := summaryTable(nil, nil, nil, time.Now()); !strings.Contains(got, "no key workload ran") {
 		t.Errorf("empty run: %q", got)
+	}
+}
+
+// TestSummaryWorkloadsExist: a renamed workload would silently drop out of
+// README's summary.
+func TestSummaryWorkloadsExist(t *testing.T) {
+	names := map[string]bool{}
+	for _, w := range allWorkloads() {
+		if names[w.name] {
+			t.Errorf("workload %q twice", w.name)
+		}
+		names[w.name] = true
+	}
+	for _, n := range append(slices.Clone(summaryWorkloads), tlsWorkloads...) {
+		if !names[n] {
+			t.Errorf("%q is not a workload", n)
+		}
+	}
+	if names[scalingSection] || names[coresSection] {
+		t.Error("a workload has a section's name")
 	}
 }
