@@ -126,3 +126,33 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+func TestReportCores(t *testing.T) {
+	// 32×1: the 1-core server runs at the client's ceiling (client-bound),
+	// 20 µs of CPU per call on 2 cores; 1,000 clients: 1.5× on 2 cores
+	runs := []coresRun{
+		{workload: "32x1 64B serpent", one: steady(3, 40000, 12*time.Microsecond), two: steady(3, 40000, 20*time.Microsecond), gnt: steady(3, 41000, 10*time.Microsecond)},
+		{workload: "1000 clients", one: steady(3, 20000, 16*time.Microsecond), two: steady(3, 30000, 25*time.Microsecond), gnt: steady(3, 60000, 10*time.Microsecond)},
+	}
+	var b bytes.Buffer
+	reportCores(&b, sections{cores: runs})
+	got := b.String()
+	for _, want := range []string{
+		"| 32x1 64B serpent | 40000 | 40000 | 1.00× | 12.0 | 20.0 | 0.48 | 0.80 | 41000 |",
+		"Client-bound on 1 core (32x1 64B serpent)",
+		// p = 0: Amdahl stays at the 1-core rate; CPU cost: 16 / 20 µs,
+		// 64 / 20 µs; both capped by the client's 41,000
+		"| 32x1 64B serpent | 0.00 | 40000 / 40000 | 800000 / 3200000 | 40000 / 41000 (client-bound) |",
+		// s = 1.5: p = 2/3, 1/(1/3 + 2/3/16) = 2.67×, 1/(1/3 + 2/3/64) = 2.91×
+		"| 1000 clients | 0.67 | 53333 / 58182 | 640000 / 2560000 | 58182 / 60000 (client-bound) |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+	b.Reset()
+	reportCores(&b, sections{coresNote: "needs taskset"})
+	if !strings.Contains(b.String(), "Not run: needs taskset") {
+		t.Errorf("no note: %q", b.String())
+	}
+}
