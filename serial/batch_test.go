@@ -1,0 +1,217 @@
+package serial
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gyro-rpc/gyro/pyval"
+)
+
+// batchCodecs are the codecs gyro reads calls in.
+var batchCodecs = []Codec{Serpent, Serpent5}
+
+// genericBatch is what the dispatcher makes of a batch the generic way
+// (dispatch's batchEntry and batchArgs): the batch's calls, or false for
+// a batch whose entries it would refuse or whose arguments it would
+// convert in another way than plain vargs and kwargs.
+func genericBatch(c *Call) (*Batch, bool) {
+	if c.Method != MethodBatch {
+		return nil, false
+	}
+	b := &Batch{Object: c.Object}
+	for _, raw := range c.Args {
+		parts, ok := raw.(pyval.Tuple)
+		if !ok {
+			l, isList := raw.([]any)
+			if !isList {
+				return nil, false
+			}
+			parts = l
+		}
+		if len(parts) != 3 {
+			return nil, false
+		}
+		name, ok := parts[0].(string)
+		if !ok {
+			return nil, false
+		}
+		bc := Call{Method: name}
+		switch v := parts[1].(type) {
+		case pyval.Tuple:
+			bc.Args = v
+		case []any:
+			bc.Args = v
+		default:
+			return nil, false
+		}
+		if !batchKwargs(&bc, parts[2]) {
+			return nil, false
+		}
+		b.Calls = append(b.Calls, bc)
+	}
+	return b, true
+}
+
+// sameBatch compares batches, with nil and empty Args alike.
+func sameBatch(a, b *Batch) bool {
+	if a.Object != b.Object || len(a.Calls) != len(b.Calls) {
+		return false
+	}
+	for i := range a.Calls {
+		x, y := &a.Calls[i], &b.Calls[i]
+		if x.Method != y.Method || x.KwargsNone != y.KwargsNone || len(x.Args) != len(y.Args) ||
+			x.Object != y.Object || !reflect.DeepEqual(x.Kwargs, y.Kwargs) {
+			return false
+		}
+		for j := range x.Args {
+			if !reflect.DeepEqual(x.Args[j], y.Args[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkBatch decodes data both ways: a batch UnmarshalBatch takes must
+// be the batch the generic path makes of it; one it leaves must leave b
+// empty. It returns whether the fast path took data.
+func checkBatch(t testing.TB, codec Codec, b *Batch, data []byte) bool {
+	t.Helper()
+	var c Call
+	gerr := codec.UnmarshalCall(data, &c)
+	ok := codec.(BatchUnmarshaler).UnmarshalBatch(data, b)
+	if !ok {
+		if b.Object != "" || len(b.Calls) != 0 {
+			t.Fatalf("%s: a refused batch left %+v", codec.Name(), b)
+		}
+		return false
+	}
+	if gerr != nil {
+		t.Fatalf("%s: fast path took %q, which the generic path refuses: %v", codec.Name(), data, gerr)
+	}
+	want, wok := genericBatch(&c)
+	if !wok {
+		t.Fatalf("%s: fast path took %q, whose entries the generic path refuses: %#v", codec.Name(), data, c.Args)
+	}
+	if !sameBatch(b, want) {
+		t.Fatalf("%s: %q decodes to %+v, the generic path to %+v", codec.Name(), data, b, want)
+	}
+	return true
+}
+
+func entry(method string, vargs, kwargs any) pyval.Tuple { return pyval.Tuple{method, vargs, kwargs} }
+
+func TestUnmarshalBatch(t *testing.T) {
+	echo := entry("echo", pyval.Tuple{"hello"}, pyval.NewDict(0))
+	many := make([]any, 65)
+	for i := range many {
+		many[i] = entry("echo", pyval.Tuple{int64(i)}, pyval.NewDict(0))
+	}
+	tests := []struct {
+		name string
+		call Call
+		fast bool
+	}{
+		{"empty", Call{Object: "o", Method: "<batch>", Args: []any{}, KwargsNone: true}, true},
+		{"one", Call{Object: "o", Method: "<batch>", Args: []any{echo}, KwargsNone: true}, true},
+		{"many", Call{Object: "o", Method: "<batch>", Args: many, KwargsNone: true}, true},
+		{"outer kwargs empty", Call{Object: "o", Method: "<batch>", Args: []any{echo}}, true},
+		{"kwargs", Call{Object: "o", Method: "<batch>", Args: []any{
+			entry("f", pyval.Tuple{int64(1)}, pyval.DictOf("x", int64(2), "y", "z")), echo}, KwargsNone: true}, true},
+		{"kwargs None", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, nil)}, KwargsNone: true}, true},
+		{"lists", Call{Object: "o", Method: "<batch>", Args: []any{[]any{"f", []any{"a", int64(1)}, pyval.NewDict(0)}}, KwargsNone: true}, true},
+		{"values", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{nil, true, 1.5, []byte("b"), []any{int64(1), "x"},
+			pyval.DictOf("k", pyval.Tuple{int64(1)}), strings.Repeat("long ", 40)}, pyval.NewDict(0)), echo}, KwargsNone: true}, true},
+		{"not a batch", Call{Object: "o", Method: "echo", Args: []any{echo}, KwargsNone: true}, false},
+		{"outer kwargs", Call{Object: "o", Method: "<batch>", Args: []any{echo}, Kwargs: pyval.DictOf("x", int64(1))}, false},
+		{"entry not a sequence", Call{Object: "o", Method: "<batch>", Args: []any{echo, int64(1)}, KwargsNone: true}, false},
+		{"entry too short", Call{Object: "o", Method: "<batch>", Args: []any{pyval.Tuple{"f", pyval.Tuple{}}}, KwargsNone: true}, false},
+		{"entry too long", Call{Object: "o", Method: "<batch>", Args: []any{pyval.Tuple{"f", pyval.Tuple{}, pyval.NewDict(0), nil}}, KwargsNone: true}, false},
+		{"method not a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, pyval.NewDict(0)), pyval.Tuple{int64(1), pyval.Tuple{}, pyval.NewDict(0)}}, KwargsNone: true}, false},
+		{"vargs a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", "ab", pyval.NewDict(0))}, KwargsNone: true}, false},
+		{"vargs None", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", nil, pyval.NewDict(0))}, KwargsNone: true}, false},
+		{"kwargs not a mapping", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, int64(3))}, KwargsNone: true}, false},
+		{"kwargs key not a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, pyval.DictOf(int64(1), int64(2)))}, KwargsNone: true}, false},
+	}
+	for _, codec := range batchCodecs {
+		var b Batch // reused across cases, as a session does
+		for _, tc := range tests {
+			data, err := codec.MarshalCall(nil, &tc.call, nil)
+			if err != nil {
+				t.Fatalf("%s %s: %v", codec.Name(), tc.name, err)
+			}
+			if got := checkBatch(t, codec, &b, data); got != tc.fast {
+				t.Errorf("%s %s: fast path took it: %v, want %v", codec.Name(), tc.name, got, tc.fast)
+			}
+			b.Reset()
+		}
+	}
+}
+
+// TestUnmarshalBatchSerpentText: serpent text in shapes serpent.dumps
+// does not write but literal_eval reads.
+func TestUnmarshalBatchSerpentText(t *testing.T) {
+	tests := []struct {
+		text string
+		fast bool
+	}{
+		{`('o', '<batch>', [], None)`, true},
+		{`('o','<batch>',(),{})`, true},
+		{` ( 'o' , "<batch>" , [ ( 'f' , [ 1 , 2 ] , { } , ) , ] , None , ) `, true},
+		{`('o', '<batch>', (('f', (), {}),), None)`, true},
+		{`('o', '<batch>', (('f', (), {})), None)`, false},       // a parenthesized entry
+		{`('o', '<batch>', [('f', ('a'), {})], None)`, false},    // vargs a parenthesized str
+		{`('o', '<batch>', [('f', (1,), {1: 2})], None)`, false}, // a key not a str
+		{`('o', '<batch>', [('f' 'g', (1,), {'k': 2})], None)`, true},
+		{`('o', '<batch>', [(b'f', (), {})], None)`, false},
+		{`('o', '<batch>', [('f', (), {})], None) x`, false},
+		{`('o', '<batch>', [('f', (), {})], Nonesuch)`, false},
+		{`('o', '<batch>', [('f', (), {})]`, false},
+		{`('o', '<batch>', [('f', (1, ), {})], {'a': 1})`, false},
+		{`('o', '<batch>', [('f', (1,), {'k': None}), ['g', [[]], {}]], None)`, true},
+	}
+	var b Batch
+	for _, tc := range tests {
+		for _, codec := range []Codec{Serpent, Serpent5} {
+			if got := checkBatch(t, codec, &b, []byte(tc.text)); got != tc.fast {
+				t.Errorf("%s: fast path took it: %v, want %v", tc.text, got, tc.fast)
+			}
+			b.Reset()
+		}
+	}
+}
+
+// TestBatchReset: a batch keeps its arrays from batch to batch, and no
+// value once reset.
+func TestBatchReset(t *testing.T) {
+	data, _ := Serpent.MarshalCall(nil, &Call{Object: "o", Method: "<batch>", KwargsNone: true,
+		Args: []any{entry("f", pyval.Tuple{"a", "b"}, pyval.DictOf("k", "v")), entry("g", pyval.Tuple{"c"}, nil)}}, nil)
+	var b Batch
+	if !Serpent.(BatchUnmarshaler).UnmarshalBatch(data, &b) {
+		t.Fatal("not decoded")
+	}
+	calls, args := &b.Calls[0], &b.Calls[0].Args[0]
+	b.Reset()
+	full := b.Calls[:cap(b.Calls)]
+	for i := range full {
+		if a := full[i].Args[:cap(full[i].Args)]; full[i].Method != "" || full[i].Kwargs != nil || full[i].KwargsNone || slicesHoldValue(a) {
+			t.Fatalf("call %d holds values after Reset: %+v", i, full[i])
+		}
+	}
+	if !Serpent.(BatchUnmarshaler).UnmarshalBatch(data, &b) {
+		t.Fatal("not decoded again")
+	}
+	if &b.Calls[0] != calls || &b.Calls[0].Args[0] != args {
+		t.Error("the second batch did not reuse the arrays")
+	}
+}
+
+func slicesHoldValue(a []any) bool {
+	for _, v := range a {
+		if v != nil {
+			return true
+		}
+	}
+	return false
+}
