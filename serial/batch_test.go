@@ -9,7 +9,7 @@ import (
 )
 
 // batchCodecs are the codecs gyro reads calls in.
-var batchCodecs = []Codec{Serpent, Serpent5}
+var batchCodecs = []Codec{Serpent, Serpent5, JSON, JSON5}
 
 // genericBatch is what the dispatcher makes of a batch the generic way
 // (dispatch's batchEntry and batchArgs): the batch's calls, or false for
@@ -109,40 +109,46 @@ func TestUnmarshalBatch(t *testing.T) {
 		many[i] = entry("echo", pyval.Tuple{int64(i)}, pyval.NewDict(0))
 	}
 	tests := []struct {
-		name string
-		call Call
-		fast bool
+		name     string
+		call     Call
+		fast     bool
+		jsonFast bool // json writes every key as a str
 	}{
-		{"empty", Call{Object: "o", Method: "<batch>", Args: []any{}, KwargsNone: true}, true},
-		{"one", Call{Object: "o", Method: "<batch>", Args: []any{echo}, KwargsNone: true}, true},
-		{"many", Call{Object: "o", Method: "<batch>", Args: many, KwargsNone: true}, true},
-		{"outer kwargs empty", Call{Object: "o", Method: "<batch>", Args: []any{echo}}, true},
+		{"empty", Call{Object: "o", Method: "<batch>", Args: []any{}, KwargsNone: true}, true, false},
+		{"one", Call{Object: "o", Method: "<batch>", Args: []any{echo}, KwargsNone: true}, true, false},
+		{"many", Call{Object: "o", Method: "<batch>", Args: many, KwargsNone: true}, true, false},
+		{"outer kwargs empty", Call{Object: "o", Method: "<batch>", Args: []any{echo}}, true, false},
 		{"kwargs", Call{Object: "o", Method: "<batch>", Args: []any{
-			entry("f", pyval.Tuple{int64(1)}, pyval.DictOf("x", int64(2), "y", "z")), echo}, KwargsNone: true}, true},
-		{"kwargs None", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, nil)}, KwargsNone: true}, true},
-		{"lists", Call{Object: "o", Method: "<batch>", Args: []any{[]any{"f", []any{"a", int64(1)}, pyval.NewDict(0)}}, KwargsNone: true}, true},
-		{"values", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{nil, true, 1.5, []byte("b"), []any{int64(1), "x"},
-			pyval.DictOf("k", pyval.Tuple{int64(1)}), strings.Repeat("long ", 40)}, pyval.NewDict(0)), echo}, KwargsNone: true}, true},
-		{"not a batch", Call{Object: "o", Method: "echo", Args: []any{echo}, KwargsNone: true}, false},
-		{"outer kwargs", Call{Object: "o", Method: "<batch>", Args: []any{echo}, Kwargs: pyval.DictOf("x", int64(1))}, false},
-		{"entry not a sequence", Call{Object: "o", Method: "<batch>", Args: []any{echo, int64(1)}, KwargsNone: true}, false},
-		{"entry too short", Call{Object: "o", Method: "<batch>", Args: []any{pyval.Tuple{"f", pyval.Tuple{}}}, KwargsNone: true}, false},
-		{"entry too long", Call{Object: "o", Method: "<batch>", Args: []any{pyval.Tuple{"f", pyval.Tuple{}, pyval.NewDict(0), nil}}, KwargsNone: true}, false},
-		{"method not a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, pyval.NewDict(0)), pyval.Tuple{int64(1), pyval.Tuple{}, pyval.NewDict(0)}}, KwargsNone: true}, false},
-		{"vargs a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", "ab", pyval.NewDict(0))}, KwargsNone: true}, false},
-		{"vargs None", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", nil, pyval.NewDict(0))}, KwargsNone: true}, false},
-		{"kwargs not a mapping", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, int64(3))}, KwargsNone: true}, false},
-		{"kwargs key not a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, pyval.DictOf(int64(1), int64(2)))}, KwargsNone: true}, false},
+			entry("f", pyval.Tuple{int64(1)}, pyval.DictOf("x", int64(2), "y", "z")), echo}, KwargsNone: true}, true, false},
+		{"kwargs None", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, nil)}, KwargsNone: true}, true, false},
+		{"lists", Call{Object: "o", Method: "<batch>", Args: []any{[]any{"f", []any{"a", int64(1)}, pyval.NewDict(0)}}, KwargsNone: true}, true, false},
+		{"values", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{nil, true, 1.5, []any{int64(1), "x"},
+			pyval.DictOf("k", pyval.Tuple{int64(1)}), strings.Repeat("long ", 40)}, pyval.NewDict(0)), echo}, KwargsNone: true}, true, false},
+		{"bytes", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{[]byte("b")}, pyval.NewDict(0))}, KwargsNone: true}, true, false},
+		{"not a batch", Call{Object: "o", Method: "echo", Args: []any{echo}, KwargsNone: true}, false, false},
+		{"outer kwargs", Call{Object: "o", Method: "<batch>", Args: []any{echo}, Kwargs: pyval.DictOf("x", int64(1))}, false, false},
+		{"entry not a sequence", Call{Object: "o", Method: "<batch>", Args: []any{echo, int64(1)}, KwargsNone: true}, false, false},
+		{"entry too short", Call{Object: "o", Method: "<batch>", Args: []any{pyval.Tuple{"f", pyval.Tuple{}}}, KwargsNone: true}, false, false},
+		{"entry too long", Call{Object: "o", Method: "<batch>", Args: []any{pyval.Tuple{"f", pyval.Tuple{}, pyval.NewDict(0), nil}}, KwargsNone: true}, false, false},
+		{"method not a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, pyval.NewDict(0)), pyval.Tuple{int64(1), pyval.Tuple{}, pyval.NewDict(0)}}, KwargsNone: true}, false, false},
+		{"vargs a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", "ab", pyval.NewDict(0))}, KwargsNone: true}, false, false},
+		{"vargs None", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", nil, pyval.NewDict(0))}, KwargsNone: true}, false, false},
+		{"kwargs not a mapping", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, int64(3))}, KwargsNone: true}, false, false},
+		{"kwargs key not a str", Call{Object: "o", Method: "<batch>", Args: []any{entry("f", pyval.Tuple{}, pyval.DictOf(int64(1), int64(2)))}, KwargsNone: true}, false, true},
 	}
 	for _, codec := range batchCodecs {
 		var b Batch // reused across cases, as a session does
 		for _, tc := range tests {
 			data, err := codec.MarshalCall(nil, &tc.call, nil)
+			if err != nil && tc.name == "bytes" {
+				continue // json has none
+			}
 			if err != nil {
 				t.Fatalf("%s %s: %v", codec.Name(), tc.name, err)
 			}
-			if got := checkBatch(t, codec, &b, data); got != tc.fast {
-				t.Errorf("%s %s: fast path took it: %v, want %v", codec.Name(), tc.name, got, tc.fast)
+			want := tc.fast || tc.jsonFast && codec.Name() == "json"
+			if got := checkBatch(t, codec, &b, data); got != want {
+				t.Errorf("%s %s: fast path took it: %v, want %v", codec.Name(), tc.name, got, want)
 			}
 			b.Reset()
 		}
@@ -214,4 +220,36 @@ func slicesHoldValue(a []any) bool {
 		}
 	}
 	return false
+}
+
+// TestUnmarshalBatchJSONText: json call objects in shapes other than the
+// one Pyro's serializer writes.
+func TestUnmarshalBatchJSONText(t *testing.T) {
+	tests := []struct {
+		text string
+		fast bool
+	}{
+		{`{"object":"o","method":"<batch>","params":[],"kwargs":null}`, true},
+		{` { "params" : [ [ "f" , [ 1 , "a" ] , { } ] , ["g",[],null] ] , "kwargs" : {} , "method" : "<batch>" , "object" : "o" } `, true},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{"k":[1]}]],"kwargs":null}`, true},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{}]],"kwargs":null,"extra":1}`, false},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{}]],"params":[],"kwargs":null}`, false},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{}]]}`, false},
+		{`{"object":"o","method":"<batch>","params":[["f",[{"__class__":"Pyro4.core.URI","state":["PYRO","x",null,"h",1]}],{}]],"kwargs":null}`, false},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{}]],"kwargs":{"a":1}}`, false},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{}],],"kwargs":null}`, false},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{}]],"kwargs":null} x`, false},
+		{`{"object":"o","method":"<batch>","params":[["f",[],{}]],"kwargs":null`, false},
+		{`{"object":1,"method":"<batch>","params":[["f",[],{}]],"kwargs":null}`, false},
+		{`{"object":"o","method":"<batch>","params":{"a":1},"kwargs":null}`, false},
+	}
+	var b Batch
+	for _, tc := range tests {
+		for _, codec := range []Codec{JSON, JSON5} {
+			if got := checkBatch(t, codec, &b, []byte(tc.text)); got != tc.fast {
+				t.Errorf("%s: fast path took it: %v, want %v", tc.text, got, tc.fast)
+			}
+			b.Reset()
+		}
+	}
 }
