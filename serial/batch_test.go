@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"encoding/hex"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,7 +10,7 @@ import (
 )
 
 // batchCodecs are the codecs gyro reads calls in.
-var batchCodecs = []Codec{Serpent, Serpent5, JSON, JSON5}
+var batchCodecs = []Codec{Serpent, Serpent5, JSON, JSON5, Marshal, Marshal5}
 
 // genericBatch is what the dispatcher makes of a batch the generic way
 // (dispatch's batchEntry and batchArgs): the batch's calls, or false for
@@ -248,6 +249,36 @@ func TestUnmarshalBatchJSONText(t *testing.T) {
 		for _, codec := range []Codec{JSON, JSON5} {
 			if got := checkBatch(t, codec, &b, []byte(tc.text)); got != tc.fast {
 				t.Errorf("%s: fast path took it: %v, want %v", tc.text, got, tc.fast)
+			}
+			b.Reset()
+		}
+	}
+}
+
+// TestUnmarshalBatchMarshalRefs: CPython's marshal shares objects through
+// back-references (interned names, the empty tuple, constant tuples,
+// objects a batch holds twice); the fast path follows them or leaves the
+// batch to the generic path.
+func TestUnmarshalBatchMarshalRefs(t *testing.T) {
+	// made by CPython 3's marshal.dumps
+	tests := []struct {
+		name, hex string
+		fast      bool
+	}{
+		{"pyro4", "a904da016ffa073c62617463683e5b040000002903da046563686fa901da0568656c6c6f7b302903da076e6f7468696e67a9007b302903720300000072040000007b302903720600000072070000007b304e", true},
+		{"shared args and kwargs", "a904da016ffa073c62617463683e5b020000002903da046563686fa901da0568656c6c6ffb3029037203000000720400000072060000004e", true},
+		{"shared entry", "a904da016ffa073c62617463683e5b02000000a903da046563686fa901da01787b3072030000004e", false},
+		{"kwargs refers to entries", "a904da016ffa073c62617463683edb010000002903da046563686fa901da0568656c6c6f7b307bda016b720300000030", false},
+	}
+	var b Batch
+	for _, tc := range tests {
+		data, err := hex.DecodeString(tc.hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, codec := range []Codec{Marshal, Marshal5} {
+			if got := checkBatch(t, codec, &b, data); got != tc.fast {
+				t.Errorf("%s: fast path took it: %v, want %v", tc.name, got, tc.fast)
 			}
 			b.Reset()
 		}
