@@ -10,7 +10,7 @@ import (
 )
 
 // batchCodecs are the codecs gyro reads calls in.
-var batchCodecs = []Codec{Serpent, Serpent5, JSON, JSON5, Marshal, Marshal5, Msgpack, Msgpack5}
+var batchCodecs = []Codec{Serpent, JSON, Marshal, Msgpack, Pickle, Serpent5, JSON5, Marshal5, Msgpack5}
 
 // genericBatch is what the dispatcher makes of a batch the generic way
 // (dispatch's batchEntry and batchArgs): the batch's calls, or false for
