@@ -39,21 +39,24 @@ func (s *Session) invokeBatch(ctx context.Context, m *wire.Message, codec serial
 	}
 	result, err := s.runBatch(ctx)
 	if err != nil {
-		s.callErr = err
-		exc := dispatch.ToException(err)
-		s.replyException(m.Seq, codec, exc)
-		return exc.Is(pyval.ErrCommunication)
+		return s.batchFailed(m.Seq, codec, err)
 	}
 	data, err := codec.Marshal(s.data[:0], result, s.replacer())
 	if err != nil {
-		s.callErr = err
-		exc := dispatch.ToException(err)
-		s.replyException(m.Seq, codec, exc)
-		return exc.Is(pyval.ErrCommunication)
+		return s.batchFailed(m.Seq, codec, err)
 	}
 	s.data = data
 	s.replyRaw(wire.MsgResult, wire.FlagBatch, m.Seq, m.SerializerID, data, corr, s.responseAnnotations(cc))
 	return false
+}
+
+// batchFailed answers a batch that failed whole, or whose results could
+// not be encoded, with the exception.
+func (s *Session) batchFailed(seq uint16, codec serial.Codec, err error) (closeAfter bool) {
+	s.callErr = err
+	exc := dispatch.ToException(err)
+	s.replyException(seq, codec, exc)
+	return exc.Is(pyval.ErrCommunication)
 }
 
 // runBatch runs s.batch, through the interceptors' Call when there are
