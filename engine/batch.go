@@ -60,12 +60,12 @@ func (s *Session) batchFailed(seq uint16, codec serial.Codec, err error) (closeA
 }
 
 // runBatch runs s.batch, through the interceptors' Call when there are
-// any: they see the batch as one call, which returns the list of results.
+// any: they see the batch as one call, which returns the list of results,
+// a list of its own, as an interceptor may keep it or call next twice.
 func (s *Session) runBatch(ctx context.Context) (any, error) {
 	if o := s.c.obs; o != nil && o.call != nil {
 		return o.call(ctx, &s.callInfo, func(ctx context.Context) (any, error) {
-			res, err := s.c.reg.InvokeBatch(ctx, &s.cc, &s.batch, s.results[:0])
-			s.results = res
+			res, err := s.c.reg.InvokeBatch(ctx, &s.cc, &s.batch, nil)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,9 @@
 package engine_test
 
 import (
+	"context"
+	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/gyro-rpc/gyro/engine"
@@ -62,5 +65,39 @@ func TestBatchIsOneCall(t *testing.T) {
 	}
 	if stats[0].Err != nil || stats[1].Err != nil || stats[2].ErrorClass != pyval.ClassAttributeError {
 		t.Errorf("errors reported %v, %v, %q; want none, none and an AttributeError", stats[0].Err, stats[1].Err, stats[2].ErrorClass)
+	}
+}
+
+// TestBatchResultsStayWithInterceptor: the results an interceptor's Call
+// gets from next are its own to keep, after the session has moved on.
+func TestBatchResultsStayWithInterceptor(t *testing.T) {
+	var mu sync.Mutex
+	var kept []any
+	keep := engine.Interceptor{Call: func(ctx context.Context, info *engine.CallInfo, next engine.CallHandler) (any, error) {
+		res, err := next(ctx)
+		if info.Batch {
+			mu.Lock()
+			kept = append(kept, res)
+			mu.Unlock()
+		}
+		return res, err
+	}}
+	d := startCalc(t, func(o *engine.Options) { o.Interceptors = []engine.Interceptor{keep} })
+	c := dialRaw(t, d)
+	c.handshake("calc")
+	for i := range int64(2) {
+		c.seq++
+		data, _ := serial.Serpent.MarshalCall(nil, &serial.Call{Object: "calc", Method: "<batch>", KwargsNone: true, Args: []any{
+			pyval.Tuple{"add", pyval.Tuple{i, int64(1)}, pyval.NewDict(0)}}}, nil)
+		c.send(&wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagBatch, Seq: c.seq, SerializerID: serial.IDSerpent, Data: data})
+		if m := c.recv(); m.Flags&wire.FlagException != 0 {
+			t.Fatalf("batch %d failed: %q", i, m.Data)
+		}
+	}
+	c.nc.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(kept) != 2 || !reflect.DeepEqual(kept[0], []any{int64(1)}) || !reflect.DeepEqual(kept[1], []any{int64(2)}) {
+		t.Fatalf("kept results %#v, want [1] and [2]", kept)
 	}
 }
