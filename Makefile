@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMarshalDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzMsgpackDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzPickleDecode$$' -fuzztime $(FUZZTIME) ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzBatchDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyEqual$$' -fuzztime $(FUZZTIME) ./pyval
 
 # Compare gyro's server types with Pyro4, Pyro5, net/rpc and raw echo

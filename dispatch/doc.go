@@ -110,6 +110,17 @@
 // Nothing streams inside a batch: a stream result fails the batch with a
 // SerializeError, as in Pyro4.
 //
+// # Batches
+//
+// Invoke runs a "<batch>" call from its decoded value graph, entry by
+// entry as Pyro4's daemon unpacks them. InvokeBatch runs a batch a codec
+// decoded straight into calls (serial.Batch) with the same semantics: one
+// instance for the whole batch, a failing entry ending it as a
+// pyval.ExceptionWrapper result, an unknown or private name or a stream
+// failing it whole; it appends the results to a slice the caller reuses.
+// The codecs decode only the usual shape that way, so the exceptions of
+// malformed entries are always Invoke's.
+//
 // # Instances
 //
 // Register takes an instance (pointer or value) or a *Class from

@@ -14,7 +14,6 @@ import (
 
 // Special method names of an INVOKE (wire.md 3.2, 3.3).
 const (
-	methodBatch   = "<batch>"
 	methodGetattr = "__getattr__"
 	methodSetattr = "__setattr__"
 )
@@ -50,7 +49,7 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 		conn, flags = cc.Conn, cc.Flags
 	}
 	switch call.Method {
-	case methodBatch:
+	case serial.MethodBatch:
 		return r.batch(ctx, cc, e, conn, call.Args)
 	case methodGetattr, methodSetattr:
 		return r.attribute(ctx, cc, e, conn, call.Method, call.Args)
@@ -376,28 +375,91 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 		if exc != nil {
 			return nil, r.raise(exc, nil)
 		}
-		var res any
-		if a != nil {
-			res, exc = r.attrAsMethod(ctx, cc, in, a)
-		} else if args, kw, aexc := batchArgs(m, vargs, kwargs); aexc != nil {
-			exc = r.raise(aexc, m)
-		} else {
-			res, exc = r.call(ctx, cc, in, m, args, kw)
+		var args []any
+		var kw *pyval.Dict
+		if a == nil {
+			args, kw, exc = batchArgs(m, vargs, kwargs)
+		}
+		res, exc, err := r.batchCall(ctx, cc, in, m, a, args, kw, exc)
+		if err != nil {
+			return nil, err
 		}
 		if exc != nil {
 			out = append(out, pyval.ExceptionWrapper{Exception: exc})
 			break
 		}
-		if m != nil && (m.stream || (m.dynOut && isStreamValue(res))) && !isNil(res) {
-			// Nothing streams inside a batch: the result cannot be
-			// serialized, which fails the whole batch.
-			discardStream(res, nil)
-			return nil, r.raise(pyval.NewException(pyval.ClassSerializeError,
-				fmt.Sprintf("don't know how to serialize %T (a stream) in a batch result", res)), nil)
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// InvokeBatch runs a batch decoded straight into calls (see
+// serial.BatchUnmarshaler) with the semantics of Invoke's "<batch>": it
+// appends each call's result to out and returns it, ending in a
+// pyval.ExceptionWrapper if a call failed. The error fails the whole
+// batch; out may then hold results already appended, which the caller
+// drops. The caller also clears out once it encoded the results.
+func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.Batch, out []any) ([]any, error) {
+	e := r.state.Load().byID[b.Object]
+	if e == nil {
+		return out, r.raise(errUnknownObject(), nil)
+	}
+	var conn *Conn
+	if cc != nil {
+		cc.ObjectID, cc.Host = b.Object, r.opts.Host
+		conn = cc.Conn
+	}
+	in, perCall, err := r.instanceFor(ctx, cc, e, conn)
+	if err != nil {
+		return out, r.raise(err, nil)
+	}
+	if perCall {
+		defer r.release(in)
+	}
+	for i := range b.Calls {
+		c := &b.Calls[i]
+		m, a, exc := e.tab.lookupFor(c.Method, cc)
+		if exc != nil {
+			return out, r.raise(exc, nil)
+		}
+		if a == nil && c.KwargsNone {
+			exc = notMapping(m, nil)
+		}
+		res, exc, err := r.batchCall(ctx, cc, in, m, a, c.Args, c.Kwargs, exc)
+		if err != nil {
+			return out, err
+		}
+		if exc != nil {
+			return append(out, pyval.ExceptionWrapper{Exception: exc}), nil
 		}
 		out = append(out, res)
 	}
 	return out, nil
+}
+
+// batchCall runs one batch entry: method m or attribute a, or argExc, the
+// entry's arguments' exception. An exception ends the batch as its last
+// result; the error fails the whole batch.
+func (r *Registry) batchCall(ctx context.Context, cc *CallContext, in *instance, m *method, a *attr, args []any, kw *pyval.Dict, argExc *pyval.Exception) (res any, exc *pyval.Exception, err error) {
+	switch {
+	case a != nil:
+		res, exc = r.attrAsMethod(ctx, cc, in, a)
+	case argExc != nil:
+		exc = r.raise(argExc, m)
+	default:
+		res, exc = r.call(ctx, cc, in, m, args, kw)
+	}
+	if exc != nil {
+		return nil, exc, nil
+	}
+	if m != nil && (m.stream || (m.dynOut && isStreamValue(res))) && !isNil(res) {
+		// Nothing streams inside a batch: the result cannot be
+		// serialized, which fails the whole batch.
+		discardStream(res, nil)
+		return nil, nil, r.raise(pyval.NewException(pyval.ClassSerializeError,
+			fmt.Sprintf("don't know how to serialize %T (a stream) in a batch result", res)), nil)
+	}
+	return res, nil, nil
 }
 
 // batchEntry unpacks one entry as Pyro4's "for method, vargs, kwargs in

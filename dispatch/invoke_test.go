@@ -203,7 +203,7 @@ func TestBatch(t *testing.T) {
 	entry := func(m string, args ...any) any { return pyval.Tuple{m, pyval.Tuple(args), pyval.NewDict(0)} }
 
 	t.Run("success", func(t *testing.T) {
-		got, err := call(r, nil, "svc", methodBatch, []any{
+		got, err := call(r, nil, "svc", serial.MethodBatch, []any{
 			entry("echo", int64(1)),
 			entry("add", int64(1), int64(2)),
 			[]any{"greet", []any{}, pyval.DictOf("name", "json")}, // json sends lists
@@ -226,7 +226,7 @@ func TestBatch(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := svc.hits
-			_, err := call(r, nil, "svc", methodBatch, []any{entry("echo", int64(1)), entry(tt.bad)}, nil)
+			_, err := call(r, nil, "svc", serial.MethodBatch, []any{entry("echo", int64(1)), entry(tt.bad)}, nil)
 			if e := exc(t, err); e.Class != tt.class || e.Message() != tt.message {
 				t.Fatalf("got %s(%q)", e.Class, e.Message())
 			}
@@ -259,7 +259,7 @@ func TestBatch(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// the entry after the bad one must not run
-			got, err := call(r, nil, "svc", methodBatch, []any{entry("echo", int64(1)), tt.bad, entry("echo", int64(3))}, nil)
+			got, err := call(r, nil, "svc", serial.MethodBatch, []any{entry("echo", int64(1)), tt.bad, entry("echo", int64(3))}, nil)
 			if tt.whole {
 				if e := exc(t, err); e.Class != tt.class || e.Message() != tt.message {
 					t.Fatalf("got %s(%q), want %s(%q)", e.Class, e.Message(), tt.class, tt.message)

@@ -431,7 +431,7 @@ func (r *Registry) Exposes(id, name string) bool {
 		return false
 	}
 	switch name {
-	case methodBatch, methodGetattr, methodSetattr:
+	case serial.MethodBatch, methodGetattr, methodSetattr:
 		return true
 	}
 	m, a, exc := e.tab.lookup(name)

@@ -147,7 +147,7 @@ func TestStreamErrors(t *testing.T) {
 		}
 	})
 	t.Run("in a batch", func(t *testing.T) {
-		_, err := call(r, nil, "s", methodBatch, []any{pyval.Tuple{"gen", pyval.Tuple{int64(1)}, pyval.NewDict(0)}}, nil)
+		_, err := call(r, nil, "s", "<batch>", []any{pyval.Tuple{"gen", pyval.Tuple{int64(1)}, pyval.NewDict(0)}}, nil)
 		if e := exc(t, err); e.Class != pyval.ClassSerializeError {
 			t.Fatalf("got %v", e)
 		}

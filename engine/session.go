@@ -36,6 +36,11 @@ type Session struct {
 	call serial.Call
 	corr [16]byte // the current request's correlation id
 
+	// batch and results are the batch being handled (engine/batch.go),
+	// reused like call.
+	batch   serial.Batch
+	results []any
+
 	// gen is the connection's protocol generation (wire.Pyro4 or
 	// wire.Pyro5), 0 until its first bytes tell; msg5 is the Pyro5
 	// request being handled, which pyro5.go translates into msg.
@@ -319,6 +324,10 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		}
 		return true
 	}
+	// a batch decoded straight into calls skips the generic path (batch.go)
+	if m.Flags&(wire.FlagBatch|wire.FlagOneway|wire.FlagKeepSerialized) == wire.FlagBatch && s.decodeBatch(codec, m.Data) {
+		return s.invokeBatch(ctx, m, codec, corr)
+	}
 	// s.call is reused from call to call: the decoder appends the
 	// arguments to its Args array (see serial.Codec.UnmarshalCall), and
 	// they are cleared after the call so the session keeps nothing alive.
@@ -337,20 +346,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		}
 		return exc.Is(pyval.ErrCommunication)
 	}
-	cc := &s.cc
-	*cc = dispatch.CallContext{
-		Conn: s.conn, Client: s.client, Protocol: s.gen, Seq: m.Seq, Flags: uint16(m.Flags),
-		SerializerID: sid, CorrelationID: *corr,
-	}
-	if len(m.Annotations) > 0 {
-		// copies: on the reactors the values point into the read buffer,
-		// which the next frame overwrites while a method (or a threaded
-		// oneway) may still hold them
-		cc.Annotations = make(map[string][]byte, len(m.Annotations))
-		for _, a := range m.Annotations {
-			cc.Annotations[a.Key] = bytes.Clone(a.Value)
-		}
-	}
+	cc := s.callContext(m, corr)
 	if s.c.obs != nil {
 		s.beginCall(m, cc, call.Object, call.Method)
 	}
@@ -419,6 +415,25 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 	}
 	s.replyRaw(wire.MsgResult, flags, m.Seq, m.SerializerID, data, corr, s.responseAnnotations(cc))
 	return false
+}
+
+// callContext fills the session's CallContext for request m.
+func (s *Session) callContext(m *wire.Message, corr *[16]byte) *dispatch.CallContext {
+	cc := &s.cc
+	*cc = dispatch.CallContext{
+		Conn: s.conn, Client: s.client, Protocol: s.gen, Seq: m.Seq, Flags: uint16(m.Flags),
+		SerializerID: int(m.SerializerID), CorrelationID: *corr,
+	}
+	if len(m.Annotations) > 0 {
+		// copies: on the reactors the values point into the read buffer,
+		// which the next frame overwrites while a method (or a threaded
+		// oneway) may still hold them
+		cc.Annotations = make(map[string][]byte, len(m.Annotations))
+		for _, a := range m.Annotations {
+			cc.Annotations[a.Key] = bytes.Clone(a.Value)
+		}
+	}
+	return cc
 }
 
 // callbackFailed handles the failure of a method marked as a callback

@@ -18,6 +18,15 @@
 //
 // A Codec is stateless and safe for concurrent use.
 //
+// Every codec that reads calls is also a BatchUnmarshaler: a "<batch>"
+// call in the shape Pyro's BatchProxy sends is decoded straight into a
+// Batch of reusable calls, their arguments read as UnmarshalCall reads a
+// call's, without the tuples, strs and dicts of each entry. Anything
+// else is refused by UnmarshalBatch and left to UnmarshalCall, so the
+// errors stay the generic ones. For pickle a small machine runs the
+// opcodes of plain data that Pyro4's batches use and leaves every other
+// pickle to gopickle.
+//
 // # Pickle
 //
 // Pickle is for Pyro4 peers only: Pyro5 5.15 has no pickle serializer

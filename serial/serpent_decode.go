@@ -603,11 +603,16 @@ func (p *serpentParser) parseListElems(depth int, dst []any, into bool) ([]any, 
 // without boxing them in an interface (seq is set); anything else is
 // parsed generally into other.
 func (p *serpentParser) parseArgs(dst []any) (args []any, seq bool, other any, err error) {
+	return p.parseArgsAt(1, dst)
+}
+
+// parseArgsAt is parseArgs for vargs nested at depth (a batch entry's).
+func (p *serpentParser) parseArgsAt(depth int, dst []any) (args []any, seq bool, other any, err error) {
 	p.skipSpace()
 	switch p.peek() {
 	case '[':
 		p.pos++
-		args, err = p.parseListElems(1, dst, true)
+		args, err = p.parseListElems(depth, dst, true)
 		return args, true, nil, err
 	case '(':
 		start := p.pos
@@ -617,18 +622,18 @@ func (p *serpentParser) parseArgs(dst []any) (args []any, seq bool, other any, e
 			p.pos++
 			return dst[:0], true, nil, nil
 		}
-		first, k, err := p.parseExpr(2)
+		first, k, err := p.parseExpr(depth + 1)
 		if err != nil {
 			return nil, false, nil, err
 		}
 		p.skipSpace()
 		if p.peek() == ',' {
-			t, _, err := p.parseTupleTail(1, first, k, dst, true)
+			t, _, err := p.parseTupleTail(depth, first, k, dst, true)
 			return t, true, nil, err
 		}
 		p.pos = start // a parenthesized expression: parse it again, generally
 	}
-	other, _, err = p.parseExpr(1)
+	other, _, err = p.parseExpr(depth)
 	return nil, false, other, err
 }
 

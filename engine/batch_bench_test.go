@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gyro-rpc/gyro/config"
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+// batchEntries is how many calls a benchmark batch holds.
+const batchEntries = 65
+
+// batchSession returns a session past its handshake with codec (a Pyro5
+// codec makes it a Pyro5 session) and a function that runs one <batch>
+// of batchEntries echo("hello") calls through it, as Pyro4's and Pyro5's
+// BatchProxy send them, with no network.
+func batchSession(tb testing.TB, codec serial.Codec, pyro5 bool) (call func()) {
+	tb.Helper()
+	cfg := config.Default()
+	cfg.SerializersAccepted = "serpent,json,marshal,msgpack,pickle"
+	d, err := New(Options{Host: "127.0.0.1", Config: &cfg, AllowPickle: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	if _, err := d.Register(&benchEcho{}, "bench", false); err != nil {
+		tb.Fatal(err)
+	}
+	s := d.core.NewSession(nil, func(f func()) bool { f(); return true })
+	entries := make([]any, batchEntries)
+	for i := range entries {
+		entries[i] = pyval.Tuple{"echo", pyval.Tuple{"hello"}, pyval.NewDict(0)}
+	}
+	payload, err := codec.MarshalCall(nil, &serial.Call{Object: "bench", Method: "<batch>", Args: entries, KwargsNone: true}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var frame []byte
+	if pyro5 {
+		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
+		frame, _ = wire.Append5(nil, &wire.Message5{Type: wire.MsgConnect, SerializerID: uint8(codec.ID()), Data: hs}, nil)
+		s.Process(context.Background(), frame, nil)
+		frame, _ = wire.Append5(nil, &wire.Message5{Type: wire.MsgInvoke, Flags: wire.Flag5Batch, Seq: 1, SerializerID: uint8(codec.ID()), Data: payload}, nil)
+	} else {
+		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
+		frame, _ = wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs}, nil)
+		s.Process(context.Background(), frame, nil)
+		frame, _ = wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagBatch, Seq: 1, SerializerID: uint16(codec.ID()), Data: payload}, &wire.Options{})
+	}
+	if !s.ready {
+		tb.Fatal("handshake failed")
+	}
+	var out []byte
+	ctx := context.Background()
+	return func() {
+		n, o, closeAfter := s.Process(ctx, frame, out[:0])
+		out = o
+		if closeAfter || n != len(frame) || len(out) == 0 {
+			tb.Fatalf("no reply: %q", out)
+		}
+	}
+}
+
+// BenchmarkSessionBatch measures one <batch> of echo calls through
+// Session.Process (frame parse -> decode -> dispatch -> encode -> frame),
+// per serializer, and reports the cost per batched call.
+func BenchmarkSessionBatch(b *testing.B) {
+	for _, tc := range batchCodecs {
+		b.Run(tc.name, func(b *testing.B) {
+			call := batchSession(b, tc.codec, tc.pyro5)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				call()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batchEntries), "ns/entry")
+		})
+	}
+}
+
+// batchCodecs are the serializers gyro reads batches in.
+var batchCodecs = []struct {
+	name  string
+	codec serial.Codec
+	pyro5 bool
+}{
+	{"serpent", serial.Serpent, false}, {"json", serial.JSON, false}, {"marshal", serial.Marshal, false},
+	{"msgpack", serial.Msgpack, false}, {"pickle", serial.Pickle, false},
+	{"serpent5", serial.Serpent5, true}, {"json5", serial.JSON5, true}, {"marshal5", serial.Marshal5, true},
+	{"msgpack5", serial.Msgpack5, true},
+}

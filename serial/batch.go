@@ -1,0 +1,98 @@
+package serial
+
+import "github.com/gyro-rpc/gyro/pyval"
+
+// MethodBatch is the method name of a batch INVOKE: its vargs are the
+// calls, each a sequence (method, vargs, kwargs).
+const MethodBatch = "<batch>"
+
+// Batch is a "<batch>" INVOKE decoded straight into its calls. Each call
+// has Method, Args, Kwargs and KwargsNone as UnmarshalCall sets them (its
+// Object is unset: every call goes to Object). Like Call, a Batch is
+// meant to be kept per connection: decoding reuses the array of calls and
+// each call's Args array; Reset drops the values after the batch ran so
+// the Batch keeps nothing alive.
+type Batch struct {
+	Object string
+	Calls  []Call
+}
+
+// BatchUnmarshaler is the capability of a codec that decodes a batch
+// without building its value graph.
+type BatchUnmarshaler interface {
+	// UnmarshalBatch decodes data into b when it is a "<batch>" call of
+	// the shape Pyro's BatchProxy sends: every entry a 3-sequence of a
+	// str method, vargs a tuple or list, kwargs a dict with str keys or
+	// None; the call's own kwargs None or empty. For anything else,
+	// invalid payloads included, it reports false and leaves b reset: the
+	// caller decodes the payload with UnmarshalCall, which gives the
+	// generic call or the error exactly as for any call.
+	UnmarshalBatch(data []byte, b *Batch) bool
+}
+
+// Limits above which Reset lets go of a batch's arrays rather than keep
+// one odd batch's memory for the connection's lifetime.
+const (
+	batchKeepCalls = 4096
+	batchKeepArgs  = 256
+)
+
+// Reset clears every value b holds, keeping its arrays for the next batch.
+func (b *Batch) Reset() {
+	for i := range b.Calls {
+		c := &b.Calls[i]
+		clear(c.Args)
+		args := c.Args[:0]
+		if cap(args) > batchKeepArgs {
+			args = nil
+		}
+		*c = Call{Args: args}
+	}
+	b.Object = ""
+	b.Calls = b.Calls[:0]
+	if cap(b.Calls) > batchKeepCalls {
+		b.Calls = nil
+	}
+}
+
+// next appends a call to b and returns it, with its Args array emptied
+// for reuse.
+func (b *Batch) next() *Call {
+	if n := len(b.Calls); n < cap(b.Calls) {
+		b.Calls = b.Calls[:n+1]
+	} else {
+		b.Calls = append(b.Calls, Call{})
+	}
+	c := &b.Calls[len(b.Calls)-1]
+	c.Args = c.Args[:0]
+	return c
+}
+
+// fail resets b and reports false, for UnmarshalBatch's fallbacks.
+func (b *Batch) fail() bool {
+	b.Reset()
+	return false
+}
+
+// batchKwargs sets c's Kwargs and KwargsNone from a decoded entry kwargs,
+// as UnmarshalCall does; it reports false for what only the generic path
+// handles (not a dict, or a key that is not a str).
+func batchKwargs(c *Call, kwargs any) bool {
+	switch x := kwargs.(type) {
+	case emptyKwargs:
+	case nil:
+		c.KwargsNone = true
+	case *pyval.Dict:
+		for _, it := range x.Items() {
+			if _, ok := it.Key.(string); !ok {
+				return false
+			}
+		}
+		if x.Len() > 0 {
+			c.Kwargs = x
+		}
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,168 @@
+package serial
+
+import "bytes"
+
+// UnmarshalBatch decodes ('obj', '<batch>', [entries], None) into b, each
+// entry ('method', vargs, kwargs) into one of b's calls (see
+// BatchUnmarshaler).
+func (sc serpentCodec) UnmarshalBatch(data []byte, b *Batch) bool {
+	b.Reset()
+	p := newSerpentParser(data)
+	p.gen5 = sc.gen5
+	defer p.release()
+	if p.check() != nil {
+		return false
+	}
+	p.skipSpace()
+	if p.peek() != '(' {
+		return false
+	}
+	p.pos++
+	var strs [2]string
+	for i := range strs {
+		p.skipSpace()
+		if !p.atStringStart() {
+			return false
+		}
+		s, isBytes, err := p.parseStringsInterned()
+		if err != nil || isBytes || !p.comma() {
+			return false
+		}
+		strs[i] = s
+	}
+	if strs[1] != MethodBatch {
+		return false
+	}
+	p.values += 5 // the call tuple, its strs, the entries and the kwargs
+	ok := p.batchEntries(b) && p.comma()
+	if ok && !p.emptyDict() {
+		ok = p.none()
+	}
+	if !ok {
+		return b.fail()
+	}
+	p.skipSpace()
+	if p.peek() == ',' {
+		p.pos++
+		p.skipSpace()
+	}
+	if p.peek() != ')' {
+		return b.fail()
+	}
+	p.pos++
+	p.skipSpace()
+	if p.pos != len(p.data) || p.values > maxValues {
+		return b.fail()
+	}
+	b.Object = strs[0]
+	return true
+}
+
+// comma consumes a ',' after optional space.
+func (p *serpentParser) comma() bool {
+	p.skipSpace()
+	if p.peek() != ',' {
+		return false
+	}
+	p.pos++
+	return true
+}
+
+// none consumes the name None.
+func (p *serpentParser) none() bool {
+	p.skipSpace()
+	rest := p.data[p.pos:]
+	if !bytes.HasPrefix(rest, []byte("None")) || len(rest) > 4 && serpentIsIdent(rest[4]) {
+		return false
+	}
+	p.pos += 4
+	return true
+}
+
+// batchEntries parses the batch's list or tuple of entries.
+func (p *serpentParser) batchEntries(b *Batch) bool {
+	p.skipSpace()
+	var end byte
+	switch p.peek() {
+	case '[':
+		end = ']'
+	case '(':
+		end = ')'
+	default:
+		return false
+	}
+	p.pos++
+	p.skipSpace()
+	n, comma := 0, false
+	for p.peek() != end {
+		if !p.batchEntry(b) {
+			return false
+		}
+		n++
+		p.skipSpace()
+		switch p.peek() {
+		case ',':
+			p.pos++
+			p.skipSpace()
+			comma = true
+		case end:
+			comma = false
+		default:
+			return false
+		}
+	}
+	if end == ')' && n == 1 && !comma {
+		return false // a parenthesized entry, not a tuple of one
+	}
+	p.pos++
+	return true
+}
+
+// batchEntry parses one entry, at depth 2 of the call, into a new call
+// of b.
+func (p *serpentParser) batchEntry(b *Batch) bool {
+	var end byte
+	switch p.peek() {
+	case '(':
+		end = ')'
+	case '[':
+		end = ']'
+	default:
+		return false
+	}
+	p.pos++
+	p.skipSpace()
+	if !p.atStringStart() {
+		return false
+	}
+	name, isBytes, err := p.parseStringsInterned()
+	if err != nil || isBytes || !p.comma() {
+		return false
+	}
+	c := b.next()
+	args, seq, _, err := p.parseArgsAt(3, c.Args)
+	if err != nil || !seq || !p.comma() {
+		return false
+	}
+	c.Method, c.Args = name, args
+	p.values += 3 // the entry, its name and its vargs
+	var kwargs any = emptyKwargs{}
+	if p.emptyDict() {
+		p.values++
+	} else if kwargs, _, err = p.parseExpr(3); err != nil {
+		return false
+	}
+	if !batchKwargs(c, kwargs) {
+		return false
+	}
+	p.skipSpace()
+	if p.peek() == ',' {
+		p.pos++
+		p.skipSpace()
+	}
+	if p.peek() != end {
+		return false
+	}
+	p.pos++
+	return true
+}
