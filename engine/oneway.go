@@ -51,17 +51,18 @@ type onewayTask struct {
 	info *CallInfo // non-nil when an interceptor observes the call
 }
 
-// onewayQueue is a daemon's queue of threaded oneway calls. The tasks form
-// a ring whose slots keep their argument arrays, so queuing a call copies
-// its arguments without allocating once the ring has warmed up.
+// onewayQueue is a daemon's queue of threaded oneway calls: a ring of
+// tasks taken from a free list, which keeps each task's argument array,
+// so queuing a call copies it once and allocates nothing once warm.
 type onewayQueue struct {
 	c *Core
 
 	max int // onewayQueueMax; tests lower it
 
 	mu      sync.Mutex
-	ring    []onewayTask
+	ring    []*onewayTask
 	head, n int
+	free    []*onewayTask
 	running int // workers started and not yet ended
 	spawn   func(func()) bool
 	closed  bool
@@ -76,7 +77,7 @@ type onewayQueue struct {
 }
 
 func newOnewayQueue(c *Core) *onewayQueue {
-	q := &onewayQueue{c: c, max: onewayQueueMax, ring: make([]onewayTask, onewayRingMin)}
+	q := &onewayQueue{c: c, max: onewayQueueMax, ring: make([]*onewayTask, onewayRingMin)}
 	q.timer = time.AfterFunc(time.Hour, q.check)
 	q.timer.Stop()
 	return q
@@ -92,27 +93,30 @@ func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, cc *dispat
 		q.mu.Unlock()
 		return false, true
 	}
-	if q.n == len(q.ring) {
-		q.grow()
-	}
-	t := &q.ring[(q.head+q.n)%len(q.ring)]
-	args := append(t.call.Args[:0], call.Args...)
-	t.ctx, t.call, t.cc, t.info = ctx, *call, *cc, info
-	t.call.Args = args
-	q.n++
-	q.pending.Store(int32(q.n))
 	if spawn != nil {
 		q.spawn = spawn
 	}
-	if q.running == 0 || q.n > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) {
-		if !q.startWorker() && q.running == 0 {
-			q.n-- // nobody will run it: take it back
-			q.pending.Store(int32(q.n))
-			clear(t.call.Args)
-			q.ring[(q.head+q.n)%len(q.ring)].info = nil
-			q.mu.Unlock()
-			return false, false
-		}
+	if q.running == 0 && !q.startWorker() {
+		q.mu.Unlock() // nobody would run it
+		return false, false
+	}
+	if q.n == len(q.ring) {
+		q.grow()
+	}
+	var t *onewayTask
+	if k := len(q.free); k > 0 {
+		t, q.free = q.free[k-1], q.free[:k-1]
+	} else {
+		t = new(onewayTask)
+	}
+	args := append(t.call.Args[:0], call.Args...)
+	t.ctx, t.call, t.cc, t.info = ctx, *call, *cc, info
+	t.call.Args = args
+	q.ring[(q.head+q.n)%len(q.ring)] = t
+	q.n++
+	q.pending.Store(int32(q.n))
+	if q.n > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) {
+		q.startWorker()
 	}
 	if !q.armed {
 		q.armed = true
@@ -124,7 +128,7 @@ func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, cc *dispat
 
 // grow doubles the ring, keeping the waiting tasks in order.
 func (q *onewayQueue) grow() {
-	ring := make([]onewayTask, 2*len(q.ring))
+	ring := make([]*onewayTask, 2*len(q.ring))
 	for i := range q.n {
 		ring[i] = q.ring[(q.head+i)%len(q.ring)]
 	}
@@ -140,39 +144,50 @@ func (q *onewayQueue) startWorker() bool {
 	return true
 }
 
-// work runs queued calls until it finds none. It trades argument arrays
-// with the ring: it takes the slot's array for the call it runs and
-// leaves the one of its previous call, so neither side allocates.
+// work runs queued calls until it finds none. A task goes back to the
+// free list under the lock that takes the next one.
 func (q *onewayQueue) work() {
-	var t onewayTask
-	var spare []any
+	var last *onewayTask
 	q.mu.Lock()
-	for q.n > 0 {
-		slot := &q.ring[q.head]
-		t = *slot
-		// the slot keeps nothing of the call (its connection, its
-		// values) but the array it gets in trade
-		*slot = onewayTask{}
-		slot.call.Args, spare = spare[:0], nil
+	for {
+		if last != nil {
+			q.done++
+			q.recycle(last)
+			last = nil
+		}
+		if q.n == 0 {
+			break
+		}
+		t := q.ring[q.head]
+		q.ring[q.head] = nil
 		q.head = (q.head + 1) % len(q.ring)
 		q.n--
 		q.pending.Store(int32(q.n))
 		q.mu.Unlock()
 
-		q.c.runOneway(&t)
+		q.c.runOneway(t)
 
-		clear(t.call.Args)
-		spare = t.call.Args
-		t = onewayTask{}
+		last = t
 		q.mu.Lock()
-		q.done++
 	}
-	if q.n == 0 && len(q.ring) > onewayRingKeep {
-		// a flood is over: give its ring back
-		q.ring, q.head = make([]onewayTask, onewayRingMin), 0
+	if len(q.ring) > onewayRingKeep {
+		// a flood is over: give its memory back
+		q.ring, q.head, q.free = make([]*onewayTask, onewayRingMin), 0, nil
 	}
 	q.running--
 	q.mu.Unlock()
+}
+
+// recycle clears a task that ran, keeping its argument array, and keeps it
+// for the next call unless enough are kept already; q.mu is held.
+func (q *onewayQueue) recycle(t *onewayTask) {
+	args := t.call.Args
+	clear(args)
+	*t = onewayTask{}
+	if len(q.free) < onewayRingKeep {
+		t.call.Args = args[:0]
+		q.free = append(q.free, t)
+	}
 }
 
 // check is the watchdog: with calls waiting and none finished since the
