@@ -197,6 +197,16 @@ func (p *serpentParser) unexpected() error {
 // continuations. It is more lenient than Python, which also cares about
 // indentation and newlines outside brackets.
 func (p *serpentParser) skipSpace() {
+	// the usual case, inlined: nothing to skip
+	if p.pos < len(p.data) {
+		if c := p.data[p.pos]; c > ' ' && c != '#' && c != '\\' {
+			return
+		}
+	}
+	p.skipSpaceSlow()
+}
+
+func (p *serpentParser) skipSpaceSlow() {
 	for p.pos < len(p.data) {
 		switch p.data[p.pos] {
 		case ' ', '\t', '\n', '\r', '\f':
