@@ -83,6 +83,9 @@ func (p *Proxy) retry(ctx context.Context, method string, args []any, kwargs *py
 }
 
 func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool, extra []wire.Annotation) (any, error) {
+	if p.opts.Pipeline {
+		return p.pipeCall(ctx, method, args, kwargs, oneway, extra)
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -138,6 +141,9 @@ func (p *Proxy) Set(ctx context.Context, attr string, v any) error {
 }
 
 func (p *Proxy) attr(ctx context.Context, method string, args pyval.Tuple) (any, error) {
+	if p.opts.Pipeline {
+		return p.pipeAttr(ctx, method, args)
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -207,17 +213,26 @@ func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict
 		p.drop()
 		return nil, err
 	}
-	// Any mismatch means later replies would be misread: drop.
-	switch {
-	case reply.Type != wire.MsgResult:
-		p.drop()
-		return nil, pyval.Errorf(pyval.ClassProtocolError, "invalid msg type %d received", reply.Type)
-	case reply.Seq != p.seq:
+	if reply.Seq != p.seq && reply.Type == wire.MsgResult {
 		p.drop()
 		return nil, pyval.Errorf(pyval.ClassProtocolError, "invoke: reply sequence out of sync, got %d expected %d", reply.Seq, p.seq)
-	case int(reply.SerializerID) != p.codec.ID():
+	}
+	v, drop, err := p.decodeReply(reply, userAnn)
+	if drop {
 		p.drop()
-		return nil, pyval.Errorf(pyval.ClassSerializeError, "invalid serializer in response: %d", reply.SerializerID)
+	}
+	return v, err
+}
+
+// decodeReply interprets the RESULT of a call: its value, a remote
+// exception, or a stream. drop reports an error after which the connection
+// cannot be trusted (a mismatch means later replies would be misread).
+func (p *Proxy) decodeReply(reply *wire.Message, userAnn bool) (v any, drop bool, err error) {
+	switch {
+	case reply.Type != wire.MsgResult:
+		return nil, true, pyval.Errorf(pyval.ClassProtocolError, "invalid msg type %d received", reply.Type)
+	case int(reply.SerializerID) != p.codec.ID():
+		return nil, true, pyval.Errorf(pyval.ClassSerializeError, "invalid serializer in response: %d", reply.SerializerID)
 	}
 	if userAnn {
 		p.setResponse(reply.Annotations)
@@ -226,28 +241,22 @@ func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict
 	if reply.Flags&wire.FlagItemStreamResult != 0 {
 		id, _ := reply.Annotation("STRM")
 		if len(id) == 0 {
-			return nil, pyval.NewException(pyval.ClassProtocolError, "result of call is an iterator, but the server is not configured to allow streaming")
+			return nil, false, pyval.NewException(pyval.ClassProtocolError, "result of call is an iterator, but the server is not configured to allow streaming")
 		}
-		return &Stream{p: p, id: string(id)}, nil
+		return &Stream{p: p, id: string(id)}, false, nil
 	}
-	v, err := p.codec.Unmarshal(reply.Data)
+	v, err = p.codec.Unmarshal(reply.Data)
 	if err != nil {
 		err = decodeErr(err)
-		if errors.Is(err, pyval.ErrCommunication) {
-			p.drop()
-		}
-		return nil, err
+		return nil, errors.Is(err, pyval.ErrCommunication), err
 	}
 	if reply.Flags&wire.FlagException != 0 {
 		exc, ok := v.(*pyval.Exception)
 		if !ok {
-			return nil, pyval.Errorf(pyval.ClassProtocolError, "exception result is a %s", pyval.TypeName(v))
+			return nil, false, pyval.Errorf(pyval.ClassProtocolError, "exception result is a %s", pyval.TypeName(v))
 		}
-		if errors.Is(exc, pyval.ErrCommunication) {
-			// Pyro4 releases the connection for these, remote or not.
-			p.drop()
-		}
-		return nil, exc
+		// Pyro4 releases the connection for these, remote or not.
+		return nil, errors.Is(exc, pyval.ErrCommunication), exc
 	}
-	return v, nil
+	return v, false, nil
 }

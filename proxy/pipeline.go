@@ -1,0 +1,376 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
+)
+
+// A pipelining proxy (Options.Pipeline) keeps many calls in flight on its
+// one connection. The wire allows it: every request carries a sequence
+// number that the reply repeats, and a Pyro daemon answers the requests of
+// one connection in order. Callers queue their frames; whichever caller
+// finds nobody writing writes everything queued in one go, so calls that
+// arrive together share a write. A reader goroutine hands each reply to the
+// caller waiting for its seq.
+
+// errTooManyInFlight is returned when every sequence number is taken by a
+// call in flight on the connection.
+var errTooManyInFlight = pyval.NewException(pyval.ClassProtocolError, "too many calls in flight on one connection (65535)")
+
+// pipe is the connection of a pipelining proxy.
+type pipe struct {
+	p    *Proxy
+	c    net.Conn
+	br   *bufio.Reader
+	done chan struct{} // closed when the reader goroutine has returned
+
+	mu      sync.Mutex // guards the fields below
+	seq     uint16
+	pending map[uint16]chan pipeReply // calls waiting for their reply
+	wbuf    []byte                    // frames queued for the next write
+	spare   []byte
+	writing bool       // a caller is writing; it writes what is queued too
+	flushed *flushWait // the oneways among the queued frames wait for it
+	err     error      // the failure that ended the connection
+}
+
+type pipeReply struct {
+	m   *wire.Message
+	err error
+}
+
+// flushWait tells oneway callers that the write carrying their frame is
+// done, and how it went.
+type flushWait struct {
+	done chan struct{}
+	err  error
+}
+
+func newPipe(p *Proxy, c net.Conn, br *bufio.Reader, seq uint16) *pipe {
+	pp := &pipe{p: p, c: c, br: br, seq: seq, done: make(chan struct{}), pending: map[uint16]chan pipeReply{}}
+	go pp.read()
+	return pp
+}
+
+// alive reports whether the connection can take calls.
+func (pp *pipe) alive() bool {
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	return pp.err == nil
+}
+
+// fail ends the connection: every call in flight, and every later one,
+// fails with err.
+func (pp *pipe) fail(err error) {
+	pp.mu.Lock()
+	pp.failLocked(err)
+	pp.mu.Unlock()
+}
+
+func (pp *pipe) failLocked(err error) {
+	if pp.err != nil {
+		return
+	}
+	pp.err = err
+	pp.c.Close()
+	for seq, ch := range pp.pending {
+		ch <- pipeReply{err: err}
+		delete(pp.pending, seq)
+	}
+	if fw := pp.flushed; fw != nil {
+		pp.flushed = nil
+		fw.err = err
+		close(fw.done)
+	}
+	pp.wbuf = nil
+}
+
+// read hands replies to their callers until the connection fails.
+func (pp *pipe) read() {
+	defer close(pp.done)
+	bg := &op{ctx: context.Background()}
+	for {
+		m, err := pp.p.readMsg(pp.br)
+		if err != nil {
+			pp.fail(ioErr(bg, "receiving", err))
+			return
+		}
+		pp.mu.Lock()
+		ch, ok := pp.pending[m.Seq]
+		switch {
+		case m.Type != wire.MsgResult:
+			pp.failLocked(pyval.Errorf(pyval.ClassProtocolError, "invalid msg type %d received", m.Type))
+		case !ok:
+			// A reply nobody waits for would make every later one suspect.
+			pp.failLocked(pyval.Errorf(pyval.ClassProtocolError, "invoke: reply sequence out of sync, got %d, which no call in flight has", m.Seq))
+		default:
+			delete(pp.pending, m.Seq)
+		}
+		failed := pp.err != nil
+		pp.mu.Unlock()
+		if failed {
+			return
+		}
+		ch <- pipeReply{m: m} // buffered: a cancelled caller's reply is dropped with its channel
+	}
+}
+
+// send queues m under a fresh seq and writes, unless another caller is
+// writing already. It returns the channel the reply comes on, or for a
+// oneway call the write that carries it.
+func (pp *pipe) send(m *wire.Message, oneway bool, timeout time.Duration) (chan pipeReply, *flushWait, error) {
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	if pp.err != nil {
+		return nil, nil, pp.err
+	}
+	if len(pp.pending) >= 1<<16-1 {
+		return nil, nil, errTooManyInFlight
+	}
+	for {
+		pp.seq++ // wraps at 65535; skip numbers still in flight
+		if _, busy := pp.pending[pp.seq]; !busy {
+			break
+		}
+	}
+	m.Seq = pp.seq
+	buf, err := pp.p.appendMsg(pp.wbuf, m)
+	if err != nil {
+		return nil, nil, encodeErr(err)
+	}
+	pp.wbuf = buf
+	var ch chan pipeReply
+	var fw *flushWait
+	if oneway {
+		if pp.flushed == nil {
+			pp.flushed = &flushWait{done: make(chan struct{})}
+		}
+		fw = pp.flushed
+	} else {
+		ch = make(chan pipeReply, 1)
+		pp.pending[m.Seq] = ch
+	}
+	if !pp.writing {
+		pp.flush(timeout)
+	}
+	return ch, fw, nil
+}
+
+// flush writes the queued frames, and those queued meanwhile, with
+// pp.mu held except during the writes.
+func (pp *pipe) flush(timeout time.Duration) {
+	pp.writing = true
+	for len(pp.wbuf) > 0 && pp.err == nil {
+		buf, fw := pp.wbuf, pp.flushed
+		pp.wbuf, pp.spare, pp.flushed = pp.spare[:0], nil, nil
+		pp.mu.Unlock()
+		if timeout > 0 {
+			// A frame written in part would garble the stream: a write
+			// that times out ends the connection.
+			pp.c.SetWriteDeadline(time.Now().Add(timeout))
+		}
+		_, err := pp.c.Write(buf)
+		pp.mu.Lock()
+		if cap(buf) <= 1<<20 {
+			pp.spare = buf[:0]
+		}
+		if err != nil {
+			err = ioErr(&op{ctx: context.Background()}, "sending", err)
+		}
+		if fw != nil {
+			fw.err = err
+			close(fw.done)
+		}
+		if err != nil {
+			pp.failLocked(err)
+		}
+	}
+	pp.writing = false
+}
+
+// close ends the connection and waits for the reader to return.
+func (pp *pipe) close(err error) {
+	pp.fail(err)
+	<-pp.done
+}
+
+// errProxyClosed is what calls in flight get when Close ends the connection.
+var errProxyClosed = pyval.NewException(pyval.ClassConnectionClosedError, "proxy closed")
+
+// pipeFor returns the proxy's live pipelined connection, connecting when
+// there is none (one caller connects; the others wait for it).
+func (p *Proxy) pipeFor(ctx context.Context) (*pipe, error) {
+	p.mu.Lock()
+	pp := p.pipe
+	p.mu.Unlock()
+	if pp != nil && pp.alive() {
+		return pp, nil
+	}
+	o, err := p.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer p.end()
+	p.mu.Lock()
+	pp = p.pipe
+	p.mu.Unlock()
+	if pp != nil && pp.alive() {
+		return pp, nil
+	}
+	if pp != nil {
+		<-pp.done // its reader has seen the failure
+	}
+	if err := p.connect(o, false); err != nil {
+		return nil, err
+	}
+	o.disarm()
+	p.conn.SetDeadline(time.Time{})
+	pp = newPipe(p, p.conn, p.br, p.seq)
+	p.conn, p.br = nil, nil // the pipe owns it now; p.live stays for Close
+	p.mu.Lock()
+	p.pipe = pp
+	p.mu.Unlock()
+	return pp, nil
+}
+
+// livePipe returns the connected pipe, or nil.
+func (p *Proxy) livePipe() *pipe {
+	p.mu.Lock()
+	pp := p.pipe
+	p.mu.Unlock()
+	if pp != nil && pp.alive() {
+		return pp
+	}
+	return nil
+}
+
+// closePipe ends the pipelined connection, failing the calls in flight.
+func (p *Proxy) closePipe() {
+	p.mu.Lock()
+	pp := p.pipe
+	p.pipe, p.live = nil, nil
+	p.mu.Unlock()
+	if pp != nil {
+		pp.close(errProxyClosed)
+	}
+}
+
+// payloadPool holds encoding buffers of pipelined calls: the frame is
+// copied into the write queue, so the payload is free again at once.
+var payloadPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// pipeInvoke is invoke for a pipelining proxy: it queues the request and
+// waits for its reply, its context or its deadline, whichever comes first.
+// A call given up leaves the connection to the others; its reply is
+// dropped when it comes.
+func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, args []any, kwargs *pyval.Dict, flags wire.Flags, userAnn bool, extra []wire.Annotation) (any, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if obj == "" {
+		obj = p.connectedURI().Object
+	}
+	bp := payloadPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 1<<20 {
+			payloadPool.Put(bp)
+		}
+	}()
+	call := serial.Call{Object: obj, Method: method, Args: args, Kwargs: kwargs}
+	payload, err := p.codec.MarshalCall((*bp)[:0], &call, nil)
+	if err != nil {
+		return nil, encodeErr(err)
+	}
+	*bp = payload[:0]
+	var anns []wire.Annotation
+	if userAnn {
+		anns = p.takeAnnotations(true)
+	}
+	anns = append(anns, extra...)
+	msg := wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Annotations: anns, Data: payload}
+	oneway := flags&wire.FlagOneway != 0
+	var o op
+	o.reset(ctx, p.set.timeout)
+	ch, fw, err := pp.send(&msg, oneway, p.set.timeout)
+	if err != nil {
+		return nil, err
+	}
+	var expire <-chan time.Time
+	if !o.deadline.IsZero() && !o.ctxDeadline {
+		t := time.NewTimer(time.Until(o.deadline))
+		defer t.Stop()
+		expire = t.C
+	}
+	if oneway {
+		select {
+		case <-fw.done:
+			return nil, fw.err
+		case <-ctx.Done():
+			return nil, ctxErr(ctx, "sending")
+		case <-expire:
+			return nil, wrap(pyval.ClassTimeoutError, "sending: timeout", context.DeadlineExceeded)
+		}
+	}
+	var r pipeReply
+	select {
+	case r = <-ch:
+	case <-ctx.Done():
+		return nil, ctxErr(ctx, "receiving")
+	case <-expire:
+		return nil, wrap(pyval.ClassTimeoutError, "receiving: timeout", context.DeadlineExceeded)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	v, drop, err := p.decodeReply(r.m, userAnn)
+	if drop {
+		pp.fail(err)
+	}
+	return v, err
+}
+
+// pipeCall is callOnce for a pipelining proxy.
+func (p *Proxy) pipeCall(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool, extra []wire.Annotation) (any, error) {
+	pp, err := p.pipeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.set.noMetadata {
+		p.mu.Lock()
+		exposed, isOneway := has(p.meta.methods, method), has(p.meta.oneway, method)
+		p.mu.Unlock()
+		if !exposed {
+			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method))
+		}
+		oneway = oneway || isOneway
+	}
+	var flags wire.Flags
+	if oneway {
+		flags = wire.FlagOneway
+	}
+	return p.pipeInvoke(ctx, pp, "", method, args, kwargs, flags, true, extra)
+}
+
+// pipeAttr is attr for a pipelining proxy.
+func (p *Proxy) pipeAttr(ctx context.Context, method string, args pyval.Tuple) (any, error) {
+	pp, err := p.pipeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.set.noMetadata {
+		p.mu.Lock()
+		ok := has(p.meta.attrs, args[0].(string))
+		p.mu.Unlock()
+		if !ok {
+			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), args[0]))
+		}
+	}
+	return p.pipeInvoke(ctx, pp, "", method, args, nil, 0, true, nil)
+}
