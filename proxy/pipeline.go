@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -167,6 +168,15 @@ func (pp *pipe) send(m *wire.Message, oneway bool, timeout time.Duration) (chan 
 // pp.mu held except during the writes.
 func (pp *pipe) flush(timeout time.Duration) {
 	pp.writing = true
+	if len(pp.pending) > 1 {
+		// Other calls are in flight, so their callers are likely ready to
+		// queue their next request: let them run first, and write theirs
+		// with this one. On one processor they could not queue while this
+		// goroutine writes, and every call would cost a write.
+		pp.mu.Unlock()
+		runtime.Gosched()
+		pp.mu.Lock()
+	}
 	for len(pp.wbuf) > 0 && pp.err == nil {
 		buf, fw := pp.wbuf, pp.flushed
 		pp.wbuf, pp.spare, pp.flushed = pp.spare[:0], nil, nil

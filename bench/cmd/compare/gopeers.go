@@ -16,6 +16,8 @@ import (
 	"io"
 	"net/rpc"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +40,8 @@ var (
 	gpTypes    = flag.String("gopeers-gyro", "multiplex,multicore", "Go peers: gyro server types to run")
 	gpSer      = flag.String("gopeers-ser", "marshal", "Go peers: the serializer of gyro's proxy")
 	gpPoolSize = flag.Int("gopeers-pool", 4, "Go peers: pipelining proxies in gyro's pool shape")
+	gpCells    = flag.String("gopeers-cells", "", `Go peers: comma-separated cells to run, as "64 B 32x1" (default all)`)
+	gpOnly     = flag.String("gopeers-targets", "", "Go peers: comma-separated client names to run, as in the tables (default all)")
 )
 
 // grpcEchoMethod is the method bench/cmd/server's peer-grpc serves.
@@ -112,6 +116,22 @@ func runGoPeers(srvBin string, pin bool) (string, []peerRow, error) {
 		d, reps, warmD = min(d, 100*time.Millisecond), min(reps, 2), 30*time.Millisecond
 	}
 	targets := peerTargets(strings.Split(*gpTypes, ","))
+	if *gpOnly != "" {
+		want := strings.Split(*gpOnly, ",")
+		targets = slices.DeleteFunc(targets, func(t peerTarget) bool { return !slices.Contains(want, t.name) })
+	}
+	if *profDir != "" {
+		// the clients' side: this process
+		f, err := os.Create(filepath.Join(*profDir, "gopeers-client.pprof"))
+		if err != nil {
+			return "", nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return "", nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	procs := map[string]proc{}
 	addrs := map[string]string{}
 	defer func() {
@@ -125,7 +145,7 @@ func runGoPeers(srvBin string, pin bool) (string, []peerRow, error) {
 		}
 		cmd := []string{srvBin, "-kind", t.server}
 		if *profDir != "" {
-			cmd = append(cmd, "-cpuprofile", fmt.Sprintf("%s/gopeers-%s.pprof", *profDir, t.server))
+			cmd = append(cmd, "-cpuprofile", filepath.Join(*profDir, "gopeers-"+t.server+".pprof"))
 		}
 		p, addr, err := startServer(target{name: t.server, cmd: cmd}, pin)
 		if err != nil {
@@ -137,6 +157,9 @@ func runGoPeers(srvBin string, pin bool) (string, []peerRow, error) {
 	for _, size := range peerSizes {
 		for _, callers := range peerCallers {
 			cell := peerCell{size, callers}
+			if *gpCells != "" && !slices.Contains(strings.Split(*gpCells, ","), cell.String()) {
+				continue
+			}
 			t0 := time.Now()
 			res, err := runPeerCell(cell, targets, procs, addrs, d, reps, warmD)
 			if err != nil {
