@@ -35,8 +35,10 @@ type pipe struct {
 	mu      sync.Mutex // guards the fields below
 	seq     uint16
 	pending map[uint16]chan pipeReply // calls waiting for their reply
-	wbuf    []byte                    // frames queued for the next write
-	spare   []byte
+	queue   [][]byte                  // frames queued for the next write
+	queued  int                       // their bytes
+	spareQ  [][]byte
+	wbuf    []byte     // where small queued frames are copied for one write
 	writing bool       // a caller is writing; it writes what is queued too
 	flushed *flushWait // the oneways among the queued frames wait for it
 	err     error      // the failure that ended the connection
@@ -90,7 +92,7 @@ func (pp *pipe) failLocked(err error) {
 		fw.err = err
 		close(fw.done)
 	}
-	pp.wbuf = nil
+	pp.queue, pp.queued = nil, 0
 }
 
 // read hands replies to their callers until the connection fails.
@@ -123,16 +125,20 @@ func (pp *pipe) read() {
 	}
 }
 
-// send queues m under a fresh seq and writes, unless another caller is
-// writing already. It returns the channel the reply comes on, or for a
-// oneway call the write that carries it.
-func (pp *pipe) send(m *wire.Message, oneway bool, timeout time.Duration) (chan pipeReply, *flushWait, error) {
+// send gives m a fresh seq, frames it into *frame and queues it, then
+// writes unless another caller is writing already. It returns the channel
+// the reply comes on, or for a oneway call the write that carries it.
+// *frame belongs to the queue until the reply comes or the write is done.
+// Frames are encoded outside the lock, so they may queue in another order
+// than their seqs: replies are matched by seq, not by order.
+func (pp *pipe) send(m *wire.Message, oneway bool, timeout time.Duration, frame *[]byte) (chan pipeReply, *flushWait, error) {
 	pp.mu.Lock()
-	defer pp.mu.Unlock()
 	if pp.err != nil {
+		pp.mu.Unlock()
 		return nil, nil, pp.err
 	}
 	if len(pp.pending) >= 1<<16-1 {
+		pp.mu.Unlock()
 		return nil, nil, errTooManyInFlight
 	}
 	for {
@@ -142,27 +148,47 @@ func (pp *pipe) send(m *wire.Message, oneway bool, timeout time.Duration) (chan 
 		}
 	}
 	m.Seq = pp.seq
-	buf, err := pp.p.appendMsg(pp.wbuf, m)
+	var ch chan pipeReply
+	if !oneway {
+		ch = make(chan pipeReply, 1)
+		pp.pending[m.Seq] = ch
+	}
+	pp.mu.Unlock()
+
+	buf, err := pp.p.appendMsg((*frame)[:0], m)
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
 	if err != nil {
+		if pp.pending[m.Seq] == ch {
+			delete(pp.pending, m.Seq)
+		}
 		return nil, nil, encodeErr(err)
 	}
-	pp.wbuf = buf
-	var ch chan pipeReply
+	*frame = buf
+	if pp.err != nil {
+		if oneway {
+			return nil, nil, pp.err
+		}
+		return ch, nil, nil // failLocked has put the error there
+	}
+	pp.queue = append(pp.queue, buf)
+	pp.queued += len(buf)
 	var fw *flushWait
 	if oneway {
 		if pp.flushed == nil {
 			pp.flushed = &flushWait{done: make(chan struct{})}
 		}
 		fw = pp.flushed
-	} else {
-		ch = make(chan pipeReply, 1)
-		pp.pending[m.Seq] = ch
 	}
 	if !pp.writing {
 		pp.flush(timeout)
 	}
 	return ch, fw, nil
 }
+
+// coalesce is the most queued bytes copied into one buffer for a write;
+// more go out as a vectored write of the frames as they are.
+const coalesce = 64 << 10
 
 // flush writes the queued frames, and those queued meanwhile, with
 // pp.mu held except during the writes.
@@ -177,20 +203,38 @@ func (pp *pipe) flush(timeout time.Duration) {
 		runtime.Gosched()
 		pp.mu.Lock()
 	}
-	for len(pp.wbuf) > 0 && pp.err == nil {
-		buf, fw := pp.wbuf, pp.flushed
-		pp.wbuf, pp.spare, pp.flushed = pp.spare[:0], nil, nil
+	for len(pp.queue) > 0 && pp.err == nil {
+		frames, size, fw := pp.queue, pp.queued, pp.flushed
+		pp.queue, pp.spareQ, pp.queued, pp.flushed = pp.spareQ[:0], nil, 0, nil
+		var one []byte
+		switch {
+		case len(frames) == 1:
+			one = frames[0]
+		case size <= coalesce:
+			// One buffer: one TLS record too, where net.Buffers would
+			// write each frame by itself.
+			one = pp.wbuf[:0]
+			for _, f := range frames {
+				one = append(one, f...)
+			}
+			pp.wbuf = one
+		}
 		pp.mu.Unlock()
 		if timeout > 0 {
 			// A frame written in part would garble the stream: a write
 			// that times out ends the connection.
 			pp.c.SetWriteDeadline(time.Now().Add(timeout))
 		}
-		_, err := pp.c.Write(buf)
-		pp.mu.Lock()
-		if cap(buf) <= 1<<20 {
-			pp.spare = buf[:0]
+		var err error
+		if one != nil {
+			_, err = pp.c.Write(one)
+		} else {
+			bufs := net.Buffers(frames) // a copy of the slice: WriteTo consumes it
+			_, err = bufs.WriteTo(pp.c)
 		}
+		pp.mu.Lock()
+		clear(frames)
+		pp.spareQ = frames[:0]
 		if err != nil {
 			err = ioErr(&op{ctx: context.Background()}, "sending", err)
 		}
@@ -272,9 +316,15 @@ func (p *Proxy) closePipe() {
 	}
 }
 
-// payloadPool holds encoding buffers of pipelined calls: the frame is
-// copied into the write queue, so the payload is free again at once.
-var payloadPool = sync.Pool{New: func() any { return new([]byte) }}
+// bufPool holds the encoding buffers of pipelined calls.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+func putBuf(b *[]byte) {
+	if cap(*b) <= 1<<20 { // do not keep a huge one for long
+		*b = (*b)[:0]
+		bufPool.Put(b)
+	}
+}
 
 // pipeInvoke is invoke for a pipelining proxy: it queues the request and
 // waits for its reply, its context or its deadline, whichever comes first.
@@ -287,18 +337,14 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	if obj == "" {
 		obj = p.connectedURI().Object
 	}
-	bp := payloadPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 1<<20 {
-			payloadPool.Put(bp)
-		}
-	}()
+	bp := bufPool.Get().(*[]byte)
 	call := serial.Call{Object: obj, Method: method, Args: args, Kwargs: kwargs}
 	payload, err := p.codec.MarshalCall((*bp)[:0], &call, nil)
 	if err != nil {
+		putBuf(bp)
 		return nil, encodeErr(err)
 	}
-	*bp = payload[:0]
+	*bp = payload
 	var anns []wire.Annotation
 	if userAnn {
 		anns = p.takeAnnotations(true)
@@ -308,10 +354,16 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	oneway := flags&wire.FlagOneway != 0
 	var o op
 	o.reset(ctx, p.set.timeout)
-	ch, fw, err := pp.send(&msg, oneway, p.set.timeout)
+	frame := bufPool.Get().(*[]byte)
+	ch, fw, err := pp.send(&msg, oneway, p.set.timeout, frame)
+	putBuf(bp) // copied into the frame
 	if err != nil {
+		putBuf(frame)
 		return nil, err
 	}
+	// The frame is the queue's until it is written: it goes back to the
+	// pool only once the reply or the end of the write says so. A call
+	// given up leaves it to the garbage collector.
 	var expire <-chan time.Time
 	if !o.deadline.IsZero() && !o.ctxDeadline {
 		t := time.NewTimer(time.Until(o.deadline))
@@ -321,6 +373,9 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	if oneway {
 		select {
 		case <-fw.done:
+			if fw.err == nil {
+				putBuf(frame)
+			}
 			return nil, fw.err
 		case <-ctx.Done():
 			return nil, ctxErr(ctx, "sending")
@@ -339,6 +394,7 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	if r.err != nil {
 		return nil, r.err
 	}
+	putBuf(frame)
 	v, drop, err := p.decodeReply(r.m, userAnn)
 	if drop {
 		pp.fail(err)
