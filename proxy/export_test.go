@@ -18,3 +18,15 @@ func InFlight(p *Proxy) int {
 	defer pp.mu.Unlock()
 	return len(pp.pending)
 }
+
+// WaitingForRoom returns the number of pipelined calls waiting for replies
+// to make room in the window.
+func WaitingForRoom(p *Proxy) int {
+	pp := p.livePipe()
+	if pp == nil {
+		return 0
+	}
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	return pp.waiters
+}

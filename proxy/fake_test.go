@@ -48,6 +48,7 @@ type fakeServer struct {
 
 	hung     chan struct{} // a hang() or wait() call arrived
 	release  chan struct{} // lets a wait() call answer
+	quit     chan struct{} // closed by Close: wait() calls give up
 	oneways  chan string   // methods of oneway requests, in order
 	accepted atomic.Int32  // connections accepted
 	dropped  atomic.Bool   // dropOnce has dropped
@@ -76,7 +77,7 @@ func startFake(setup ...func(*fakeServer)) (*fakeServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fakeServer{ln: ln, metaInReply: true, hung: make(chan struct{}, 16), release: make(chan struct{}), oneways: make(chan string, 16),
+	f := &fakeServer{ln: ln, metaInReply: true, hung: make(chan struct{}, 16), release: make(chan struct{}), quit: make(chan struct{}), oneways: make(chan string, 16),
 		conns: map[net.Conn]bool{}, streams: map[string][]string{}, value: int64(7)}
 	for _, s := range setup {
 		s(f)
@@ -94,6 +95,7 @@ func (f *fakeServer) URI() string {
 }
 
 func (f *fakeServer) Close() {
+	close(f.quit)
 	f.ln.Close()
 	f.mu.Lock()
 	for c := range f.conns {
@@ -251,7 +253,11 @@ func (f *fakeServer) invoke(c net.Conn, m *wire.Message) bool {
 		return false
 	case "wait":
 		f.hung <- struct{}{}
-		<-f.release
+		select {
+		case <-f.release:
+		case <-f.quit:
+			return false
+		}
 		result = arg(0)
 	case "later":
 		f.hung <- struct{}{}

@@ -34,14 +34,24 @@ type pipe struct {
 
 	mu      sync.Mutex // guards the fields below
 	seq     uint16
-	pending map[uint16]chan pipeReply // calls waiting for their reply
-	queue   [][]byte                  // frames queued for the next write
-	queued  int                       // their bytes
+	pending map[uint16]waiter // calls waiting for their reply
+	unacked int               // bytes of requests sent and not answered (oneways: not written)
+	room    chan struct{}     // closed when unacked goes down while waiters > 0
+	waiters int               // callers waiting for room
+	queue   [][]byte          // frames queued for the next write
+	queued  int               // their bytes
 	spareQ  [][]byte
 	wbuf    []byte     // where small queued frames are copied for one write
 	writing bool       // a caller is writing; it writes what is queued too
 	flushed *flushWait // the oneways among the queued frames wait for it
 	err     error      // the failure that ended the connection
+}
+
+// waiter is a call in flight: where its reply goes, and the size of its
+// request.
+type waiter struct {
+	ch   chan pipeReply
+	size int
 }
 
 type pipeReply struct {
@@ -54,10 +64,11 @@ type pipeReply struct {
 type flushWait struct {
 	done chan struct{}
 	err  error
+	size int // bytes of the oneways: unanswered until written
 }
 
 func newPipe(p *Proxy, c net.Conn, br *bufio.Reader, seq uint16) *pipe {
-	pp := &pipe{p: p, c: c, br: br, seq: seq, done: make(chan struct{}), pending: map[uint16]chan pipeReply{}}
+	pp := &pipe{p: p, c: c, br: br, seq: seq, done: make(chan struct{}), pending: map[uint16]waiter{}}
 	go pp.read()
 	return pp
 }
@@ -83,10 +94,11 @@ func (pp *pipe) failLocked(err error) {
 	}
 	pp.err = err
 	pp.c.Close()
-	for seq, ch := range pp.pending {
-		ch <- pipeReply{err: err}
+	for seq, w := range pp.pending {
+		w.ch <- pipeReply{err: err}
 		delete(pp.pending, seq)
 	}
+	pp.release(pp.unacked)
 	if fw := pp.flushed; fw != nil {
 		pp.flushed = nil
 		fw.err = err
@@ -106,7 +118,7 @@ func (pp *pipe) read() {
 			return
 		}
 		pp.mu.Lock()
-		ch, ok := pp.pending[m.Seq]
+		w, ok := pp.pending[m.Seq]
 		switch {
 		case m.Type != wire.MsgResult:
 			pp.failLocked(pyval.Errorf(pyval.ClassProtocolError, "invalid msg type %d received", m.Type))
@@ -115,13 +127,32 @@ func (pp *pipe) read() {
 			pp.failLocked(pyval.Errorf(pyval.ClassProtocolError, "invoke: reply sequence out of sync, got %d, which no call in flight has", m.Seq))
 		default:
 			delete(pp.pending, m.Seq)
+			pp.release(w.size)
 		}
 		failed := pp.err != nil
 		pp.mu.Unlock()
 		if failed {
 			return
 		}
-		ch <- pipeReply{m: m} // buffered: a cancelled caller's reply is dropped with its channel
+		w.ch <- pipeReply{m: m} // buffered: a cancelled caller's reply is dropped with its channel
+	}
+}
+
+// window is the most bytes of requests a pipelining proxy keeps unanswered
+// on its connection (oneways count until written); a call that would go
+// over it waits for replies first, unless nothing is in flight. It bounds
+// what a server must buffer for a client that sends faster than it reads
+// the replies: gyro's multicore type closes a connection with more than
+// multicore.MaxUnreadInput (1 MiB) of such input waiting.
+const window = 1 << 20
+
+// release takes n bytes off the unanswered ones and wakes the callers
+// waiting for room. pp.mu is held.
+func (pp *pipe) release(n int) {
+	pp.unacked -= n
+	if pp.waiters > 0 && pp.room != nil {
+		close(pp.room)
+		pp.room = nil
 	}
 }
 
@@ -131,7 +162,7 @@ func (pp *pipe) read() {
 // *frame belongs to the queue until the reply comes or the write is done.
 // Frames are encoded outside the lock, so they may queue in another order
 // than their seqs: replies are matched by seq, not by order.
-func (pp *pipe) send(m *wire.Message, oneway bool, timeout time.Duration, frame *[]byte) (chan pipeReply, *flushWait, error) {
+func (pp *pipe) send(ctx context.Context, expire <-chan time.Time, m *wire.Message, oneway bool, timeout time.Duration, frame *[]byte) (chan pipeReply, *flushWait, error) {
 	pp.mu.Lock()
 	if pp.err != nil {
 		pp.mu.Unlock()
@@ -151,34 +182,66 @@ func (pp *pipe) send(m *wire.Message, oneway bool, timeout time.Duration, frame 
 	var ch chan pipeReply
 	if !oneway {
 		ch = make(chan pipeReply, 1)
-		pp.pending[m.Seq] = ch
+		pp.pending[m.Seq] = waiter{ch: ch}
 	}
 	pp.mu.Unlock()
 
 	buf, err := pp.p.appendMsg((*frame)[:0], m)
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
-	if err != nil {
-		if pp.pending[m.Seq] == ch {
+	forget := func() {
+		if w, ok := pp.pending[m.Seq]; ok && w.ch == ch {
 			delete(pp.pending, m.Seq)
 		}
+	}
+	if err != nil {
+		forget()
 		return nil, nil, encodeErr(err)
 	}
 	*frame = buf
+	for pp.err == nil && pp.unacked > 0 && pp.unacked+len(buf) > window {
+		if pp.room == nil {
+			pp.room = make(chan struct{})
+		}
+		room := pp.room
+		pp.waiters++
+		pp.mu.Unlock()
+		var expired bool
+		select {
+		case <-room:
+		case <-ctx.Done():
+		case <-expire:
+			expired = true
+		}
+		pp.mu.Lock()
+		pp.waiters--
+		if pp.err == nil && (ctx.Err() != nil || expired) {
+			forget()
+			if expired {
+				return nil, nil, wrap(pyval.ClassTimeoutError, "sending: timeout", context.DeadlineExceeded)
+			}
+			return nil, nil, ctxErr(ctx, "sending")
+		}
+	}
 	if pp.err != nil {
 		if oneway {
 			return nil, nil, pp.err
 		}
 		return ch, nil, nil // failLocked has put the error there
 	}
+	pp.unacked += len(buf)
+	if !oneway {
+		pp.pending[m.Seq] = waiter{ch: ch, size: len(buf)}
+	}
 	pp.queue = append(pp.queue, buf)
 	pp.queued += len(buf)
 	var fw *flushWait
 	if oneway {
 		if pp.flushed == nil {
-			pp.flushed = &flushWait{done: make(chan struct{})}
+			pp.flushed = &flushWait{done: make(chan struct{}), size: 0}
 		}
 		fw = pp.flushed
+		fw.size += len(buf)
 	}
 	if !pp.writing {
 		pp.flush(timeout)
@@ -241,6 +304,9 @@ func (pp *pipe) flush(timeout time.Duration) {
 		if fw != nil {
 			fw.err = err
 			close(fw.done)
+			if err == nil && pp.err == nil {
+				pp.release(fw.size)
+			}
 		}
 		if err != nil {
 			pp.failLocked(err)
@@ -354,8 +420,14 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	oneway := flags&wire.FlagOneway != 0
 	var o op
 	o.reset(ctx, p.set.timeout)
+	var expire <-chan time.Time
+	if !o.deadline.IsZero() && !o.ctxDeadline {
+		t := time.NewTimer(time.Until(o.deadline))
+		defer t.Stop()
+		expire = t.C
+	}
 	frame := bufPool.Get().(*[]byte)
-	ch, fw, err := pp.send(&msg, oneway, p.set.timeout, frame)
+	ch, fw, err := pp.send(ctx, expire, &msg, oneway, p.set.timeout, frame)
 	putBuf(bp) // copied into the frame
 	if err != nil {
 		putBuf(frame)
@@ -364,12 +436,6 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	// The frame is the queue's until it is written: it goes back to the
 	// pool only once the reply or the end of the write says so. A call
 	// given up leaves it to the garbage collector.
-	var expire <-chan time.Time
-	if !o.deadline.IsZero() && !o.ctxDeadline {
-		t := time.NewTimer(time.Until(o.deadline))
-		defer t.Stop()
-		expire = t.C
-	}
 	if oneway {
 		select {
 		case <-fw.done:

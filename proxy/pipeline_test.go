@@ -10,6 +10,7 @@ import (
 	"net"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,6 +212,35 @@ func TestPipelineServerCloses(t *testing.T) {
 	}
 	if n := f.accepted.Load(); n != 2 {
 		t.Errorf("%d connections, want 2", n)
+	}
+}
+
+// TestPipelineWindow: a call that would put more than the window of
+// request bytes unanswered on the connection waits for a reply first.
+func TestPipelineWindow(t *testing.T) {
+	f := newFake(t)
+	p := dial(t, f, piped)
+	ctx := testCtx(t)
+	big := strings.Repeat("x", 600<<10) // two of these are over the window
+	errc := make(chan error, 2)
+	go func() {
+		_, err := p.Call(ctx, "wait", big)
+		errc <- err
+	}()
+	recv(t, f.hung)
+	go func() {
+		v, err := p.Call(ctx, "echo", big)
+		if err == nil && v != big {
+			err = errors.New("echo returned something else")
+		}
+		errc <- err
+	}()
+	waitFor(t, func() bool { return proxy.WaitingForRoom(p) == 1 })
+	f.release <- struct{}{}
+	for range 2 {
+		if err := recv(t, errc); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

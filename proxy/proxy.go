@@ -115,7 +115,10 @@ type Options struct {
 	// with its error and the next call connects again. Pyro4's and Pyro5's
 	// daemons, and gyro's, answer the requests of a connection in order, as
 	// the pipelined proxy needs; a reply with a sequence number no call has
-	// fails the connection with ProtocolError.
+	// fails the connection with ProtocolError. At most 1 MiB of requests
+	// is left unanswered at a time (a bigger one goes alone): calls over
+	// that wait for replies, so that a server need not buffer more for a
+	// client that sends faster than it reads.
 	Pipeline bool
 }
 
