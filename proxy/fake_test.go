@@ -49,6 +49,7 @@ type fakeServer struct {
 	hung     chan struct{} // a hang() or wait() call arrived
 	release  chan struct{} // lets a wait() call answer
 	quit     chan struct{} // closed by Close: wait() calls give up
+	quitOnce sync.Once
 	oneways  chan string   // methods of oneway requests, in order
 	accepted atomic.Int32  // connections accepted
 	dropped  atomic.Bool   // dropOnce has dropped
@@ -95,7 +96,7 @@ func (f *fakeServer) URI() string {
 }
 
 func (f *fakeServer) Close() {
-	close(f.quit)
+	f.quitOnce.Do(func() { close(f.quit) })
 	f.ln.Close()
 	f.mu.Lock()
 	for c := range f.conns {
