@@ -96,20 +96,46 @@ func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs 
 		if err := p.needMetadata(o); err != nil {
 			return nil, err
 		}
+	}
+	flags, err := p.methodFlags(method, oneway)
+	if err != nil {
+		return nil, err
+	}
+	return p.invoke(o, "", method, args, kwargs, flags, true)
+}
+
+// methodFlags checks method against the metadata, when it is on and
+// known, and returns the INVOKE flags: oneway when asked for or when the
+// metadata marks the method oneway.
+func (p *Proxy) methodFlags(method string, oneway bool) (wire.Flags, error) {
+	if !p.set.noMetadata {
 		p.mu.Lock()
 		exposed, isOneway := has(p.meta.methods, method), has(p.meta.oneway, method)
 		p.mu.Unlock()
 		if !exposed {
 			// Checked locally, as Pyro4 does; a private name is never exposed.
-			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method))
+			return 0, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method))
 		}
 		oneway = oneway || isOneway
 	}
-	var flags wire.Flags
 	if oneway {
-		flags = wire.FlagOneway
+		return wire.FlagOneway, nil
 	}
-	return p.invoke(o, "", method, args, kwargs, flags, true)
+	return 0, nil
+}
+
+// attrExposed checks an attribute name against the metadata, when it is on.
+func (p *Proxy) attrExposed(name string) error {
+	if p.set.noMetadata {
+		return nil
+	}
+	p.mu.Lock()
+	ok := has(p.meta.attrs, name)
+	p.mu.Unlock()
+	if !ok {
+		return notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), name))
+	}
+	return nil
 }
 
 // notExposed is ErrNotExposed with the AttributeError Pyro4 raises for it
@@ -153,12 +179,9 @@ func (p *Proxy) attr(ctx context.Context, method string, args pyval.Tuple) (any,
 		if err := p.needMetadata(o); err != nil {
 			return nil, err
 		}
-		p.mu.Lock()
-		ok := has(p.meta.attrs, args[0].(string))
-		p.mu.Unlock()
-		if !ok {
-			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), args[0]))
-		}
+	}
+	if err := p.attrExposed(args[0].(string)); err != nil {
+		return nil, err
 	}
 	// kwargs None, exactly as Pyro4 sends these.
 	return p.invoke(o, "", method, args, nil, 0, true)

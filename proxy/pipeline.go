@@ -474,18 +474,9 @@ func (p *Proxy) pipeCall(ctx context.Context, method string, args []any, kwargs 
 	if err != nil {
 		return nil, err
 	}
-	if !p.set.noMetadata {
-		p.mu.Lock()
-		exposed, isOneway := has(p.meta.methods, method), has(p.meta.oneway, method)
-		p.mu.Unlock()
-		if !exposed {
-			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method))
-		}
-		oneway = oneway || isOneway
-	}
-	var flags wire.Flags
-	if oneway {
-		flags = wire.FlagOneway
+	flags, err := p.methodFlags(method, oneway)
+	if err != nil {
+		return nil, err
 	}
 	return p.pipeInvoke(ctx, pp, "", method, args, kwargs, flags, true, extra)
 }
@@ -496,13 +487,8 @@ func (p *Proxy) pipeAttr(ctx context.Context, method string, args pyval.Tuple) (
 	if err != nil {
 		return nil, err
 	}
-	if !p.set.noMetadata {
-		p.mu.Lock()
-		ok := has(p.meta.attrs, args[0].(string))
-		p.mu.Unlock()
-		if !ok {
-			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), args[0]))
-		}
+	if err := p.attrExposed(args[0].(string)); err != nil {
+		return nil, err
 	}
 	return p.pipeInvoke(ctx, pp, "", method, args, nil, 0, true, nil)
 }
