@@ -50,9 +50,9 @@ type fakeServer struct {
 	release  chan struct{} // lets a wait() call answer
 	quit     chan struct{} // closed by Close: wait() calls give up
 	quitOnce sync.Once
-	oneways  chan string   // methods of oneway requests, in order
-	accepted atomic.Int32  // connections accepted
-	dropped  atomic.Bool   // dropOnce has dropped
+	oneways  chan string  // methods of oneway requests, in order
+	accepted atomic.Int32 // connections accepted
+	dropped  atomic.Bool  // dropOnce has dropped
 
 	mu       sync.Mutex
 	conns    map[net.Conn]bool

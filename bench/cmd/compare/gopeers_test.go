@@ -34,7 +34,7 @@ func TestRenderPeers(t *testing.T) {
 		},
 		32: {
 			"gyro-multiplex per-caller proxies": 100, "gyro-multiplex pipelined proxy": 400,
-			"net/rpc shared client": 500,
+			"net/rpc shared client":  500,
 			"grpc shared ClientConn": 200,
 		},
 	})
