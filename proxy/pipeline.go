@@ -327,6 +327,9 @@ var errProxyClosed = pyval.NewException(pyval.ClassConnectionClosedError, "proxy
 // pipeFor returns the proxy's live pipelined connection, connecting when
 // there is none (one caller connects; the others wait for it).
 func (p *Proxy) pipeFor(ctx context.Context) (*pipe, error) {
+	if ctx != nil && ctx.Err() != nil {
+		return nil, ctxErr(ctx, "calling")
+	}
 	p.mu.Lock()
 	pp := p.pipe
 	p.mu.Unlock()

@@ -215,6 +215,44 @@ func TestPipelineServerCloses(t *testing.T) {
 	}
 }
 
+// TestPipelineCancelStorm has callers give up calls at random points
+// (before queueing, queued, written, answered) while others go on: every
+// answer that comes back must be the caller's own, whole, so no abandoned
+// request's buffer is reused while it waits to be written, and no reply
+// reaches the wrong call.
+func TestPipelineCancelStorm(t *testing.T) {
+	f := newFake(t, func(f *fakeServer) { f.noRecord = true })
+	p := dial(t, f, piped)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 60 {
+				want := fmt.Sprintf("%d/%d/%s", i, j, strings.Repeat("x", (i*j)%3000))
+				ctx, cancel := context.WithTimeout(testCtx(t), time.Duration(j%7)*20*time.Microsecond)
+				v, err := p.Call(ctx, "echo", want)
+				cancel()
+				switch {
+				case err == nil && v != want:
+					t.Errorf("echo %.20q... = %.20q...", want, v)
+					return
+				case err != nil && !errors.Is(err, context.DeadlineExceeded):
+					t.Errorf("echo: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if v, err := p.Call(testCtx(t), "echo", "end"); err != nil || v != "end" {
+		t.Fatalf("after the storm: %v, %v", v, err)
+	}
+	if n := f.accepted.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+}
+
 // TestPipelineWindow: a call that would put more than the window of
 // request bytes unanswered on the connection waits for a reply first.
 func TestPipelineWindow(t *testing.T) {
