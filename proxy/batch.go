@@ -77,7 +77,7 @@ func (b *Batch) run(ctx context.Context, flags wire.Flags) (any, error) {
 	calls := b.calls
 	b.calls = nil
 	if p.opts.Pipeline {
-		pp, err := p.pipeFor(ctx)
+		pp, err := p.pipeFor(ctx, false)
 		if err != nil {
 			return nil, err
 		}

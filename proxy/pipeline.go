@@ -325,8 +325,9 @@ func (pp *pipe) close(err error) {
 var errProxyClosed = pyval.NewException(pyval.ClassConnectionClosedError, "proxy closed")
 
 // pipeFor returns the proxy's live pipelined connection, connecting when
-// there is none (one caller connects; the others wait for it).
-func (p *Proxy) pipeFor(ctx context.Context) (*pipe, error) {
+// there is none (one caller connects; the others wait for it). bind is
+// connect's.
+func (p *Proxy) pipeFor(ctx context.Context, bind bool) (*pipe, error) {
 	if ctx != nil && ctx.Err() != nil {
 		return nil, ctxErr(ctx, "calling")
 	}
@@ -350,7 +351,7 @@ func (p *Proxy) pipeFor(ctx context.Context) (*pipe, error) {
 	if pp != nil {
 		<-pp.done // its reader has seen the failure
 	}
-	if err := p.connect(o, false); err != nil {
+	if err := p.connect(o, bind); err != nil {
 		return nil, err
 	}
 	o.disarm()
@@ -473,7 +474,7 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 
 // pipeCall is callOnce for a pipelining proxy.
 func (p *Proxy) pipeCall(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool, extra []wire.Annotation) (any, error) {
-	pp, err := p.pipeFor(ctx)
+	pp, err := p.pipeFor(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -486,7 +487,7 @@ func (p *Proxy) pipeCall(ctx context.Context, method string, args []any, kwargs 
 
 // pipeAttr is attr for a pipelining proxy.
 func (p *Proxy) pipeAttr(ctx context.Context, method string, args pyval.Tuple) (any, error) {
-	pp, err := p.pipeFor(ctx)
+	pp, err := p.pipeFor(ctx, false)
 	if err != nil {
 		return nil, err
 	}

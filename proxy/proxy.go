@@ -362,6 +362,10 @@ func (p *Proxy) setResponse(anns []wire.Annotation) {
 // proxy's URI, does the handshake and learns the metadata. Use it to fail
 // early when the object is unreachable.
 func (p *Proxy) Bind(ctx context.Context) error {
+	if p.opts.Pipeline {
+		_, err := p.pipeFor(ctx, true)
+		return err
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return err
