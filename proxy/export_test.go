@@ -28,5 +28,5 @@ func WaitingForRoom(p *Proxy) int {
 	}
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
-	return pp.waiters
+	return len(pp.roomq)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,8 +37,7 @@ type pipe struct {
 	seq     uint16
 	pending map[uint16]waiter // calls waiting for their reply
 	unacked int               // bytes of requests sent and not answered (oneways: not written)
-	room    chan struct{}     // closed when unacked goes down while waiters > 0
-	waiters int               // callers waiting for room
+	roomq   []*roomWait       // calls waiting for room in the window, first come first served
 	queue   [][]byte          // frames queued for the next write
 	queued  int               // their bytes
 	spareQ  [][]byte
@@ -98,7 +98,10 @@ func (pp *pipe) failLocked(err error) {
 		w.ch <- pipeReply{err: err}
 		delete(pp.pending, seq)
 	}
-	pp.release(pp.unacked)
+	for _, w := range pp.roomq {
+		close(w.ch) // not granted: they see pp.err
+	}
+	pp.roomq, pp.unacked = nil, 0
 	if fw := pp.flushed; fw != nil {
 		pp.flushed = nil
 		fw.err = err
@@ -146,13 +149,28 @@ func (pp *pipe) read() {
 // multicore.MaxUnreadInput (1 MiB) of such input waiting.
 const window = 1 << 20
 
-// release takes n bytes off the unanswered ones and wakes the callers
-// waiting for room. pp.mu is held.
+// roomWait is a call waiting for room in the window for its size bytes.
+type roomWait struct {
+	size    int
+	granted bool // its bytes are counted in unacked: it may queue its frame
+	ch      chan struct{}
+}
+
+// release takes n bytes off the unanswered ones and lets the waiting
+// calls that now fit go, in order, counting their bytes for them: only
+// those wake. pp.mu is held.
 func (pp *pipe) release(n int) {
 	pp.unacked -= n
-	if pp.waiters > 0 && pp.room != nil {
-		close(pp.room)
-		pp.room = nil
+	for len(pp.roomq) > 0 {
+		w := pp.roomq[0]
+		if pp.unacked > 0 && pp.unacked+w.size > window {
+			break
+		}
+		pp.roomq[0] = nil
+		pp.roomq = pp.roomq[1:]
+		pp.unacked += w.size
+		w.granted = true
+		close(w.ch)
 	}
 }
 
@@ -199,29 +217,36 @@ func (pp *pipe) send(ctx context.Context, expire <-chan time.Time, m *wire.Messa
 		return nil, nil, encodeErr(err)
 	}
 	*frame = buf
-	for pp.err == nil && pp.unacked > 0 && pp.unacked+len(buf) > window {
-		if pp.room == nil {
-			pp.room = make(chan struct{})
-		}
-		room := pp.room
-		pp.waiters++
+	switch {
+	case pp.err != nil:
+	case pp.unacked > 0 && (len(pp.roomq) > 0 || pp.unacked+len(buf) > window):
+		// wait for room, behind the calls waiting already
+		w := &roomWait{size: len(buf), ch: make(chan struct{})}
+		pp.roomq = append(pp.roomq, w)
 		pp.mu.Unlock()
 		var expired bool
 		select {
-		case <-room:
+		case <-w.ch:
 		case <-ctx.Done():
 		case <-expire:
 			expired = true
 		}
 		pp.mu.Lock()
-		pp.waiters--
-		if pp.err == nil && (ctx.Err() != nil || expired) {
+		if !w.granted && pp.err == nil {
+			// gave up while waiting
+			if i := slices.Index(pp.roomq, w); i >= 0 {
+				pp.roomq = slices.Delete(pp.roomq, i, i+1)
+			}
 			forget()
 			if expired {
 				return nil, nil, wrap(pyval.ClassTimeoutError, "sending: timeout", context.DeadlineExceeded)
 			}
 			return nil, nil, ctxErr(ctx, "sending")
 		}
+		// granted: its bytes are counted already, and it goes even if
+		// its context ended meanwhile (the wait for the reply sees that)
+	default:
+		pp.unacked += len(buf)
 	}
 	if pp.err != nil {
 		if oneway {
@@ -229,7 +254,6 @@ func (pp *pipe) send(ctx context.Context, expire <-chan time.Time, m *wire.Messa
 		}
 		return ch, nil, nil // failLocked has put the error there
 	}
-	pp.unacked += len(buf)
 	if !oneway {
 		pp.pending[m.Seq] = waiter{ch: ch, size: len(buf)}
 	}
