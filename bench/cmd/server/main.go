@@ -92,7 +92,9 @@ func profileUntilSignal(path string) error {
 func serveGyro(st string, withMetrics bool, tlsDir string) error {
 	cfg := config.Default()
 	cfg.ServerType = st
-	cfg.ThreadPoolSize = 200
+	// a worker per connection on the thread type: the Go peers section has
+	// every client shape of its 256-caller cells connected at once
+	cfg.ThreadPoolSize = 300
 	if tlsDir != "" {
 		f := benchtls.Paths(tlsDir)
 		if _, err := os.Stat(f.Key); err != nil {
