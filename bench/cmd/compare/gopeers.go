@@ -37,7 +37,7 @@ var (
 	gopeers    = flag.Bool("gopeers", true, "run the Go peers section: gyro's proxy and daemon vs net/rpc and grpc-go, echo of 64 B, 1 KiB, 64 KiB at 1, 32, 256 callers")
 	gpDur      = flag.Duration("gopeers-d", 400*time.Millisecond, "Go peers: measured time per repetition")
 	gpReps     = flag.Int("gopeers-reps", 3, "Go peers: repetitions per cell")
-	gpTypes    = flag.String("gopeers-gyro", "multiplex,multicore", "Go peers: gyro server types to run")
+	gpTypes    = flag.String("gopeers-gyro", "multiplex,multicore", "Go peers: gyro server types to run (thread too: thread,multiplex,multicore)")
 	gpSer      = flag.String("gopeers-ser", "marshal", "Go peers: the serializer of gyro's proxy")
 	gpPoolSize = flag.Int("gopeers-pool", 4, "Go peers: pipelining proxies in gyro's pool shape")
 	gpCells    = flag.String("gopeers-cells", "", `Go peers: comma-separated cells to run, as "64 B 32x1" (default all)`)
@@ -113,7 +113,7 @@ func runGoPeers(srvBin string, pin bool) (string, []peerRow, error) {
 	start := time.Now()
 	d, reps, warmD := *gpDur, *gpReps, 100*time.Millisecond
 	if *quick {
-		d, reps, warmD = min(d, 100*time.Millisecond), min(reps, 2), 30*time.Millisecond
+		d, reps, warmD = min(d, 80*time.Millisecond), min(reps, 2), 20*time.Millisecond
 	}
 	targets := peerTargets(strings.Split(*gpTypes, ","))
 	if *gpOnly != "" {
