@@ -81,7 +81,9 @@
 // COMMTIMEOUT passes, returns at once and leaves the connection to the
 // others; its reply is dropped when it comes. A failure of the connection
 // fails every call in flight with that error, and the next call connects
-// again. Close fails the calls in flight with ConnectionClosedError.
+// again. Close fails the calls in flight with ConnectionClosedError. Do
+// not pipeline to Pyro4's daemon over SSL: it leaves requests that arrive
+// together unanswered in its SSL buffer.
 //
 // One pipelining proxy is the client most programs need: a pool of them
 // spreads calls over more connections, which helps only a server that

@@ -20,6 +20,7 @@ import (
 	"github.com/gyro-rpc/gyro/internal/echo"
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/internal/servetest"
+	"github.com/gyro-rpc/gyro/internal/testcerts"
 	_ "github.com/gyro-rpc/gyro/multicore" // the multicore server type
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
@@ -377,6 +378,34 @@ func TestPipelineGyroDaemon(t *testing.T) {
 	}
 }
 
+// TestPipelineGyroTLS: gyro's daemon, every server type, answers
+// pipelined requests over TLS, where Pyro4's stalls (TestPyro4TLS).
+func TestPipelineGyroTLS(t *testing.T) {
+	f := testcerts.New(t)
+	for _, st := range []string{"thread", "multiplex", "multicore"} {
+		t.Run(st, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.ServerType = st
+			cfg.SSL, cfg.SSLServerCert, cfg.SSLServerKey = true, f.ServerCert, f.ServerKey
+			d, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			uri, err := d.Register(echo.New(io.Discard, false, nil), echo.ObjectID, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			servetest.Serve(t, d)
+			p, err := proxy.New(uri.String(), proxy.Options{Pipeline: true, Config: sslConfig(f.CACert, "", "", "")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			hammer(t, p, 32, 20)
+		})
+	}
+}
+
 // TestPipelinePyro4 checks on the wire that Pyro4's daemons (thread and
 // multiplex) answer a connection's pipelined requests in order, and runs
 // concurrent callers over one pipelining proxy against them.
@@ -424,17 +453,30 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// wantInOrder sends n echo requests in one write on a raw connection to
-// the daemon at host:port and checks that the replies come in the order of
-// the requests, as the pipelining proxy assumes of a daemon.
+// inOrderRequests is how many requests wantInOrder sends in one write.
+const inOrderRequests = 50
+
+// wantInOrder sends inOrderRequests echo requests in one write on a raw
+// connection to the daemon at host:port and checks that the replies come
+// in the order of the requests, as the pipelining proxy assumes of a
+// daemon.
 func wantInOrder(t *testing.T, host string, port int, object string, protocol int) {
 	t.Helper()
-	const n = 50
 	c, err := net.Dial("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if n := inOrderReplies(t, c, object, protocol, testTimeout); n != inOrderRequests {
+		t.Fatalf("%d replies of %d", n, inOrderRequests)
+	}
+}
+
+// inOrderReplies does the handshake on c, sends inOrderRequests echo
+// requests in one write and returns how many replies came, in order,
+// before wait passed; a reply out of order fails the test.
+func inOrderReplies(t *testing.T, c net.Conn, object string, protocol int, wait time.Duration) int {
+	t.Helper()
 	c.SetDeadline(time.Now().Add(testTimeout))
 	br := bufio.NewReader(c)
 	codec := serial.Serpent
@@ -447,7 +489,7 @@ func wantInOrder(t *testing.T, host string, port int, object string, protocol in
 		t.Fatalf("handshake: %v %v", m, err)
 	}
 	var out []byte
-	for i := range n {
+	for i := range inOrderRequests {
 		data, err := codec.MarshalCall(nil, &serial.Call{Object: object, Method: "echo", Args: []any{i}, Kwargs: pyval.DictOf()}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -457,10 +499,12 @@ func wantInOrder(t *testing.T, host string, port int, object string, protocol in
 	if _, err := c.Write(out); err != nil {
 		t.Fatal(err)
 	}
-	for i := range n {
+	c.SetReadDeadline(time.Now().Add(wait))
+	for i := range inOrderRequests {
 		m, err := read(br)
 		if err != nil {
-			t.Fatal(err)
+			t.Logf("reply %d of %d: %v", i, inOrderRequests, err)
+			return i
 		}
 		if m.Seq != uint16(1000+i) {
 			t.Fatalf("reply %d has seq %d, want %d: replies out of order", i, m.Seq, 1000+i)
@@ -469,6 +513,7 @@ func wantInOrder(t *testing.T, host string, port int, object string, protocol in
 			t.Fatalf("reply %d = %v, %v", i, v, err)
 		}
 	}
+	return inOrderRequests
 }
 
 func appendFrame(protocol int) func(dst []byte, typ wire.MsgType, seq uint16, data []byte) []byte {

@@ -119,6 +119,11 @@ type Options struct {
 	// is left unanswered at a time (a bigger one goes alone): calls over
 	// that wait for replies, so that a server need not buffer more for a
 	// client that sends faster than it reads.
+	//
+	// Do not pipeline to Pyro4's daemon over SSL: it answers some of the
+	// requests that arrive together and then waits on its socket for the
+	// rest, which sit decrypted in its SSL buffer, so those calls hang
+	// until their timeout. gyro's daemon has no such trouble.
 	Pipeline bool
 }
 
