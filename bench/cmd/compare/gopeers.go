@@ -17,6 +17,7 @@ import (
 	"net/rpc"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -172,8 +173,8 @@ func runGoPeers(srvBin string, pin bool) (string, []peerRow, error) {
 		}
 	}
 	var b strings.Builder
-	renderPeers(&b, rows, fmt.Sprintf("warm-up %v, %d repetitions of %v per cell, gyro serializer %s, pool of %d; took %v",
-		warmD, reps, d, *gpSer, *gpPoolSize, time.Since(start).Round(time.Second)))
+	renderPeers(&b, rows, fmt.Sprintf("per repetition: clients made, warmed up for %v, measured for %v, closed; %d repetitions per cell; gyro serializer %s, pool of %d; took %v",
+		warmD, d, reps, *gpSer, *gpPoolSize, time.Since(start).Round(time.Second)))
 	return b.String(), rows, nil
 }
 
@@ -186,36 +187,20 @@ func sizeName(n int) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// runPeerCell measures every target in one cell: clients of all targets
-// are made and warmed first, then reps rounds run every target in turn,
-// so that ratios pair repetitions seconds apart.
+// runPeerCell measures every target in one cell: reps rounds run every
+// target in turn, so that ratios pair repetitions seconds apart. A target's
+// clients exist only for its turn (made, warmed, measured, closed) and a
+// collection runs before the measurement, so the heap one client shape
+// leaves (256 connections' buffers) is not scanned on another's time.
 func runPeerCell(cell peerCell, targets []peerTarget, procs map[string]proc, addrs map[string]string, d time.Duration, reps int, warmD time.Duration) ([][]peerResult, error) {
 	payload := make([]byte, cell.size)
 	for i := range payload {
 		payload[i] = byte('a' + i%26)
 	}
-	clients := make([]peerClient, len(targets))
-	defer func() {
-		for _, c := range clients {
-			if c != nil {
-				c.close()
-			}
-		}
-	}()
-	for i, t := range targets {
-		c, err := newPeerClient(t, addrs[t.server], cell.callers, payload)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", t.name, cell, err)
-		}
-		clients[i] = c
-		if _, err := measurePeer(c, cell.callers, warmD, 0); err != nil {
-			return nil, fmt.Errorf("%s %s: warm-up: %w", t.name, cell, err)
-		}
-	}
 	res := make([][]peerResult, len(targets))
 	for range reps {
 		for i, t := range targets {
-			r, err := measurePeer(clients[i], cell.callers, d, procs[t.server].pid())
+			r, err := peerTurn(t, addrs[t.server], procs[t.server].pid(), cell, payload, d, warmD)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", t.name, cell, err)
 			}
@@ -223,6 +208,20 @@ func runPeerCell(cell peerCell, targets []peerTarget, procs map[string]proc, add
 		}
 	}
 	return res, nil
+}
+
+// peerTurn is one repetition of target t.
+func peerTurn(t peerTarget, addr string, pid int, cell peerCell, payload []byte, d, warmD time.Duration) (peerResult, error) {
+	c, err := newPeerClient(t, addr, cell.callers, payload)
+	if err != nil {
+		return peerResult{}, err
+	}
+	defer c.close()
+	if _, err := measurePeer(c, cell.callers, warmD, 0); err != nil {
+		return peerResult{}, fmt.Errorf("warm-up: %w", err)
+	}
+	runtime.GC()
+	return measurePeer(c, cell.callers, d, pid)
 }
 
 // peerClient makes calls for callers numbered 0 to callers-1; call is safe
