@@ -76,6 +76,13 @@ func (b *Batch) run(ctx context.Context, flags wire.Flags) (any, error) {
 	p := b.p
 	calls := b.calls
 	b.calls = nil
+	if p.opts.Pipeline {
+		pp, err := p.pipeFor(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		return p.pipeInvoke(ctx, pp, "", "<batch>", calls, nil, wire.FlagBatch|flags, true, nil)
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return nil, err

@@ -83,6 +83,9 @@ func (p *Proxy) retry(ctx context.Context, method string, args []any, kwargs *py
 }
 
 func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs *pyval.Dict, oneway bool, extra []wire.Annotation) (any, error) {
+	if p.opts.Pipeline {
+		return p.pipeCall(ctx, method, args, kwargs, oneway, extra)
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -93,20 +96,46 @@ func (p *Proxy) callOnce(ctx context.Context, method string, args []any, kwargs 
 		if err := p.needMetadata(o); err != nil {
 			return nil, err
 		}
+	}
+	flags, err := p.methodFlags(method, oneway)
+	if err != nil {
+		return nil, err
+	}
+	return p.invoke(o, "", method, args, kwargs, flags, true)
+}
+
+// methodFlags checks method against the metadata, when it is on and
+// known, and returns the INVOKE flags: oneway when asked for or when the
+// metadata marks the method oneway.
+func (p *Proxy) methodFlags(method string, oneway bool) (wire.Flags, error) {
+	if !p.set.noMetadata {
 		p.mu.Lock()
 		exposed, isOneway := has(p.meta.methods, method), has(p.meta.oneway, method)
 		p.mu.Unlock()
 		if !exposed {
 			// Checked locally, as Pyro4 does; a private name is never exposed.
-			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method))
+			return 0, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute or method '%s'", p.URI(), method))
 		}
 		oneway = oneway || isOneway
 	}
-	var flags wire.Flags
 	if oneway {
-		flags = wire.FlagOneway
+		return wire.FlagOneway, nil
 	}
-	return p.invoke(o, "", method, args, kwargs, flags, true)
+	return 0, nil
+}
+
+// attrExposed checks an attribute name against the metadata, when it is on.
+func (p *Proxy) attrExposed(name string) error {
+	if p.set.noMetadata {
+		return nil
+	}
+	p.mu.Lock()
+	ok := has(p.meta.attrs, name)
+	p.mu.Unlock()
+	if !ok {
+		return notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), name))
+	}
+	return nil
 }
 
 // notExposed is ErrNotExposed with the AttributeError Pyro4 raises for it
@@ -138,6 +167,9 @@ func (p *Proxy) Set(ctx context.Context, attr string, v any) error {
 }
 
 func (p *Proxy) attr(ctx context.Context, method string, args pyval.Tuple) (any, error) {
+	if p.opts.Pipeline {
+		return p.pipeAttr(ctx, method, args)
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -147,12 +179,9 @@ func (p *Proxy) attr(ctx context.Context, method string, args pyval.Tuple) (any,
 		if err := p.needMetadata(o); err != nil {
 			return nil, err
 		}
-		p.mu.Lock()
-		ok := has(p.meta.attrs, args[0].(string))
-		p.mu.Unlock()
-		if !ok {
-			return nil, notExposed(pyval.Errorf(pyval.ClassAttributeError, "remote object '%s' has no exposed attribute '%s'", p.URI(), args[0]))
-		}
+	}
+	if err := p.attrExposed(args[0].(string)); err != nil {
+		return nil, err
 	}
 	// kwargs None, exactly as Pyro4 sends these.
 	return p.invoke(o, "", method, args, nil, 0, true)
@@ -207,17 +236,26 @@ func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict
 		p.drop()
 		return nil, err
 	}
-	// Any mismatch means later replies would be misread: drop.
-	switch {
-	case reply.Type != wire.MsgResult:
-		p.drop()
-		return nil, pyval.Errorf(pyval.ClassProtocolError, "invalid msg type %d received", reply.Type)
-	case reply.Seq != p.seq:
+	if reply.Seq != p.seq && reply.Type == wire.MsgResult {
 		p.drop()
 		return nil, pyval.Errorf(pyval.ClassProtocolError, "invoke: reply sequence out of sync, got %d expected %d", reply.Seq, p.seq)
-	case int(reply.SerializerID) != p.codec.ID():
+	}
+	v, drop, err := p.decodeReply(reply, userAnn)
+	if drop {
 		p.drop()
-		return nil, pyval.Errorf(pyval.ClassSerializeError, "invalid serializer in response: %d", reply.SerializerID)
+	}
+	return v, err
+}
+
+// decodeReply interprets the RESULT of a call: its value, a remote
+// exception, or a stream. drop reports an error after which the connection
+// cannot be trusted (a mismatch means later replies would be misread).
+func (p *Proxy) decodeReply(reply *wire.Message, userAnn bool) (v any, drop bool, err error) {
+	switch {
+	case reply.Type != wire.MsgResult:
+		return nil, true, pyval.Errorf(pyval.ClassProtocolError, "invalid msg type %d received", reply.Type)
+	case int(reply.SerializerID) != p.codec.ID():
+		return nil, true, pyval.Errorf(pyval.ClassSerializeError, "invalid serializer in response: %d", reply.SerializerID)
 	}
 	if userAnn {
 		p.setResponse(reply.Annotations)
@@ -226,28 +264,22 @@ func (p *Proxy) invoke(o *op, obj, method string, args []any, kwargs *pyval.Dict
 	if reply.Flags&wire.FlagItemStreamResult != 0 {
 		id, _ := reply.Annotation("STRM")
 		if len(id) == 0 {
-			return nil, pyval.NewException(pyval.ClassProtocolError, "result of call is an iterator, but the server is not configured to allow streaming")
+			return nil, false, pyval.NewException(pyval.ClassProtocolError, "result of call is an iterator, but the server is not configured to allow streaming")
 		}
-		return &Stream{p: p, id: string(id)}, nil
+		return &Stream{p: p, id: string(id)}, false, nil
 	}
-	v, err := p.codec.Unmarshal(reply.Data)
+	v, err = p.codec.Unmarshal(reply.Data)
 	if err != nil {
 		err = decodeErr(err)
-		if errors.Is(err, pyval.ErrCommunication) {
-			p.drop()
-		}
-		return nil, err
+		return nil, errors.Is(err, pyval.ErrCommunication), err
 	}
 	if reply.Flags&wire.FlagException != 0 {
 		exc, ok := v.(*pyval.Exception)
 		if !ok {
-			return nil, pyval.Errorf(pyval.ClassProtocolError, "exception result is a %s", pyval.TypeName(v))
+			return nil, false, pyval.Errorf(pyval.ClassProtocolError, "exception result is a %s", pyval.TypeName(v))
 		}
-		if errors.Is(exc, pyval.ErrCommunication) {
-			// Pyro4 releases the connection for these, remote or not.
-			p.drop()
-		}
-		return nil, exc
+		// Pyro4 releases the connection for these, remote or not.
+		return nil, errors.Is(exc, pyval.ErrCommunication), exc
 	}
-	return v, nil
+	return v, false, nil
 }

@@ -67,9 +67,30 @@
 //
 // # Concurrency
 //
-// A Proxy is safe for concurrent use, but it owns one connection and runs
-// one call at a time on it, in the order goroutines acquire it, like a Pyro4
-// proxy used by one thread. For parallel calls use one Proxy per goroutine.
+// A Proxy is safe for concurrent use. It owns one connection and, by
+// default, runs one call at a time on it, in the order goroutines acquire
+// it, like a Pyro4 proxy used by one thread.
+//
+// With Options.Pipeline the goroutines calling a Proxy at once all have
+// their calls in flight on its one connection, as the wire allows: each
+// request carries a sequence number its reply repeats, and Pyro4's, Pyro5's
+// and gyro's daemons answer a connection's requests in order. Requests
+// queued together go out in one write; a reader goroutine hands each reply
+// to the call with its seq (a reply with a seq no call has fails the
+// connection with ProtocolError). A call whose context is done, or whose
+// COMMTIMEOUT passes, returns at once and leaves the connection to the
+// others; its reply is dropped when it comes. A failure of the connection
+// fails every call in flight with that error, and the next call connects
+// again. Close fails the calls in flight with ConnectionClosedError. Do
+// not pipeline to Pyro4's daemon over SSL: it leaves requests that arrive
+// together unanswered in its SSL buffer.
+//
+// One pipelining proxy is the client most programs need: a pool of them
+// spreads calls over more connections, which helps only a server that
+// serves one connection on one core at a time. Compare's Go peers section
+// (bench/) measures one pipelining proxy, a pool of them and one proxy per
+// goroutine.
+//
 // Request annotations (SetAnnotation, SetCorrelationID) apply to whichever
 // call comes next, and ResponseAnnotations reports the last one, so use
 // those from the goroutine that makes the calls.

@@ -12,6 +12,7 @@ import (
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/tracing"
+	"golang.org/x/sync/errgroup"
 )
 
 // The examples talk to an in-process fake daemon; with a real one, use its
@@ -260,6 +261,47 @@ func readmeProxy(ctx context.Context) error {
 	fmt.Println(res)
 	return nil
 	// README end
+}
+
+// Example_readmePipeline is README.md's pipelining snippet, compiled here
+// so it cannot rot; ExampleOptions_pipeline runs the same against a server.
+func Example_readmePipeline() {
+	if err := readmePipeline(context.Background(), "PYRO:test.echoserver@localhost:9999"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func readmePipeline(ctx context.Context, uri string) error {
+	// README begin
+	p, err := proxy.New(uri, proxy.Options{Pipeline: true}) // one connection for every goroutine
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	var g errgroup.Group
+	for i := range 32 {
+		g.Go(func() error {
+			_, err := p.Call(ctx, "echo", i) // 32 calls in flight at once
+			return err
+		})
+	}
+	return g.Wait()
+	// README end
+}
+
+func ExampleOptions_pipeline() {
+	srv, err := startFake()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := readmePipeline(ctx, srv.URI()); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("32 calls over one connection:", srv.accepted.Load() == 1)
+	// Output: 32 calls over one connection: true
 }
 
 // Example_readmeTracing is README.md's tracing snippet, compiled here so it

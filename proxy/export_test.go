@@ -6,3 +6,27 @@ func SetSeq(p *Proxy, seq uint16) {
 	p.seq = seq
 	<-p.sem
 }
+
+// InFlight returns the number of calls waiting for their reply on a
+// pipelining proxy's connection.
+func InFlight(p *Proxy) int {
+	pp := p.livePipe()
+	if pp == nil {
+		return 0
+	}
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	return len(pp.pending)
+}
+
+// WaitingForRoom returns the number of pipelined calls waiting for replies
+// to make room in the window.
+func WaitingForRoom(p *Proxy) int {
+	pp := p.livePipe()
+	if pp == nil {
+		return 0
+	}
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	return len(pp.roomq)
+}

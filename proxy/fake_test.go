@@ -20,6 +20,10 @@ import (
 //	seq()     returns the request's sequence number
 //	boom()    raises ValueError with a traceback
 //	hang()    never answers (signals on hung first)
+//	wait(x)   returns x once the test sends on release (signals on hung
+//	          first); the connection's later requests wait behind it
+//	later(x)  returns x, but after the reply to the next request (signals
+//	          on hung)
 //	drop()    closes the connection instead of answering
 //	dropOnce  drops the first time it is called, then returns "ok"
 //	badseq()  answers with the wrong sequence number
@@ -42,10 +46,13 @@ type fakeServer struct {
 	noRecord    bool        // do not keep INVOKE messages (benchmarks)
 	silent      bool        // never answer the CONNECT
 
-	hung     chan struct{} // a hang() call arrived
-	oneways  chan string   // methods of oneway requests, in order
-	accepted atomic.Int32  // connections accepted
-	dropped  atomic.Bool   // dropOnce has dropped
+	hung     chan struct{} // a hang() or wait() call arrived
+	release  chan struct{} // lets a wait() call answer
+	quit     chan struct{} // closed by Close: wait() calls give up
+	quitOnce sync.Once
+	oneways  chan string  // methods of oneway requests, in order
+	accepted atomic.Int32 // connections accepted
+	dropped  atomic.Bool  // dropOnce has dropped
 
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
@@ -54,12 +61,13 @@ type fakeServer struct {
 	closed   []string        // stream ids passed to close_stream
 	streams  map[string][]string
 	value    any
+	held     []byte // the encoded reply of a later() call
 	wg       sync.WaitGroup
 }
 
 func defaultMeta() *pyval.Dict {
 	return pyval.DictOf(
-		"methods", []any{"echo", "seq", "boom", "hang", "drop", "dropOnce", "badseq", "badser", "badtype", "gen", "ow"},
+		"methods", []any{"echo", "seq", "boom", "hang", "wait", "later", "drop", "dropOnce", "badseq", "badser", "badtype", "gen", "ow"},
 		"oneway", []any{"ow"},
 		"attrs", []any{"value"})
 }
@@ -70,7 +78,7 @@ func startFake(setup ...func(*fakeServer)) (*fakeServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fakeServer{ln: ln, metaInReply: true, hung: make(chan struct{}, 16), oneways: make(chan string, 16),
+	f := &fakeServer{ln: ln, metaInReply: true, hung: make(chan struct{}, 16), release: make(chan struct{}), quit: make(chan struct{}), oneways: make(chan string, 16),
 		conns: map[net.Conn]bool{}, streams: map[string][]string{}, value: int64(7)}
 	for _, s := range setup {
 		s(f)
@@ -88,6 +96,7 @@ func (f *fakeServer) URI() string {
 }
 
 func (f *fakeServer) Close() {
+	f.quitOnce.Do(func() { close(f.quit) })
 	f.ln.Close()
 	f.mu.Lock()
 	for c := range f.conns {
@@ -243,6 +252,17 @@ func (f *fakeServer) invoke(c net.Conn, m *wire.Message) bool {
 		_, err := io.Copy(io.Discard, c)
 		_ = err
 		return false
+	case "wait":
+		f.hung <- struct{}{}
+		select {
+		case <-f.release:
+		case <-f.quit:
+			return false
+		}
+		result = arg(0)
+	case "later":
+		f.hung <- struct{}{}
+		result = arg(0)
 	case "drop":
 		return false
 	case "dropOnce":
@@ -320,7 +340,24 @@ func (f *fakeServer) invoke(c net.Conn, m *wire.Message) bool {
 	if reply.Data, err = codec.Marshal(nil, result, nil); err != nil {
 		return false
 	}
-	return f.send(c, reply) == nil
+	if call.Method == "later" {
+		b, err := wire.Append(nil, reply, &f.opts)
+		f.mu.Lock()
+		f.held = b
+		f.mu.Unlock()
+		return err == nil
+	}
+	if f.send(c, reply) != nil {
+		return false
+	}
+	f.mu.Lock()
+	held := f.held
+	f.held = nil
+	f.mu.Unlock()
+	if held != nil {
+		_, err = c.Write(held)
+	}
+	return err == nil
 }
 
 func boom() *pyval.Exception {

@@ -105,6 +105,26 @@ type Options struct {
 	// decodes pickle without running anything (see serial.Pickle for what
 	// it builds and refuses); the daemon must accept pickle too.
 	AllowPickle bool
+
+	// Pipeline makes the proxy keep many calls in flight on its one
+	// connection: goroutines calling it at once do not wait for each
+	// other's replies. Requests queued together go out in one write, and
+	// replies are matched to calls by sequence number; a call given up
+	// (its context done, its COMMTIMEOUT passed) leaves the connection to
+	// the others. A failure of the connection fails every call in flight
+	// with its error and the next call connects again. Pyro4's and Pyro5's
+	// daemons, and gyro's, answer the requests of a connection in order, as
+	// the pipelined proxy needs; a reply with a sequence number no call has
+	// fails the connection with ProtocolError. At most 1 MiB of requests
+	// is left unanswered at a time (a bigger one goes alone): calls over
+	// that wait for replies, so that a server need not buffer more for a
+	// client that sends faster than it reads.
+	//
+	// Do not pipeline to Pyro4's daemon over SSL: it answers some of the
+	// requests that arrive together and then waits on its socket for the
+	// rest, which sit decrypted in its SSL buffer, so those calls hang
+	// until their timeout. gyro's daemon has no such trouble.
+	Pipeline bool
 }
 
 // settings are the config items a proxy uses, taken from Options.Config
@@ -140,10 +160,10 @@ func settingsOf(cfg *config.Config) settings {
 // Proxy is a client for one remote object, the Go counterpart of
 // Pyro4.core.Proxy.
 //
-// A Proxy is safe for concurrent use, but it has one connection and
-// serializes calls on it: one request is outstanding at a time, as with a
-// Pyro4 proxy owned by one thread. Use one Proxy per goroutine for parallel
-// calls.
+// A Proxy is safe for concurrent use. It has one connection and, by
+// default, serializes calls on it: one request is outstanding at a time, as
+// with a Pyro4 proxy owned by one thread. With Options.Pipeline, calls of
+// many goroutines are in flight on that connection at once.
 type Proxy struct {
 	opts  Options
 	set   settings
@@ -172,6 +192,7 @@ type Proxy struct {
 	uri      pyval.URI
 	connURI  pyval.URI // the resolved URI of the last connection; written with sem held too
 	meta     metadata
+	pipe     *pipe             // the connection of a pipelining proxy
 	pending  []wire.Annotation // for the next call
 	response map[string][]byte // of the last call
 }
@@ -346,6 +367,10 @@ func (p *Proxy) setResponse(anns []wire.Annotation) {
 // proxy's URI, does the handshake and learns the metadata. Use it to fail
 // early when the object is unreachable.
 func (p *Proxy) Bind(ctx context.Context) error {
+	if p.opts.Pipeline {
+		_, err := p.pipeFor(ctx, true)
+		return err
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return err
@@ -360,6 +385,9 @@ func (p *Proxy) Bind(ctx context.Context) error {
 // its context). As with Pyro4's _pyroRelease the proxy stays usable: the
 // next call connects again.
 func (p *Proxy) Close() error {
+	if p.opts.Pipeline {
+		p.closePipe()
+	}
 	select {
 	case p.sem <- struct{}{}:
 	default:

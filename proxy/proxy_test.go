@@ -286,7 +286,7 @@ func TestBadReply(t *testing.T) {
 
 func TestMaxMessageSize(t *testing.T) {
 	f := newFake(t)
-	p := dial(t, f, proxy.Options{Config: cfgWith(func(c *config.Config) { c.MaxMessageSize = 200 })})
+	p := dial(t, f, proxy.Options{Config: cfgWith(func(c *config.Config) { c.MaxMessageSize = 250 /* above the CONNECTOK with the metadata */ })})
 	ctx := testCtx(t)
 	long := strings.Repeat("x", 300)
 	_, err := p.Call(ctx, "echo", long)

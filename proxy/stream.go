@@ -61,6 +61,9 @@ func (s *Stream) Next(ctx context.Context) (any, error) {
 		return nil, io.EOF
 	}
 	p := s.p
+	if p.opts.Pipeline {
+		return s.nextPiped(ctx)
+	}
 	o, err := p.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -125,6 +128,13 @@ func (s *Stream) Close(ctx context.Context) error {
 		return ctxErr(ctx, "closing the stream")
 	}
 	p := s.p
+	if p.opts.Pipeline {
+		if pp := p.livePipe(); pp != nil {
+			_, err := p.pipeInvoke(ctx, pp, DaemonObject, "close_stream", []any{s.id}, emptyKwargs, wire.FlagOneway, false, nil)
+			return err
+		}
+		return nil
+	}
 	if p.gen.Load() == 0 {
 		return nil // not connected
 	}
@@ -160,4 +170,19 @@ func (s *Stream) Close(ctx context.Context) error {
 		return nil // as Pyro4: the server drops the stream in time anyway
 	}
 	return err
+}
+
+// nextPiped is Next for a pipelining proxy. s.mu is held.
+func (s *Stream) nextPiped(ctx context.Context) (any, error) {
+	p := s.p
+	pp := p.livePipe()
+	if pp == nil {
+		return nil, pyval.NewException(pyval.ClassConnectionClosedError, "the proxy for this stream result has been closed")
+	}
+	v, err := p.pipeInvoke(ctx, pp, DaemonObject, "get_next_stream_item", []any{s.id}, emptyKwargs, 0, true, nil)
+	if errors.Is(err, pyval.ErrStopIteration) {
+		s.done = true
+		return nil, io.EOF
+	}
+	return v, err
 }

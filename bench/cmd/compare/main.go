@@ -298,8 +298,16 @@ func run(pin bool) error {
 		}
 	}
 	allocs := dispatchAllocs()
+	var peers string // the Go peers section (gopeers.go)
+	if *gopeers {
+		if peers, _, err = runGoPeers(srvBin, pin); err != nil {
+			return err
+		}
+	}
 	var buf bytes.Buffer
-	report(io.MultiWriter(os.Stdout, &buf), targets, workloads, res, sec, rss, allocs, pin, time.Since(start))
+	out := io.MultiWriter(os.Stdout, &buf)
+	report(out, targets, workloads, res, sec, rss, allocs, pin, time.Since(start))
+	io.WriteString(out, peers)
 	if *outFile != "" {
 		if err := spliceFile(*outFile, reportBegin, reportEnd, buf.Bytes()); err != nil {
 			return err

@@ -32,10 +32,10 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong")
+	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong|peer-netrpc|peer-grpc")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, ended by SIGTERM or SIGINT")
 	withMetrics := flag.Bool("metrics", false, "gyro kinds: observe calls with package metrics (Prometheus), to measure its cost")
-	threads := flag.Int("threads", 200, "gyro-thread: THREADPOOL_SIZE, the most connections it serves at once")
+	threads := flag.Int("threads", 300, "gyro-thread: THREADPOOL_SIZE, the most connections it serves at once")
 	tlsDir := flag.String("tls", "", "gyro kinds: serve TLS (Pyro's SSL_* items) with the certificates of package benchtls in this directory, made at startup when it has none")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -57,6 +57,8 @@ func main() {
 		err = serveLoop()
 	case *kind == "pingpong":
 		err = servePingPong()
+	case strings.HasPrefix(*kind, "peer-"):
+		err = servePeer(*kind)
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/rpc"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// The Go peers of gyro a Go user would pick instead, each serving an echo
+// of bytes, for compare's Go peers section: net/rpc with gob, and grpc-go
+// with a protobuf message (wrapperspb.BytesValue both ways) and a
+// hand-written service description, as protoc-gen-go-grpc would generate.
+
+// PeerRPC is the net/rpc echo of bytes.
+type PeerRPC struct{}
+
+// Echo returns its argument.
+func (PeerRPC) Echo(arg *[]byte, reply *[]byte) error { *reply = *arg; return nil }
+
+// GRPCEchoMethod is the full name of the grpc echo method.
+const GRPCEchoMethod = "/gyro.bench.Echo/Echo"
+
+var grpcEchoDesc = grpc.ServiceDesc{
+	ServiceName: "gyro.bench.Echo",
+	HandlerType: (*any)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Echo",
+		Handler: func(_ any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (any, error) {
+			in := new(wrapperspb.BytesValue)
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			return in, nil
+		},
+	}},
+	Metadata: "echo.proto",
+}
+
+// servePeer serves the peer kinds: peer-netrpc and peer-grpc.
+func servePeer(kind string) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case "peer-netrpc":
+		srv := rpc.NewServer()
+		if err := srv.RegisterName("Peer", PeerRPC{}); err != nil {
+			return err
+		}
+		ready(ln.Addr().String())
+		srv.Accept(ln)
+		return nil
+	case "peer-grpc":
+		srv := grpc.NewServer()
+		srv.RegisterService(&grpcEchoDesc, struct{}{})
+		ready(ln.Addr().String())
+		return srv.Serve(ln)
+	}
+	ln.Close()
+	return fmt.Errorf("unknown kind %q", kind)
+}
