@@ -198,13 +198,14 @@ func (p *serpentParser) unexpected() error {
 // indentation and newlines outside brackets.
 func (p *serpentParser) skipSpace() {
 	// the usual case, inlined: nothing to skip
-	if p.pos < len(p.data) {
-		if c := p.data[p.pos]; c > ' ' && c != '#' && c != '\\' {
-			return
-		}
+	if p.pos < len(p.data) && !serpentSkips[p.data[p.pos]] {
+		return
 	}
 	p.skipSpaceSlow()
 }
+
+// serpentSkips marks the bytes skipSpace may skip or start skipping at.
+var serpentSkips = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '#': true, '\\': true}
 
 func (p *serpentParser) skipSpaceSlow() {
 	for p.pos < len(p.data) {
