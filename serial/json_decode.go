@@ -128,7 +128,11 @@ func (d *jsonDecoder) value() (any, error) {
 	}
 	switch d.data[d.pos] {
 	case '"':
-		return d.str()
+		b, err := d.strBytes()
+		if err != nil {
+			return nil, err
+		}
+		return boxString(b), nil
 	case '{':
 		return d.object()
 	case '[':

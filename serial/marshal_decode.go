@@ -334,7 +334,7 @@ func (d *marshalDecoder) scalar(typ byte) (any, error) {
 		}
 		return append([]byte{}, b...), nil
 	case mUnicode, mInterned, mASCII, mASCIIInterned, mShortASCII, mShortASCIIInt:
-		return d.scalarString(typ, false)
+		return d.scalarStringValue(typ)
 	}
 	return nil, errBadMarshal("unknown type code")
 }
@@ -342,36 +342,55 @@ func (d *marshalDecoder) scalar(typ byte) (any, error) {
 // scalarString reads the str types; names (object ids, method names) come
 // from the intern table.
 func (d *marshalDecoder) scalarString(typ byte, name bool) (string, error) {
+	b, latin, err := d.strBytes(typ)
+	switch {
+	case err != nil:
+		return "", err
+	case latin:
+		return latin1(b), nil
+	case name:
+		return internString(b), nil
+	}
+	return string(b), nil
+}
+
+// scalarStringValue is scalarString for a value: boxed in one allocation
+// (boxString).
+func (d *marshalDecoder) scalarStringValue(typ byte) (any, error) {
+	b, latin, err := d.strBytes(typ)
+	switch {
+	case err != nil:
+		return nil, err
+	case latin:
+		return latin1(b), nil
+	}
+	return boxString(b), nil
+}
+
+// strBytes reads the body of a str of type typ; latin reports an ASCII
+// type code with bytes past 127, which CPython reads as Latin-1.
+func (d *marshalDecoder) strBytes(typ byte) (b []byte, latin bool, err error) {
 	var n int
-	var err error
 	switch typ {
 	case mUnicode, mInterned, mASCII, mASCIIInterned:
 		n, err = d.size("string")
 	case mShortASCII, mShortASCIIInt:
 		n, err = d.byte1()
 	default:
-		return "", errBadMarshal("unknown type code")
+		return nil, false, errBadMarshal("unknown type code")
 	}
 	if err != nil {
-		return "", err
+		return nil, false, err
 	}
-	b, err := d.take(n)
-	if err != nil {
-		return "", err
+	if b, err = d.take(n); err != nil {
+		return nil, false, err
 	}
 	if typ == mUnicode || typ == mInterned {
 		// CPython decodes with surrogatepass; the encoded surrogates are
 		// kept as they are, so they go back out unchanged.
-		if err := unicodeDecodeError(b, true); err != nil {
-			return "", err
-		}
-	} else if !isASCII(b) {
-		return latin1(b), nil
+		return b, false, unicodeDecodeError(b, true)
 	}
-	if name {
-		return internString(b), nil
-	}
-	return string(b), nil
+	return b, !isASCII(b), nil
 }
 
 // latin1 converts the one-byte-per-character text of the ASCII codes (which

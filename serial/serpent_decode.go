@@ -464,14 +464,8 @@ func (p *serpentParser) parseAtom(depth int) (any, serpentKind, error) {
 		p.pos++
 		return p.parseBrace(depth)
 	case p.atStringStart():
-		s, b, isBytes, err := p.parseStrings()
-		if err != nil {
-			return nil, skOther, err
-		}
-		if isBytes {
-			return b, skOther, nil
-		}
-		return s, skOther, nil
+		v, err := p.parseStringValue()
+		return v, skOther, err
 	case serpentIsDigit(c) || c == '.' && p.pos+1 < len(p.data) && serpentIsDigit(p.data[p.pos+1]):
 		v, err := p.parseNumber()
 		return v, skNum, err

@@ -39,21 +39,43 @@ func (p *serpentParser) atStringStart() bool {
 // parseStrings parses adjacent string literals, which Python concatenates.
 // A single literal without escapes costs one allocation.
 func (p *serpentParser) parseStrings() (s string, b []byte, isBytes bool, err error) {
+	body, isBytes, err := p.stringsBody()
+	switch {
+	case err != nil:
+		return "", nil, false, err
+	case isBytes:
+		return "", append([]byte{}, body...), true, nil
+	}
+	return string(body), nil, false, nil
+}
+
+// parseStringValue is parseStrings for a value: a str comes boxed, in one
+// allocation (boxString).
+func (p *serpentParser) parseStringValue() (any, error) {
+	body, isBytes, err := p.stringsBody()
+	switch {
+	case err != nil:
+		return nil, err
+	case isBytes:
+		return append([]byte{}, body...), nil
+	}
+	return boxString(body), nil
+}
+
+// stringsBody parses adjacent string literals and returns their decoded
+// body, which aliases the input or p.sbuf until the next parse.
+func (p *serpentParser) stringsBody() (body []byte, isBytes bool, err error) {
 	p.sbuf = p.sbuf[:0]
 	raw, decoded, isBytes, err := p.literal()
 	if err != nil {
-		return "", nil, false, err
+		return nil, false, err
 	}
 	p.skipSpace()
 	if !p.atStringStart() {
-		body := raw
 		if decoded {
-			body = p.sbuf
+			return p.sbuf, isBytes, nil
 		}
-		if isBytes {
-			return "", append([]byte{}, body...), true, nil
-		}
-		return string(body), nil, false, nil
+		return raw, isBytes, nil
 	}
 	if !decoded {
 		p.sbuf = append(p.sbuf, raw...)
@@ -61,20 +83,17 @@ func (p *serpentParser) parseStrings() (s string, b []byte, isBytes bool, err er
 	for p.atStringStart() {
 		raw, decoded, nextBytes, err := p.literal()
 		if err != nil {
-			return "", nil, false, err
+			return nil, false, err
 		}
 		if nextBytes != isBytes {
-			return "", nil, false, p.syntaxError("cannot mix bytes and nonbytes literals")
+			return nil, false, p.syntaxError("cannot mix bytes and nonbytes literals")
 		}
 		if !decoded {
 			p.sbuf = append(p.sbuf, raw...)
 		}
 		p.skipSpace()
 	}
-	if isBytes {
-		return "", append([]byte{}, p.sbuf...), true, nil
-	}
-	return string(p.sbuf), nil, false, nil
+	return p.sbuf, isBytes, nil
 }
 
 // parseStringsInterned is parseStrings for names: a single short literal
