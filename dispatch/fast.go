@@ -246,18 +246,59 @@ func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any) (res any, err
 		// A variadic method may keep its slice, and args is the caller's
 		// reused array: the method gets a copy, as a Go call f(s...) with
 		// a fresh s, and as reflect would make.
+		if kind == fastVarTuple {
+			return varTuple(fn.(exprVarTuple), p, args), nil, true
+		}
 		var own []any
 		if len(args) > 0 {
 			own = slices.Clone(args)
 		}
-		switch kind {
-		case fastVarAny:
+		if kind == fastVarAny {
 			return fn.(exprVarAny)(p, own...), nil, true
-		case fastVarTuple:
-			return fn.(exprVarTuple)(p, own...), nil, true
 		}
 		fn.(exprVarVoid)(p, own...)
 		return nil, nil, true
 	}
 	return nil, nil, false
+}
+
+// Python's def f(*args): return args (Pyro4's benchmark echo) returns its
+// own arguments. The copy of the arguments the method gets is allocated
+// together with the tuple header that boxes them (tupleBox1, tupleBox2),
+// so that when the method returns them the result is boxed for free: one
+// allocation where the copy and the boxing made two.
+type (
+	tupleBox1 struct {
+		t pyval.Tuple
+		a [1]any
+	}
+	tupleBox2 struct {
+		t pyval.Tuple
+		a [2]any
+	}
+)
+
+func varTuple(fn exprVarTuple, p unsafe.Pointer, args []any) any {
+	var own []any
+	var hdr *pyval.Tuple
+	switch len(args) {
+	case 0:
+		return fn(p)
+	case 1:
+		b := &tupleBox1{a: [1]any{args[0]}}
+		own, hdr = b.a[:], &b.t
+	case 2:
+		b := &tupleBox2{a: [2]any{args[0], args[1]}}
+		own, hdr = b.a[:], &b.t
+	default:
+		return fn(p, slices.Clone(args)...)
+	}
+	res := fn(p, own...)
+	if len(res) != len(own) || &res[0] != &own[0] {
+		return res
+	}
+	*hdr = res
+	v := any(pyval.Tuple(nil)) // a nil slice boxes without allocating
+	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(hdr)
+	return v
 }

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/gyro-rpc/gyro/pyval"
@@ -143,5 +144,54 @@ func TestVariadicFastPathCopiesArgs(t *testing.T) {
 	args[0] = "overwritten"
 	if len(k.kept) != 1 || k.kept[0] != "first" {
 		t.Errorf("the method's slice is the caller's array: kept %q", k.kept)
+	}
+}
+
+type tupleEcho struct{ kept pyval.Tuple }
+
+// Echo is Pyro4's benchmark echo, def echo(*args): return args.
+func (e *tupleEcho) Echo(a ...any) pyval.Tuple { return a }
+
+// Keep returns its arguments and keeps them.
+func (e *tupleEcho) Keep(a ...any) pyval.Tuple { e.kept = a; return a }
+
+// Other returns a tuple of its own.
+func (e *tupleEcho) Other(a ...any) pyval.Tuple { return pyval.Tuple{len(a)} }
+
+// TestVarTupleEcho: a variadic method that returns its arguments gets a
+// copy of the caller's array, its result is that copy (boxed with it, in
+// one allocation), and other results come back as they are.
+func TestVarTupleEcho(t *testing.T) {
+	r := NewRegistry(Options{Logger: discardLogger()})
+	e := &tupleEcho{}
+	if _, err := r.Register(e, "e", false); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, args := range [][]any{nil, {"a"}, {"a", int64(2)}, {"a", int64(2), 3.5}} {
+		for _, method := range []string{"echo", "keep", "other"} {
+			in := slices.Clone(args)
+			got, err := r.Invoke(ctx, nil, &serial.Call{Object: "e", Method: method, Args: in})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range in {
+				in[i] = "overwritten" // the daemon reuses its array
+			}
+			want := pyval.Tuple(slices.Clone(args))
+			if method == "other" {
+				want = pyval.Tuple{len(args)}
+			}
+			if gt, ok := got.(pyval.Tuple); !ok || !slices.Equal(gt, want) {
+				t.Errorf("%s%v = %#v, want %#v", method, args, got, want)
+			}
+			if method == "keep" && !slices.Equal(e.kept, pyval.Tuple(slices.Clone(args))) {
+				t.Errorf("keep%v kept %#v", args, e.kept)
+			}
+		}
+	}
+	call := &serial.Call{Object: "e", Method: "echo", Args: []any{"a"}}
+	if n := testing.AllocsPerRun(100, func() { r.Invoke(ctx, nil, call) }); n != 1 {
+		t.Errorf("echo of one argument: %v allocations, want 1", n)
 	}
 }
