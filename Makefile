@@ -66,7 +66,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyEqual$$' -fuzztime $(FUZZTIME) ./pyval
 
 # Compare gyro's server types with Pyro4, Pyro5, net/rpc and raw echo
-# servers (about 17 minutes; QUICK=1 for about 2). Report on stdout.
+# servers (about 19 minutes; QUICK=1 for about 3). Report on stdout.
 # Pyro5's daemon, the reference of the Pyro5 workloads, needs its fetch.
 .PHONY: bench-compare
 bench-compare:

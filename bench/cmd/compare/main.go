@@ -10,7 +10,7 @@
 // a Markdown report; -out, -readme and -png write it into RESULTS.md, a
 // summary into README.md and a plot.
 //
-//	go run ./bench/cmd/compare            # about 17 minutes
+//	go run ./bench/cmd/compare            # about 19 minutes
 //	go run ./bench/cmd/compare -quick     # about 2 minutes
 //	go run ./bench/cmd/compare -targets gyro-thread,echo-gnet \
 //		-workloads "32x1 64B serpent" -profile /tmp/prof   # CPU profiles of the servers
