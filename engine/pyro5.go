@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"encoding/binary"
 	"math/rand/v2"
 	"net"
 
@@ -74,10 +75,8 @@ func (s *Session) appendFrame5(t wire.MsgType, flags wire.Flags, seq, sid uint16
 
 // newCorrelation fills id with a random (version 4) UUID.
 func newCorrelation(id *[16]byte) {
-	a, b := rand.Uint64(), rand.Uint64()
-	for i := 0; i < 8; i++ {
-		id[i], id[8+i] = byte(a>>(56-8*i)), byte(b>>(56-8*i))
-	}
+	binary.BigEndian.PutUint64(id[:8], rand.Uint64())
+	binary.BigEndian.PutUint64(id[8:], rand.Uint64())
 	id[6] = id[6]&0x0f | 0x40
 	id[8] = id[8]&0x3f | 0x80
 }

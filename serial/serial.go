@@ -1,8 +1,10 @@
 package serial
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"sync/atomic"
 
@@ -229,11 +231,7 @@ type interned struct {
 const internMax = 64
 
 func internLookup(b []byte) *interned {
-	h := uint32(2166136261) // FNV-1a
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	slot := &internTable[h%uint32(len(internTable))]
+	slot := &internTable[internHash(b)%uint32(len(internTable))]
 	if e := slot.Load(); e != nil && e.s == string(b) {
 		return e
 	}
@@ -241,6 +239,22 @@ func internLookup(b []byte) *interned {
 	e := &interned{s: s, v: s}
 	slot.Store(e)
 	return e
+}
+
+// internHash spreads names over the table: from 8 bytes on it mixes the
+// first and the last eight and the length, two loads instead of a
+// multiply per byte (names recur, so a collision only costs a refill);
+// shorter ones go through FNV-1a.
+func internHash(b []byte) uint32 {
+	if n := len(b); n >= 8 {
+		x := binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29) ^ uint64(n)
+		return uint32((x * 0x9e3779b97f4a7c15) >> 32)
+	}
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h
 }
 
 // internString returns b as a string, from the intern table when it is
