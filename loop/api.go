@@ -8,7 +8,7 @@ import (
 
 // Defaults applied by New to zero Options fields.
 const (
-	DefaultReadBufferSize = 64 << 10
+	DefaultReadBufferSize = 256 << 10
 	DefaultMaxWriteBuffer = 4 << 20
 	DefaultTickInterval   = time.Second
 	DefaultBacklog        = 4096
@@ -63,7 +63,9 @@ type BackpressureHandler interface {
 // Options configures a Loop. The zero value is usable.
 type Options struct {
 	// ReadBufferSize is the size of the loop's single read buffer, i.e. the
-	// most bytes read from one connection per step. Default 64 KiB.
+	// most bytes read from one connection per step. Default 256 KiB: one
+	// buffer per loop, large enough that a message of tens of KiB arrives
+	// in one read and goes to the handler without being copied aside.
 	ReadBufferSize int
 	// MaxWriteBuffer bounds a connection's pending output: when more than
 	// this many bytes are queued, the loop stops reading from (and
