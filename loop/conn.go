@@ -47,14 +47,24 @@ type Conn struct {
 // Write appends p to c's output. The output is written at the end of the
 // current step (after all ready events are handled); what the kernel does
 // not accept stays queued and is sent when the socket becomes writable, so
-// Write never blocks. Write copies p. It returns ErrClosed after Close or
-// once the connection is closing; it never returns a short count otherwise.
+// Write never blocks. Write copies p, except that a write of directWrite
+// bytes or more with nothing queued before it goes to the kernel at once
+// (coalescing gains nothing at that size, and the copy is saved); only
+// what the kernel does not take is queued. It returns ErrClosed after
+// Close or once the connection is closing; it never returns a short count
+// otherwise.
 func (c *Conn) Write(p []byte) (int, error) {
 	if c.state != stateOpen {
 		return 0, ErrClosed
 	}
 	if len(p) == 0 {
 		return 0, nil
+	}
+	total := len(p)
+	if total >= directWrite && c.pending() == 0 {
+		if p = p[c.writeNow(p):]; len(p) == 0 {
+			return total, nil
+		}
 	}
 	if c.out == nil {
 		c.out = bufPool.Get()
@@ -65,7 +75,31 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	c.out.B = append(c.out.B, p...)
 	c.l.markDirty(c)
-	return len(p), nil
+	return total, nil
+}
+
+// directWrite is the size from which Write tries the kernel first.
+const directWrite = 32 << 10
+
+// writeNow writes what the kernel takes of p without blocking and returns
+// how much; an error other than EAGAIN is left for the flush that follows
+// to meet again and report.
+func (c *Conn) writeNow(p []byte) int {
+	done := 0
+	for done < len(p) {
+		n, err := unix.Write(c.fd, p[done:])
+		if n > 0 {
+			done += n
+			c.lastActive = c.l.now
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			break
+		}
+	}
+	return done
 }
 
 // Close closes c gracefully: no more input is delivered, pending output is

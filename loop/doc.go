@@ -34,10 +34,12 @@
 //     connection and hands the input to OnData;
 //  3. runs the functions queued by Trigger, in order;
 //  4. closes timed-out connections and calls Options.Tick when due;
-//  5. flushes the output written during the step. Conn.Write only appends to
-//     a pooled buffer; output the kernel does not take stays queued and the
-//     connection is watched for writability, so a slow reader never blocks
-//     the loop or other connections.
+//  5. flushes the output written during the step. Conn.Write appends to a
+//     pooled buffer (a write of 32 KiB or more with nothing queued goes to
+//     the kernel at once instead, which saves copying it); output the kernel
+//     does not take stays queued and the connection is watched for
+//     writability, so a slow reader never blocks the loop or other
+//     connections.
 //
 // Readiness is level-triggered, so anything left unread is reported again in
 // the next step; one read per connection per step keeps busy peers from

@@ -377,3 +377,43 @@ func TestListenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeWritesKeepOrder: a write large enough to go to the kernel at
+// once (directWrite) and more than the kernel takes, followed by small and
+// large writes in the same step, reaches the peer whole and in order.
+func TestLargeWritesKeepOrder(t *testing.T) {
+	big := make([]byte, 4<<20)
+	for i := range big {
+		big[i] = byte(rand.Uint32())
+	}
+	var want []byte
+	writes := [][]byte{big, []byte("small"), big[:directWrite], []byte("x"), big[:3*directWrite]}
+	for _, w := range writes {
+		want = append(want, w...)
+	}
+	l := newLoopT(t, &handler{data: func(c *Conn, in []byte) int {
+		for _, w := range writes {
+			if n, err := c.Write(w); n != len(w) || err != nil {
+				t.Errorf("Write(%d bytes) = %d, %v", len(w), n, err)
+			}
+		}
+		return len(in)
+	}}, Options{})
+	a := listen(t, l, "tcp", "127.0.0.1:0")
+	serve(t, l)
+	c := dial(t, a)
+	if _, err := c.Write([]byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("read %d bytes: %v", len(want), err)
+	}
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < len(got) && got[i] == want[i] {
+			i++
+		}
+		t.Fatalf("output differs from byte %d on", i)
+	}
+}
