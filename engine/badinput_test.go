@@ -188,6 +188,18 @@ func TestHandshakeFailures(t *testing.T) {
 			t.Errorf("reason %q", got)
 		}
 	})
+	t.Run("metadata without object", func(t *testing.T) {
+		// Pyro4 4.82 (and Pyro5 5.15) read data["object"] and answer
+		// the KeyError's text, with the request's seq
+		c := dialRaw(t, d)
+		hs, _ := serial.Serpent.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
+		frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, Flags: wire.FlagMetaOnConnect, Seq: 7, SerializerID: serial.IDSerpent, Data: hs}, nil)
+		c.nc.Write(frame)
+		m := c.recv()
+		if got := connectFailReason(t, m, serial.IDSerpent); got != "'object'" || m.Seq != 7 {
+			t.Errorf("reason %q seq %d, want 'object' and 7", got, m.Seq)
+		}
+	})
 	t.Run("still serving", func(t *testing.T) {
 		c := dialRaw(t, d)
 		c.handshake("calc")

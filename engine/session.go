@@ -244,7 +244,11 @@ func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
 	}
 	var flags wire.Flags
 	if m.Flags&wire.FlagMetaOnConnect != 0 {
-		obj, _ := payload.Get("object")
+		obj, ok := payload.Get("object")
+		if !ok {
+			// Pyro4's and Pyro5's data["object"]: the KeyError's text
+			return s.rejectConn(m.Seq, sid, "'object'", corr)
+		}
 		id, _ := obj.(string)
 		md, err := s.c.reg.MetadataFor(id, s.gen)
 		if err != nil {
