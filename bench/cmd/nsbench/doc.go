@@ -1,8 +1,8 @@
-// Command nsbench measures name server throughput in one run: lookups,
-// prefix lists and registrations per second through Pyro4's own name
-// server, gyro's on the memory and bolt stores, and gyro's on etcd through
-// one and through three name servers sharing one registry (an etcd
-// cluster of -members members started from Debian's etcd-server on
+// Package main is the nsbench command. It measures name server throughput in
+// one run: lookups, prefix lists and registrations per second through
+// Pyro4's own name server, gyro's on the memory and bolt stores, and gyro's
+// on etcd through one and through three name servers sharing one registry
+// (an etcd cluster of -members members started from Debian's etcd-server on
 // loopback ports).
 //
 //	cd bench && go run ./cmd/nsbench      # or: make bench-ns

@@ -1,6 +1,6 @@
-// Command soak is the hostile soak: for each server type it
-// starts a daemon in a child process and, for a bounded time, throws at it
-// many concurrent clients that call correctly (every answer checked),
+// Package main is the soak command, the hostile soak: for each server type
+// it starts a daemon in a child process and, for a bounded time, throws at
+// it many concurrent clients that call correctly (every answer checked),
 // send oneway calls, garbage frames, zlib bombs, pipeline large calls
 // without ever reading a reply, stay silent, trickle a byte at a time, or
 // vanish mid-call. It prints, per type, the calls answered correctly, the
