@@ -294,6 +294,20 @@ func TestPyro5HandshakeFailures(t *testing.T) {
 			c.expectClosed()
 		})
 	}
+	t.Run("no object", func(t *testing.T) {
+		// Pyro5 5.15's daemon reads data["object"] and answers the
+		// KeyError's text with the request's seq (run on the wire)
+		c := dialRaw5(t, d)
+		data, _ := serial.Serpent5.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
+		c.send(&wire.Message5{Type: wire.MsgConnect, Seq: 7, SerializerID: serial.ID5Serpent, Data: data})
+		m := c.recv()
+		if m.Type != wire.MsgConnectFail || m.Seq != 7 {
+			t.Fatalf("got type %d seq %d, want CONNECTFAIL seq 7", m.Type, m.Seq)
+		}
+		if v, err := serial.Serpent5.Unmarshal(m.Data); err != nil || v != "'object'" {
+			t.Errorf("reason %v (%v), want 'object'", v, err)
+		}
+	})
 }
 
 // TestPyro5RefusedWithHMAC: protocol 502 has no HMAC, so a daemon that
