@@ -42,16 +42,6 @@ func (t *tally) Notes() []string {
 	return slices.Clone(t.got)
 }
 
-// onewayScript sends n oneway notes from a real Pyro4 proxy, then asks
-// for the notes and prints them.
-const onewayScript = `
-import sys, Pyro4
-p = Pyro4.Proxy(sys.argv[1])
-for i in range(int(sys.argv[2])):
-    p.note("n%d" % i)
-print(" ".join(p.notes()))
-`
-
 // TestPyro4OnewayCalls: a real Pyro4 client's oneway calls all run, on
 // every server type, with ONEWAY_THREADED on (the queue and its workers)
 // and off (in place). Off, each runs before the connection's next request,
@@ -79,8 +69,7 @@ func TestPyro4OnewayCalls(t *testing.T) {
 			}()
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			script := strings.Replace(onewayScript, "sys.argv[2]", fmt.Sprint(n), 1)
-			out, err := pyrotest.Run(t, ctx, strings.Replace(script, "sys.argv[1]", fmt.Sprintf("%q", uri.String()), 1))
+			out, err := pyrotest.RunScript(t, ctx, "testdata/pyro4_oneways.py", []string{uri.String(), fmt.Sprint(n)}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
