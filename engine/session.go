@@ -54,9 +54,9 @@ type Session struct {
 
 	// spawn starts a goroutine of the server type's (oneway workers).
 	spawn func(func()) bool
-	// spawned counts the threaded oneway calls queued since the session
+	// sinceYield counts the threaded oneway calls queued since the session
 	// last yielded.
-	spawned int
+	sinceYield int
 	// release gives back the connection's place under the Limits (set
 	// by server types that keep the session as the connection's state).
 	release func()
@@ -370,10 +370,10 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 				if s.observing {
 					s.observing, s.callInfo = false, CallInfo{}
 				}
-				if s.spawned++; s.spawned >= yieldEvery {
+				if s.sinceYield++; s.sinceYield >= yieldEvery {
 					// a pipelined run of oneway calls: let the workers
 					// run them now rather than queue them all first
-					s.spawned = 0
+					s.sinceYield = 0
 					runtime.Gosched()
 				}
 				return false
