@@ -38,15 +38,22 @@ const (
 )
 
 // Reset clears every value b holds, keeping its arrays for the next batch.
+// Method names stay until the next batch overwrites them: short strs, and
+// not rewriting them saves every call of the batch a write the collector
+// has to watch.
 func (b *Batch) Reset() {
 	for i := range b.Calls {
 		c := &b.Calls[i]
 		clear(c.Args)
-		args := c.Args[:0]
-		if cap(args) > batchKeepArgs {
-			args = nil
+		if cap(c.Args) > batchKeepArgs {
+			c.Args = nil
+		} else {
+			c.Args = c.Args[:0]
 		}
-		*c = Call{Args: args}
+		if c.Kwargs != nil {
+			c.Kwargs = nil
+		}
+		c.KwargsNone = false
 	}
 	b.Object = ""
 	b.Calls = b.Calls[:0]

@@ -18,8 +18,66 @@ func boxString(b []byte) any {
 	const hdr = unsafe.Sizeof("")
 	blk := make([]byte, int(hdr)+len(b))
 	copy(blk[hdr:], b)
-	*(*string)(unsafe.Pointer(&blk[0])) = unsafe.String(&blk[hdr], len(b))
+	return boxIn(blk)
+}
+
+// boxIn makes blk, whose bytes after a string header's size are a str's,
+// the block an interface value boxes that str in.
+func boxIn(blk []byte) any {
+	const hdr = unsafe.Sizeof("")
+	*(*string)(unsafe.Pointer(&blk[0])) = unsafe.String(&blk[hdr], len(blk)-int(hdr))
 	v := any("")
 	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(&blk[0])
 	return v
 }
+
+// strBlock boxes the small strs of one message out of shared blocks, so a
+// message with many of them (a <batch> of calls, a list of names)
+// allocates a few times where boxString allocates once per str. A str a
+// program keeps keeps its block alive: the block holds only strs of the
+// same message, and is no bigger than what of the message was still to
+// decode when it was made (at most strBlockMax), so a kept str pins at
+// most about its own message. A decoder drops its block when it is done
+// with a message.
+type strBlock struct{ free []byte }
+
+const (
+	// strBlockedMax is the longest str that goes into a shared block;
+	// longer ones gain nothing from sharing and are boxed on their own.
+	strBlockedMax = 256
+	// strBlockMax bounds a block's size.
+	strBlockMax = 16 << 10
+	// strBlockMinRest is the least input left after a str for its block
+	// to be made bigger than the str: with less, hardly another str can
+	// follow.
+	strBlockMinRest = 64
+)
+
+// box returns string(b) as an interface value, as boxString does, carving
+// it from the current block. rest is how many bytes of the message follow
+// b's encoding: decoded strs are never longer than their encoding, so it
+// bounds what the rest of the message can need.
+func (a *strBlock) box(b []byte, rest int) any {
+	const hdr = int(unsafe.Sizeof(""))
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > strBlockedMax {
+		return boxString(b)
+	}
+	need := (hdr + len(b) + 7) &^ 7 // keeps the next header 8-byte aligned
+	if len(a.free) < need {
+		size := need
+		if rest >= strBlockMinRest {
+			size += min(rest, strBlockMax)
+		}
+		a.free = make([]byte, size)
+	}
+	blk := a.free[:hdr+len(b) : hdr+len(b)]
+	a.free = a.free[need:]
+	copy(blk[hdr:], b)
+	return boxIn(blk)
+}
+
+// drop forgets the current block, so the next message starts its own.
+func (a *strBlock) drop() { a.free = nil }

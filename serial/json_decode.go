@@ -42,6 +42,7 @@ type jsonDecoder struct {
 	elems   []any
 	items   []pyval.Item
 	scratch []byte
+	strs    strBlock // boxes the message's strs
 }
 
 var jsonDecoders = sync.Pool{New: func() any { return new(jsonDecoder) }}
@@ -54,6 +55,7 @@ func newJSONDecoder(data []byte) *jsonDecoder {
 
 // release returns d to the pool holding no references to decoded values.
 func (d *jsonDecoder) release() {
+	d.strs.drop()
 	clear(d.elems)
 	clear(d.items)
 	if cap(d.elems) > 1024 || cap(d.items) > 1024 || cap(d.scratch) > 1<<16 {
@@ -132,7 +134,7 @@ func (d *jsonDecoder) value() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return boxString(b), nil
+		return d.strs.box(b, len(d.data)-d.pos), nil
 	case '{':
 		return d.object()
 	case '[':

@@ -80,6 +80,7 @@ type marshalDecoder struct {
 	// Scratch stacks shared by nested containers; pooled with the decoder.
 	elems []any
 	items []pyval.Item
+	strs  strBlock // boxes the message's strs
 }
 
 var marshalDecoders = sync.Pool{New: func() any { return new(marshalDecoder) }}
@@ -364,7 +365,7 @@ func (d *marshalDecoder) scalarStringValue(typ byte) (any, error) {
 	case latin:
 		return latin1(b), nil
 	}
-	return boxString(b), nil
+	return d.strs.box(b, len(d.data)-d.pos), nil
 }
 
 // strBytes reads the body of a str of type typ; latin reports an ASCII

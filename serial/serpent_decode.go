@@ -127,6 +127,7 @@ type serpentParser struct {
 	unhash string       // type name of the last unhashable node, for TypeError
 	values int          // atoms parsed so far, against MaxValues
 	gen5   bool         // class dicts carry Pyro5's names (Serpent5)
+	strs   strBlock     // boxes the message's strs
 }
 
 func newSerpentParser(data []byte) *serpentParser {
@@ -137,6 +138,7 @@ func newSerpentParser(data []byte) *serpentParser {
 
 func (p *serpentParser) release() {
 	p.data = nil
+	p.strs.drop()
 	// Entries above the stacks' lengths were cleared as they were popped;
 	// an error can leave some below, which must not outlive the call.
 	// Scratch that grew large for one odd payload is dropped.

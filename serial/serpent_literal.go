@@ -59,7 +59,7 @@ func (p *serpentParser) parseStringValue() (any, error) {
 	case isBytes:
 		return append([]byte{}, body...), nil
 	}
-	return boxString(body), nil
+	return p.strs.box(body, len(p.data)-p.pos), nil
 }
 
 // stringsBody parses adjacent string literals and returns their decoded
