@@ -354,6 +354,29 @@ func (p *serpentParser) emptyDict() bool {
 	return false
 }
 
+// parseElem parses an element of a tuple or list at depth: parseExpr, with
+// a shortcut for the element most calls carry, a str literal with no
+// prefix, escape or line break that the ',' or the closing bracket
+// follows. The shortcut gives what parseExpr gives, value count included;
+// anything else (a concatenation, a triple quote, an operator after the
+// literal, the value limit) takes the general path from the start.
+func (p *serpentParser) parseElem(depth int) (any, serpentKind, error) {
+	if q := p.peek(); (q == '\'' || q == '"') && depth <= serpentMaxDepth && p.values < maxValues {
+		open := p.pos + 1
+		end := plainEnd(p.data, open, q, false)
+		if end < len(p.data) && p.data[end] == q {
+			p.pos = end + 1
+			p.skipSpace()
+			if c := p.peek(); c == ',' || c == ')' || c == ']' {
+				p.values++
+				return p.strs.box(p.data[open:end], len(p.data)-end), skOther, nil
+			}
+			p.pos = open - 1
+		}
+	}
+	return p.parseExpr(depth)
+}
+
 // parseExpr parses an expression: an atom, a signed number, or the complex
 // sum real ± imaginary that ast.literal_eval allows.
 func (p *serpentParser) parseExpr(depth int) (any, serpentKind, error) {
@@ -553,7 +576,7 @@ func (p *serpentParser) parseTupleTail(depth int, first any, k serpentKind, dst 
 		if p.peek() == ')' {
 			break
 		}
-		v, k, err := p.parseExpr(depth + 1)
+		v, k, err := p.parseElem(depth + 1)
 		if err != nil {
 			p.dropStack(base)
 			return nil, false, err
@@ -587,7 +610,7 @@ func (p *serpentParser) parseListElems(depth int, dst []any, into bool) ([]any, 
 	base := len(p.stack)
 	p.skipSpace()
 	for p.peek() != ']' {
-		v, _, err := p.parseExpr(depth + 1)
+		v, _, err := p.parseElem(depth + 1)
 		if err != nil {
 			p.dropStack(base)
 			return nil, err
@@ -629,7 +652,7 @@ func (p *serpentParser) parseArgsAt(depth int, dst []any) (args []any, seq bool,
 			p.pos++
 			return dst[:0], true, nil, nil
 		}
-		first, k, err := p.parseExpr(depth + 1)
+		first, k, err := p.parseElem(depth + 1)
 		if err != nil {
 			return nil, false, nil, err
 		}

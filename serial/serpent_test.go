@@ -1002,3 +1002,38 @@ func TestSerpentConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestSerpentElemShortcut: the shortcut for plain str elements gives what
+// the general parse gives, the error, the position after it and the value
+// count included, for what it takes and for what it must leave alone.
+func TestSerpentElemShortcut(t *testing.T) {
+	for _, in := range []string{
+		"'a',", "'a')", "'a']", "\"b\" ,", "'', ", "'é',", "'a' # note\n,",
+		"'a' 'b',", "'''a''',", "'a'+1,", "'a'[0],", "'a\\'b',", "'a\nb',", "'a", "'a' ",
+		"b'a',", "1,", "-1,",
+	} {
+		run := func(elem bool) (any, serpentKind, string, int, int) {
+			p := newSerpentParser([]byte(in))
+			defer p.release()
+			var v any
+			var k serpentKind
+			var err error
+			if elem {
+				v, k, err = p.parseElem(1)
+			} else {
+				v, k, err = p.parseExpr(1)
+			}
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			}
+			return v, k, msg, p.pos, p.values
+		}
+		v1, k1, e1, pos1, n1 := run(true)
+		v2, k2, e2, pos2, n2 := run(false)
+		if !reflect.DeepEqual(v1, v2) || k1 != k2 || e1 != e2 || pos1 != pos2 || n1 != n2 {
+			t.Errorf("%q: shortcut gives (%#v, %d, %q, pos %d, %d values), general parse (%#v, %d, %q, pos %d, %d values)",
+				in, v1, k1, e1, pos1, n1, v2, k2, e2, pos2, n2)
+		}
+	}
+}
