@@ -130,7 +130,8 @@ func (m *pickleMachine) run() (pkVal, bool) {
 		m.pos++
 		switch op {
 		case 0x80: // PROTO
-			if _, ok := m.take(1); !ok {
+			// a protocol past the unpickler's highest is its error
+			if b, ok := m.take(1); !ok || b[0] > 5 {
 				return pkVal{}, false
 			}
 		case 0x95: // FRAME
