@@ -148,7 +148,7 @@ func methodExpr(fn reflect.Value, kind fastKind) any {
 
 // fastCall calls fn (an expr* of kind) on receiver p if args fit kind
 // exactly; ok is false otherwise.
-func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any) (res any, err error, ok bool) {
+func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any, ab *argBlock) (res any, err error, ok bool) {
 	switch kind {
 	case fastStrStr, fastStrStrErr:
 		if len(args) != 1 {
@@ -247,11 +247,11 @@ func fastCall(kind fastKind, fn any, p unsafe.Pointer, args []any) (res any, err
 		// reused array: the method gets a copy, as a Go call f(s...) with
 		// a fresh s, and as reflect would make.
 		if kind == fastVarTuple {
-			return varTuple(fn.(exprVarTuple), p, args), nil, true
+			return varTuple(fn.(exprVarTuple), p, args, ab), nil, true
 		}
 		var own []any
 		if len(args) > 0 {
-			own = slices.Clone(args)
+			own = ab.clone(args)
 		}
 		if kind == fastVarAny {
 			return fn.(exprVarAny)(p, own...), nil, true
@@ -278,14 +278,15 @@ type (
 	}
 )
 
-func varTuple(fn exprVarTuple, p unsafe.Pointer, args []any) any {
+func varTuple(fn exprVarTuple, p unsafe.Pointer, args []any, ab *argBlock) any {
 	var own []any
 	var hdr *pyval.Tuple
 	switch len(args) {
 	case 0:
 		return fn(p)
 	case 1:
-		b := &tupleBox1{a: [1]any{args[0]}}
+		b := ab.box1()
+		b.a[0] = args[0]
 		own, hdr = b.a[:], &b.t
 	case 2:
 		b := &tupleBox2{a: [2]any{args[0], args[1]}}
@@ -301,4 +302,46 @@ func varTuple(fn exprVarTuple, p unsafe.Pointer, args []any) any {
 	v := any(pyval.Tuple(nil)) // a nil slice boxes without allocating
 	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(hdr)
 	return v
+}
+
+// argBlock hands out the argument copies variadic methods get (varTuple's
+// boxes, the copies of the other variadic kinds) for the calls of one
+// batch, from blocks made for the calls still to run: one allocation for
+// a batch where each call made one. A method that keeps its args slice
+// keeps the block alive, and with it the arguments of the batch's other
+// calls, all decoded from the same message (as their strs share blocks,
+// serial.strBlock). A nil *argBlock allocates each copy on its own, as a
+// single call does.
+type argBlock struct {
+	boxes []tupleBox1
+	anys  []any
+	left  int // calls of the batch not yet run, this one included
+}
+
+func (ab *argBlock) box1() *tupleBox1 {
+	if ab == nil {
+		return new(tupleBox1)
+	}
+	if len(ab.boxes) == 0 {
+		ab.boxes = make([]tupleBox1, max(ab.left, 1))
+	}
+	b := &ab.boxes[0]
+	ab.boxes = ab.boxes[1:]
+	return b
+}
+
+func (ab *argBlock) clone(args []any) []any {
+	if len(args) == 0 {
+		return nil
+	}
+	if ab == nil || len(args) > 4 {
+		return slices.Clone(args)
+	}
+	if len(ab.anys) < len(args) {
+		ab.anys = make([]any, max(ab.left, 1)*len(args))
+	}
+	own := ab.anys[:len(args):len(args)]
+	ab.anys = ab.anys[len(args):]
+	copy(own, args)
+	return own
 }

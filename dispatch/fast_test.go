@@ -195,3 +195,68 @@ func TestVarTupleEcho(t *testing.T) {
 		t.Errorf("echo of one argument: %v allocations, want 1", n)
 	}
 }
+
+// keepAll is a variadic method that keeps every argument slice it gets.
+type keepAll struct{ kept [][]any }
+
+func (k *keepAll) Keep(a ...any) pyval.Tuple { k.kept = append(k.kept, a); return a }
+func (k *keepAll) Hold(a ...any)             { k.kept = append(k.kept, a) }
+
+// TestBatchArgBlock: the calls of one batch take their variadic argument
+// copies from shared blocks; each still gets a slice of its own that later
+// calls of the batch, and the next batch, leave alone, and a batch of them
+// allocates a handful of times rather than once per call.
+func TestBatchArgBlock(t *testing.T) {
+	r := NewRegistry(Options{Logger: discardLogger()})
+	k := &keepAll{}
+	if _, err := r.Register(k, "k", false); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	batch := func(method string, n, width int) *serial.Batch {
+		b := &serial.Batch{Object: "k"}
+		for i := range n {
+			args := make([]any, width)
+			for j := range args {
+				args[j] = int64(i*10 + j)
+			}
+			b.Calls = append(b.Calls, serial.Call{Method: method, Args: args})
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		method string
+		width  int
+	}{{"keep", 1}, {"keep", 2}, {"hold", 1}, {"hold", 3}, {"keep", 6}} {
+		k.kept = nil
+		for range 2 { // a second batch must not touch the first's slices
+			b := batch(tc.method, 5, tc.width)
+			out, err := r.InvokeBatch(ctx, nil, b, nil)
+			if err != nil || len(out) != 5 {
+				t.Fatalf("%s x%d: %v, %d results", tc.method, tc.width, err, len(out))
+			}
+			for i := range b.Calls {
+				clear(b.Calls[i].Args) // the session reuses its arrays
+			}
+		}
+		for i, a := range k.kept {
+			for j, v := range a {
+				if want := int64((i%5)*10 + j); v != want || len(a) != tc.width {
+					t.Fatalf("%s x%d: call %d kept %v, want width %d starting %d", tc.method, tc.width, i, a, tc.width, (i%5)*10)
+				}
+			}
+			if cap(a) != len(a) {
+				t.Errorf("%s x%d: call %d's slice has room (cap %d) for an append to spill into another call's", tc.method, tc.width, i, cap(a))
+			}
+		}
+	}
+	b := batch("keep", 64, 1)
+	results := make([]any, 0, 64)
+	k.kept = make([][]any, 0, 64)
+	if n := testing.AllocsPerRun(50, func() {
+		k.kept = k.kept[:0]
+		r.InvokeBatch(ctx, nil, b, results[:0])
+	}); n != 1 {
+		t.Errorf("a batch of 64 variadic echoes: %v allocations, want 1", n)
+	}
+}

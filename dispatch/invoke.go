@@ -75,7 +75,7 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 		// Python's TypeError
 		exc = r.raise(notMapping(m, nil), m)
 	default:
-		res, exc = r.call(ctx, cc, in, m, call.Args, call.Kwargs)
+		res, exc = r.call(ctx, cc, in, m, call.Args, call.Kwargs, nil)
 	}
 	if exc == nil && m != nil && (m.stream || (m.dynOut && isStreamValue(res))) {
 		switch {
@@ -103,7 +103,7 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 }
 
 // call runs m on in. The returned exception is ready for the wire.
-func (r *Registry) call(ctx context.Context, cc *CallContext, in *instance, m *method, args []any, kwargs *pyval.Dict) (res any, exc *pyval.Exception) {
+func (r *Registry) call(ctx context.Context, cc *CallContext, in *instance, m *method, args []any, kwargs *pyval.Dict, ab *argBlock) (res any, exc *pyval.Exception) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, exc = nil, r.raisePanic(p, debug.Stack(), m)
@@ -111,7 +111,7 @@ func (r *Registry) call(ctx context.Context, cc *CallContext, in *instance, m *m
 	}()
 	if m.fast != fastNone && kwargs.Len() == 0 {
 		if fn := m.expr; fn != nil {
-			if res, err, ok := fastCall(m.fast, fn, in.ptr, args); ok {
+			if res, err, ok := fastCall(m.fast, fn, in.ptr, args, ab); ok {
 				if err != nil {
 					return nil, r.raise(err, m)
 				}
@@ -325,7 +325,7 @@ func (r *Registry) attribute(ctx context.Context, cc *CallContext, e *entry, con
 	if perCall {
 		defer r.release(in)
 	}
-	res, exc := r.call(ctx, cc, in, m, args[1:], nil)
+	res, exc := r.call(ctx, cc, in, m, args[1:], nil, nil)
 	if exc != nil {
 		return nil, exc
 	}
@@ -335,7 +335,7 @@ func (r *Registry) attribute(ctx context.Context, cc *CallContext, e *entry, con
 // attrAsMethod is a readable attribute called as a method with
 // REQUIRE_EXPOSE off: Python reads the property, then cannot call it.
 func (r *Registry) attrAsMethod(ctx context.Context, cc *CallContext, in *instance, a *attr) (any, *pyval.Exception) {
-	v, exc := r.call(ctx, cc, in, a.get, nil, nil)
+	v, exc := r.call(ctx, cc, in, a.get, nil, nil, nil)
 	if exc != nil {
 		return nil, exc
 	}
@@ -365,7 +365,9 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 		defer r.release(in)
 	}
 	out := make([]any, 0, len(entries))
-	for _, raw := range entries {
+	var ab argBlock
+	for i, raw := range entries {
+		ab.left = len(entries) - i
 		name, vargs, kwargs, exc := batchEntry(raw)
 		if exc != nil {
 			return nil, r.raise(exc, nil)
@@ -380,7 +382,7 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 		if a == nil {
 			args, kw, exc = batchArgs(m, vargs, kwargs)
 		}
-		res, exc, err := r.batchCall(ctx, cc, in, m, a, args, kw, exc)
+		res, exc, err := r.batchCall(ctx, cc, in, m, a, args, kw, exc, &ab)
 		if err != nil {
 			return nil, err
 		}
@@ -416,8 +418,10 @@ func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.B
 	if perCall {
 		defer r.release(in)
 	}
+	var ab argBlock
 	for i := range b.Calls {
 		c := &b.Calls[i]
+		ab.left = len(b.Calls) - i
 		m, a, exc := e.tab.lookupFor(c.Method, cc)
 		if exc != nil {
 			return out, r.raise(exc, nil)
@@ -425,7 +429,7 @@ func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.B
 		if a == nil && c.KwargsNone {
 			exc = notMapping(m, nil)
 		}
-		res, exc, err := r.batchCall(ctx, cc, in, m, a, c.Args, c.Kwargs, exc)
+		res, exc, err := r.batchCall(ctx, cc, in, m, a, c.Args, c.Kwargs, exc, &ab)
 		if err != nil {
 			return out, err
 		}
@@ -440,14 +444,14 @@ func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.B
 // batchCall runs one batch entry: method m or attribute a, or argExc, the
 // entry's arguments' exception. An exception ends the batch as its last
 // result; the error fails the whole batch.
-func (r *Registry) batchCall(ctx context.Context, cc *CallContext, in *instance, m *method, a *attr, args []any, kw *pyval.Dict, argExc *pyval.Exception) (res any, exc *pyval.Exception, err error) {
+func (r *Registry) batchCall(ctx context.Context, cc *CallContext, in *instance, m *method, a *attr, args []any, kw *pyval.Dict, argExc *pyval.Exception, ab *argBlock) (res any, exc *pyval.Exception, err error) {
 	switch {
 	case a != nil:
 		res, exc = r.attrAsMethod(ctx, cc, in, a)
 	case argExc != nil:
 		exc = r.raise(argExc, m)
 	default:
-		res, exc = r.call(ctx, cc, in, m, args, kw)
+		res, exc = r.call(ctx, cc, in, m, args, kw, ab)
 	}
 	if exc != nil {
 		return nil, exc, nil
