@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/gyro-rpc/gyro/config"
@@ -13,9 +14,15 @@ import (
 // batchEntries is how many calls a benchmark batch holds.
 const batchEntries = 65
 
+// benchTupleEcho is Pyro4's benchmark echo, def echo(*args): return args,
+// which the comparison run's batches call.
+type benchTupleEcho struct{}
+
+func (*benchTupleEcho) Echo(args ...any) pyval.Tuple { return args }
+
 // batchSession returns a session past its handshake with codec (a Pyro5
 // codec makes it a Pyro5 session) and a function that runs one <batch>
-// of batchEntries echo("hello") calls through it, as Pyro4's and Pyro5's
+// of batchEntries echo calls with a 64-byte str through it, as Pyro4's and Pyro5's
 // BatchProxy send them, with no network.
 func batchSession(tb testing.TB, codec serial.Codec, pyro5 bool) (call func()) {
 	tb.Helper()
@@ -26,13 +33,13 @@ func batchSession(tb testing.TB, codec serial.Codec, pyro5 bool) (call func()) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { d.Close() })
-	if _, err := d.Register(&benchEcho{}, "bench", false); err != nil {
+	if _, err := d.Register(&benchTupleEcho{}, "bench", false); err != nil {
 		tb.Fatal(err)
 	}
 	s := d.core.NewSession(nil, func(f func()) bool { f(); return true })
 	entries := make([]any, batchEntries)
 	for i := range entries {
-		entries[i] = pyval.Tuple{"echo", pyval.Tuple{"hello"}, pyval.NewDict(0)}
+		entries[i] = pyval.Tuple{"echo", pyval.Tuple{strings.Repeat("x", 64)}, pyval.NewDict(0)}
 	}
 	payload, err := codec.MarshalCall(nil, &serial.Call{Object: "bench", Method: "<batch>", Args: entries, KwargsNone: true}, nil)
 	if err != nil {
