@@ -220,38 +220,44 @@ func (h *handler) frame(g *gconn, c inbound) gnet.Action {
 		c.Discard(c.InboundBuffered())
 		return gnet.None
 	}
+	// Whole frames are found in one look at everything buffered and
+	// copied out together: a pipelining client's read holds many.
+	all, _ := c.Peek(c.InboundBuffered())
+	take := 0 // bytes of whole frames at the front of all
 	for {
-		if len(g.in) >= maxPendingIn || g.congested() {
+		if len(g.in)+take >= maxPendingIn || g.congested() {
 			g.paused = true // resumed by the worker, a write callback or the ticker
 			break
 		}
-		hdr, err := c.Peek(wire.HeaderSize)
-		if err != nil {
+		rest := all[take:]
+		if len(rest) < wire.HeaderSize {
 			break // less than a header
 		}
+		hdr := rest[:wire.HeaderSize]
 		if hs := wire.FrameHeaderSize(hdr); hs > len(hdr) {
-			if hdr, err = c.Peek(hs); err != nil {
+			if len(rest) < hs {
 				break // a Pyro5 client: less than its longer header
 			}
+			hdr = rest[:hs]
 		}
 		size, err := wire.FrameLen(hdr, s.c.WireOptions())
 		if err != nil {
 			// a bad header or an oversize frame: the frames before it
 			// are answered, then the session answers this one and closes
-			g.in = append(g.in, hdr...)
+			g.in = append(append(g.in, all[:take]...), hdr...)
+			take = 0
 			g.dead = true
 			c.Discard(c.InboundBuffered())
 			break
 		}
-		if c.InboundBuffered() < size {
+		if len(rest) < size {
 			break // a partial frame: wait for the rest
 		}
-		frame, err := c.Peek(size)
-		if err != nil {
-			break
-		}
-		g.in = append(g.in, frame...)
-		c.Discard(size)
+		take += size
+	}
+	if take > 0 {
+		g.in = append(g.in, all[:take]...)
+		c.Discard(take)
 	}
 	submitted := false
 	if g.congested() {
