@@ -43,7 +43,7 @@ func TestRenderPeers(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"### 64 B\n",
-		"| 1 | gyro-multiplex per-caller proxies | 300 | 300–300 | 10.0 | 10.0 | 2.0 | 1.0 |\n",
+		"| 1 | gyro-multiplex per-caller proxies | 300 | 300–300 | 10.0 | 10.0 | 2.00 | 1.00 |\n",
 		// best against best: 300/150 and 300/120; like for like per-caller
 		// 300/150, 300/50; shared 200/100, 200/120
 		"| 1 | gyro-multiplex per-caller proxies | net/rpc per-caller clients | 2.00× | grpc shared ClientConn | 2.50× | 2.00×, 6.00× | 2.00×, 1.67× |\n",

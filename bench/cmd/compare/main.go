@@ -15,6 +15,14 @@
 //	go run ./bench/cmd/compare -targets gyro-thread,echo-gnet \
 //		-workloads "32x1 64B serpent" -profile /tmp/prof   # CPU profiles of the servers
 //	go run ./bench/cmd/compare -workloads scaling,"multicore cores"   # the sections alone
+//
+// An A/B of a change in one run, against a server built from the revision
+// before it (the machine's speed drifts too much between runs for two
+// runs to compare):
+//
+//	git worktree add /tmp/base HEAD && (cd /tmp/base/bench && go build -o /tmp/base-server ./cmd/server)
+//	go run ./bench/cmd/compare -baseline /tmp/base-server \
+//		-targets gyro-multiplex,gyro-multiplex@base,echo-gnet -workloads "32 pipelined batch 64B serpent"
 package main
 
 import (
@@ -50,6 +58,7 @@ var (
 	reps     = flag.Int("reps", 5, "repetitions per workload (median and range)")
 	only     = flag.String("targets", "", "comma-separated target names (default all)")
 	onlyW    = flag.String("workloads", "", "comma-separated workload names, as in the report's headings, and sections \""+scalingSection+"\" and \""+coresSection+"\" (default all)")
+	baseBin  = flag.String("baseline", "", "a server binary (bench/cmd/server) built from another revision: its gyro kinds join the run as <kind>@base, for an A/B of a change in one run")
 	profDir  = flag.String("profile", "", "write a CPU profile of each Go server into this directory (<target>.pprof), for go tool pprof")
 	idle     = flag.Int("idle", 10000, "idle connections for the RSS check (0 skips it)")
 	pinned   = flag.Bool("pin", true, "pin client and servers to separate cores with taskset")
@@ -191,6 +200,11 @@ func run(pin bool) error {
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
 		targets = append(targets, target{name: k, kind: kPyro, cmd: []string{srvBin, "-kind", k}})
 	}
+	if *baseBin != "" {
+		for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
+			targets = append(targets, target{name: k + "@base", kind: kPyro, cmd: []string{*baseBin, "-kind", k}})
+		}
+	}
 	// the same with Prometheus metrics on: the report gives the ratio
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
 		targets = append(targets, target{name: k + metricsSuffix, kind: kPyro, cmd: []string{srvBin, "-kind", k, "-metrics"}})
@@ -225,7 +239,7 @@ func run(pin bool) error {
 	}
 	if *profDir != "" {
 		for i, t := range targets {
-			if t.cmd[0] == srvBin {
+			if t.cmd[0] == srvBin || t.cmd[0] == *baseBin {
 				targets[i].cmd = append(slices.Clip(t.cmd), "-cpuprofile", filepath.Join(*profDir, t.name+".pprof"))
 			}
 		}

@@ -59,6 +59,11 @@ func us(d time.Duration) string {
 	if d == 0 {
 		return "–"
 	}
+	if d < 10*time.Microsecond {
+		// a tenth of a µs is too coarse for the CPU per call of a
+		// sub-µs call (0.45 and 0.54 both show as 0.5)
+		return fmt.Sprintf("%.2f", float64(d)/float64(time.Microsecond))
+	}
 	return fmt.Sprintf("%.1f", float64(d)/float64(time.Microsecond))
 }
 

@@ -89,8 +89,8 @@ func TestPipelinedLines(t *testing.T) {
 	sum[onewayEchoWorkload][echoPrefix+"thread"] = summary{cpuPerCall: 1000 * time.Nanosecond}
 	got := pipelinedLines(sum)
 	want := []string{
-		"- server CPU per oneway_echo call (" + onewayEchoWorkload + "), gyro echoserver -t thread: 1.0 µs; 100.0× less than Pyro4's test echo server (≥ 100×: met)",
-		"- server CPU per oneway_echo call (" + onewayEchoWorkload + "), gyro echoserver -t multiplex: 2.0 µs; 50.0× less than Pyro4's test echo server (≥ 100×: NOT met)",
+		"- server CPU per oneway_echo call (" + onewayEchoWorkload + "), gyro echoserver -t thread: 1.00 µs; 100.0× less than Pyro4's test echo server (≥ 100×: met)",
+		"- server CPU per oneway_echo call (" + onewayEchoWorkload + "), gyro echoserver -t multiplex: 2.00 µs; 50.0× less than Pyro4's test echo server (≥ 100×: NOT met)",
 		"- server CPU per call (" + pipelinedCalls + "), thread/multiplex: 1.30× (within 1.3× either way: met)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -104,7 +104,7 @@ func TestSummaryTable(t *testing.T) {
 		"Last `make bench-results` run: 2026-12-06",
 		"| 32x1 64B serpent | 10,000 calls/s, 70.0 µs CPU | 3.00× Pyro, 0.75× echo, 15.0 µs | 2.50× Pyro, 0.62× echo, 14.0 µs | – |\n",
 		// the echo server's row compares gyro echoserver with Pyro4's
-		"| " + onewayEchoWorkload + " | 6,000 calls/s, 150.0 µs CPU | – | – | 100.00× Pyro, 0.50× echo, 1.0 µs |\n",
+		"| " + onewayEchoWorkload + " | 6,000 calls/s, 150.0 µs CPU | – | – | 100.00× Pyro, 0.50× echo, 1.00 µs |\n",
 		"| 10,000 clients, one call at a time each (Pyro4: its multiplex daemon) | – | 20,000 calls/s, p99 150.0 ms | – | – |\n",
 	} {
 		if !strings.Contains(got, want) {
