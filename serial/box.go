@@ -73,7 +73,7 @@ func (a *strBlock) box(b []byte, rest int) any {
 		}
 		a.free = make([]byte, size)
 	}
-	blk := a.free[:hdr+len(b) : hdr+len(b)]
+	blk := a.free[: hdr+len(b) : hdr+len(b)]
 	a.free = a.free[need:]
 	copy(blk[hdr:], b)
 	return boxIn(blk)
