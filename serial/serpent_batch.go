@@ -10,7 +10,7 @@ func (sc serpentCodec) UnmarshalBatch(data []byte, b *Batch) bool {
 	p := newSerpentParser(data)
 	p.gen5 = sc.gen5
 	defer p.release()
-	if p.check() != nil {
+	if p.begin() != nil {
 		return false
 	}
 	p.skipSpace()

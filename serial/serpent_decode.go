@@ -2,6 +2,7 @@ package serial
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"math/big"
 	"strconv"
@@ -19,7 +20,7 @@ func (c serpentCodec) Unmarshal(data []byte) (any, error) {
 	p := newSerpentParser(data)
 	p.gen5 = c.gen5
 	defer p.release()
-	if err := p.check(); err != nil {
+	if err := p.begin(); err != nil {
 		return nil, err
 	}
 	return p.parseTop()
@@ -31,7 +32,7 @@ func (sc serpentCodec) UnmarshalCall(data []byte, c *Call) error {
 	p := newSerpentParser(data)
 	p.gen5 = sc.gen5
 	defer p.release()
-	if err := p.check(); err != nil {
+	if err := p.begin(); err != nil {
 		return err
 	}
 	dst := c.Args
@@ -160,9 +161,26 @@ func (p *serpentParser) release() {
 	serpentParserPool.Put(p)
 }
 
+// begin refuses what serpent.loads refuses before parsing (check), and
+// steps over the header line serpent writes, which skipSpace would
+// otherwise read as a comment.
+func (p *serpentParser) begin() error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	if len(p.data) >= len(serpentHeader) && string(p.data[:len(serpentHeader)]) == serpentHeader {
+		p.pos = len(serpentHeader)
+	}
+	return nil
+}
+
 // check refuses what serpent.loads refuses before parsing: text that is
-// not UTF-8, and NUL characters.
+// not UTF-8, and NUL characters. Plain ASCII, what Pyro sends for most
+// calls, is checked for both in one pass.
 func (p *serpentParser) check() error {
+	if asciiNoNUL(p.data) {
+		return nil
+	}
 	if i := bytes.IndexByte(p.data, 0); i >= 0 {
 		p.pos = i
 		return p.syntaxError("the serpent data contains 0-bytes")
@@ -171,6 +189,26 @@ func (p *serpentParser) check() error {
 		return &pyval.Exception{Class: "builtins.UnicodeDecodeError", Args: pyval.Tuple{"serpent: data is not valid utf-8"}}
 	}
 	return nil
+}
+
+// asciiNoNUL reports whether b is ASCII without a NUL byte, eight bytes
+// at a time: a byte with its top bit set, or one that borrows when 1 is
+// subtracted (a zero), shows in the top bits of x|(x-0x01..01).
+func asciiNoNUL(b []byte) bool {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x|(x-ones))&tops != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c == 0 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *serpentParser) errAt(class, msg string) error {
