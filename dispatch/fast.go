@@ -316,10 +316,13 @@ type argBlock struct {
 	boxes []tupleBox1
 	anys  []any
 	left  int // calls of the batch not yet run, this one included
+	// owned: InvokeOwned's, whose arguments the method may have as they
+	// are; taken records that one did.
+	owned, taken bool
 }
 
 func (ab *argBlock) box1() *tupleBox1 {
-	if ab == nil {
+	if ab == nil || ab.owned {
 		return new(tupleBox1)
 	}
 	if len(ab.boxes) == 0 {
@@ -333,6 +336,10 @@ func (ab *argBlock) box1() *tupleBox1 {
 func (ab *argBlock) clone(args []any) []any {
 	if len(args) == 0 {
 		return nil
+	}
+	if ab != nil && ab.owned {
+		ab.taken = true
+		return args
 	}
 	if ab == nil || len(args) > 4 {
 		return slices.Clone(args)

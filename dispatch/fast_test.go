@@ -260,3 +260,56 @@ func TestBatchArgBlock(t *testing.T) {
 		t.Errorf("a batch of 64 variadic echoes: %v allocations, want 1", n)
 	}
 }
+
+// TestInvokeOwned: InvokeOwned hands a variadic method the caller's array
+// itself, with no allocation, where Invoke gives it a copy; the methods
+// that are not variadic see no difference.
+func TestInvokeOwned(t *testing.T) {
+	r := NewRegistry(Options{Logger: discardLogger()})
+	k := &keepAll{}
+	if _, err := r.Register(k, "k", false); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, owned := range []bool{false, true} {
+		k.kept = nil
+		args := []any{"a", int64(1)}
+		call := &serial.Call{Object: "k", Method: "hold", Args: args}
+		var err error
+		if owned {
+			_, err = r.InvokeOwned(ctx, nil, call)
+		} else {
+			_, err = r.Invoke(ctx, nil, call)
+		}
+		if err != nil || len(k.kept) != 1 {
+			t.Fatalf("owned=%v: %v, kept %v", owned, err, k.kept)
+		}
+		if same := &k.kept[0][0] == &args[0]; same != owned {
+			t.Errorf("owned=%v: the method's slice is the caller's array: %v", owned, same)
+		}
+		if owned != (call.Args == nil) {
+			t.Errorf("owned=%v: call.Args after the call is %v", owned, call.Args)
+		}
+	}
+	// a method that is not variadic leaves the array to the caller
+	if _, err := r.Register(&benchStr{}, "s", false); err != nil {
+		t.Fatal(err)
+	}
+	call := &serial.Call{Object: "s", Method: "echo", Args: []any{"a"}}
+	if _, err := r.InvokeOwned(ctx, nil, call); err != nil || call.Args == nil {
+		t.Errorf("func(string) string: %v, call.Args %v after the call, want the caller's array back", err, call.Args)
+	}
+	call = &serial.Call{Object: "k", Method: "hold", Args: []any{"a"}}
+	k.kept = make([][]any, 0, 200)
+	args := call.Args
+	if n := testing.AllocsPerRun(100, func() { call.Args = args; r.InvokeOwned(ctx, nil, call) }); n != 0 {
+		t.Errorf("InvokeOwned of a variadic method: %v allocations, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { k.kept = k.kept[:0]; call.Args = args; r.Invoke(ctx, nil, call) }); n != 1 {
+		t.Errorf("Invoke of a variadic method: %v allocations, want 1 (the copy)", n)
+	}
+}
+
+type benchStr struct{}
+
+func (benchStr) Echo(s string) string { return s }

@@ -38,6 +38,25 @@ const (
 // "__getattr__" and "__setattr__" read and write Exposure.Attrs. A method
 // that returns a stream yields StreamStarted (nil for a oneway call).
 func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Call) (any, error) {
+	return r.invoke(ctx, cc, call, nil)
+}
+
+// InvokeOwned is Invoke for a caller that can give up call's Args array:
+// a variadic method then gets the array itself as its slice, as a Go call
+// f(s...) passes s, rather than a copy of it, and may keep it. When it
+// did, call.Args is nil on return, and the array is no longer the
+// caller's. The daemon's queued oneway calls come this way, their arrays
+// being their own.
+func (r *Registry) InvokeOwned(ctx context.Context, cc *CallContext, call *serial.Call) (any, error) {
+	ab := argBlock{owned: true}
+	res, err := r.invoke(ctx, cc, call, &ab)
+	if ab.taken {
+		call.Args = nil
+	}
+	return res, err
+}
+
+func (r *Registry) invoke(ctx context.Context, cc *CallContext, call *serial.Call, ab *argBlock) (any, error) {
 	e := r.state.Load().byID[call.Object]
 	if e == nil {
 		return nil, r.raise(errUnknownObject(), nil)
@@ -75,7 +94,7 @@ func (r *Registry) Invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 		// Python's TypeError
 		exc = r.raise(notMapping(m, nil), m)
 	default:
-		res, exc = r.call(ctx, cc, in, m, call.Args, call.Kwargs, nil)
+		res, exc = r.call(ctx, cc, in, m, call.Args, call.Kwargs, ab)
 	}
 	if exc == nil && m != nil && (m.stream || (m.dynOut && isStreamValue(res))) {
 		switch {
