@@ -496,6 +496,7 @@ func (d *Daemon) CloseContext(ctx context.Context) error {
 	d.closed = true
 	d.mu.Unlock()
 	d.Shutdown()
+	d.core.oneways.quiesce() // the server type waits for its workers
 	err := d.srv.Close(ctx)
 	d.core.oneways.close()
 	if d.unixPath != "" {

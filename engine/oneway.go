@@ -19,8 +19,11 @@ import (
 // few workers:
 //
 //   - a worker starts when calls wait and no worker runs, or when the
-//     queue is deep and fewer workers run than there are processors; it
-//     ends when it finds the queue empty;
+//     queue is deep and fewer workers run than there are processors; one
+//     that finds the queue empty waits for the next call, and ends once
+//     the queue stayed empty for onewayIdle, or the daemon closes: a
+//     pipelining client's next burst then finds it ready rather than
+//     paying for a new goroutine and its stack's growth;
 //   - a call that blocks does not hold up the rest: while calls wait, a
 //     watchdog checks every onewayStall that some call finished since it
 //     last looked, and starts one more worker when none did (up to
@@ -33,6 +36,7 @@ const (
 	onewayQueueMax   = 1 << 16
 	onewayWorkersMax = 1024
 	onewayStall      = 2 * time.Millisecond
+	onewayIdle       = 10 * time.Millisecond
 	// onewayPerWorker is the queue depth per running worker beyond which
 	// another starts, while workers are fewer than GOMAXPROCS.
 	onewayPerWorker = 64
@@ -40,10 +44,17 @@ const (
 	// goes back to that size once empty if it grew past onewayRingKeep.
 	onewayRingMin  = 64
 	onewayRingKeep = 1024
+	// onewayArgsBlock is how many argument slots the session allocates
+	// at once for the calls it queues.
+	onewayArgsBlock = 64
 )
 
 // onewayTask is one queued call with its own copies of what the request
-// gave it.
+// gave it. A task keeps its argument array from call to call, unless a
+// variadic method took it (InvokeOwned): then the next call queued on it
+// gets an array carved from the queuing session's block of
+// onewayArgsBlock slots, so a method that keeps its args keeps the
+// arguments of at most that many calls of its connection alive.
 type onewayTask struct {
 	ctx  context.Context
 	call serial.Call
@@ -52,8 +63,9 @@ type onewayTask struct {
 }
 
 // onewayQueue is a daemon's queue of threaded oneway calls: a ring of
-// tasks taken from a free list, which keeps each task's argument array,
-// so queuing a call copies it once and allocates nothing once warm.
+// tasks taken from a free list, so queuing a call copies it once and
+// allocates nothing once warm, or its share of an argument block when
+// methods take their arrays.
 type onewayQueue struct {
 	c *Core
 
@@ -66,6 +78,13 @@ type onewayQueue struct {
 	running int // workers started and not yet ended
 	spawn   func(func()) bool
 	closed  bool
+
+	// Workers that found the queue empty wait on more (idle of them);
+	// the reaper, armed while some wait, asks retire of them to end.
+	more            *sync.Cond
+	idle, retire    int
+	reaping, noIdle bool // the reaper is armed; the daemon is closing
+	reaper          *time.Timer
 
 	// pending mirrors n for readers that take no lock (the multiplex
 	// loop's decision to yield).
@@ -80,14 +99,17 @@ func newOnewayQueue(c *Core) *onewayQueue {
 	q := &onewayQueue{c: c, max: onewayQueueMax, ring: make([]*onewayTask, onewayRingMin)}
 	q.timer = time.AfterFunc(time.Hour, q.check)
 	q.timer.Stop()
+	q.more = sync.NewCond(&q.mu)
+	q.reaper = time.AfterFunc(time.Hour, q.reap)
+	q.reaper.Stop()
 	return q
 }
 
 // enqueue queues a call, copying call and cc, and starts a worker with
-// spawn when one is needed. It reports false when the call was not
+// spawn when one is needed; blk is the session's argument block. It reports false when the call was not
 // queued: the queue is full (run it on the caller), or, with started
 // false, no worker could start because the daemon is closing.
-func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, cc *dispatch.CallContext, info *CallInfo, spawn func(func()) bool) (queued, started bool) {
+func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *[]any, cc *dispatch.CallContext, info *CallInfo, spawn func(func()) bool) (queued, started bool) {
 	q.mu.Lock()
 	if q.n >= q.max {
 		q.mu.Unlock()
@@ -100,6 +122,9 @@ func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, cc *dispat
 		q.mu.Unlock() // nobody would run it
 		return false, false
 	}
+	if q.idle > 0 {
+		q.more.Signal()
+	}
 	if q.n == len(q.ring) {
 		q.grow()
 	}
@@ -109,8 +134,13 @@ func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, cc *dispat
 	} else {
 		t = new(onewayTask)
 	}
-	args := append(t.call.Args[:0], call.Args...)
+	args := t.call.Args
+	if args == nil && len(call.Args) > 0 {
+		args = carveArgs(blk, len(call.Args))
+	}
+	args = append(args[:0], call.Args...)
 	t.ctx, t.call, t.cc, t.info = ctx, *call, *cc, info
+	t.call.Args = args
 	t.call.Args = args
 	q.ring[(q.head+q.n)%len(q.ring)] = t
 	q.n++
@@ -144,8 +174,9 @@ func (q *onewayQueue) startWorker() bool {
 	return true
 }
 
-// work runs queued calls until it finds none. A task goes back to the
-// free list under the lock that takes the next one.
+// work runs queued calls, waiting for more when it finds none, until it
+// is retired (see onewayIdle). A task goes back to the free list under the
+// lock that takes the next one.
 func (q *onewayQueue) work() {
 	var last *onewayTask
 	q.mu.Lock()
@@ -156,7 +187,22 @@ func (q *onewayQueue) work() {
 			last = nil
 		}
 		if q.n == 0 {
-			break
+			if len(q.ring) > onewayRingKeep {
+				// a flood is over: give its memory back
+				q.ring, q.head, q.free = make([]*onewayTask, onewayRingMin), 0, nil
+			}
+			if q.noIdle || q.closed || q.retire > 0 {
+				q.retire = max(q.retire-1, 0)
+				break
+			}
+			q.idle++
+			if !q.reaping {
+				q.reaping = true
+				q.reaper.Reset(onewayIdle)
+			}
+			q.more.Wait()
+			q.idle--
+			continue
 		}
 		t := q.ring[q.head]
 		q.ring[q.head] = nil
@@ -170,16 +216,40 @@ func (q *onewayQueue) work() {
 		last = t
 		q.mu.Lock()
 	}
-	if len(q.ring) > onewayRingKeep {
-		// a flood is over: give its memory back
-		q.ring, q.head, q.free = make([]*onewayTask, onewayRingMin), 0, nil
-	}
 	q.running--
 	q.mu.Unlock()
 }
 
-// recycle clears a task that ran, keeping its argument array, and keeps it
-// for the next call unless enough are kept already; q.mu is held.
+// reap ends the workers that wait when the queue is empty; with calls
+// waiting, it looks again later.
+func (q *onewayQueue) reap() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.reaping = false
+	if q.idle == 0 {
+		return
+	}
+	if q.n > 0 {
+		q.reaping = true
+		q.reaper.Reset(onewayIdle)
+		return
+	}
+	q.retire = q.idle
+	q.more.Broadcast()
+}
+
+// quiesce makes the workers end as soon as they find the queue empty, as
+// the daemon starts closing: its server type waits for them.
+func (q *onewayQueue) quiesce() {
+	q.mu.Lock()
+	q.noIdle = true
+	q.more.Broadcast()
+	q.mu.Unlock()
+}
+
+// recycle clears a task that ran, keeping its argument array unless the
+// method took it, and keeps it for the next call unless enough are kept
+// already; q.mu is held.
 func (q *onewayQueue) recycle(t *onewayTask) {
 	args := t.call.Args
 	clear(args)
@@ -188,6 +258,21 @@ func (q *onewayQueue) recycle(t *onewayTask) {
 		t.call.Args = args[:0]
 		q.free = append(q.free, t)
 	}
+}
+
+// carveArgs returns an empty array for n arguments from the block at blk,
+// making a new block when it has too little left; an array for many
+// arguments is made on its own.
+func carveArgs(blk *[]any, n int) []any {
+	if n > onewayArgsBlock/4 {
+		return make([]any, 0, n)
+	}
+	if len(*blk) < n {
+		*blk = make([]any, onewayArgsBlock)
+	}
+	a := (*blk)[:0:n]
+	*blk = (*blk)[n:]
+	return a
 }
 
 // check is the watchdog: with calls waiting and none finished since the
@@ -207,11 +292,14 @@ func (q *onewayQueue) check() {
 	q.timer.Reset(onewayStall)
 }
 
-// close stops the watchdog; workers that run finish the queue.
+// close stops the watchdog and the reaper; workers that run finish the
+// queue, then end.
 func (q *onewayQueue) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.timer.Stop()
+	q.reaper.Stop()
+	q.more.Broadcast()
 	q.mu.Unlock()
 }
 
@@ -221,7 +309,7 @@ func (c *Core) runOneway(t *onewayTask) {
 		c.observedOneway(t.ctx, t.info, &t.cc, &t.call)
 		return
 	}
-	if _, err := c.reg.Invoke(t.ctx, &t.cc, &t.call); err != nil {
+	if _, err := c.reg.InvokeOwned(t.ctx, &t.cc, &t.call); err != nil {
 		c.log.Warn("oneway call failed", "object", t.call.Object, "method", t.call.Method, "error", err)
 	}
 }

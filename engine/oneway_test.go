@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,6 +72,7 @@ func logSession(t *testing.T, spawn func(func()) bool) (*Daemon, *Session, *onew
 	if _, err := d.Register(log, "log", false); err != nil {
 		t.Fatal(err)
 	}
+	d.core.oneways.quiesce() // workers end with the queue: held's runAll returns
 	return d, readySession(t, d, serial.Serpent, spawn), log
 }
 
@@ -175,5 +178,106 @@ func TestOnewayDroppedWhenClosing(t *testing.T) {
 	}
 	if got := log.order(); len(got) != 0 {
 		t.Fatalf("ran %v", got)
+	}
+}
+
+// keeper's oneway method keeps the slice it gets.
+type keeper struct {
+	mu   sync.Mutex
+	kept [][]any
+}
+
+func (k *keeper) Keep(args ...any) {
+	k.mu.Lock()
+	k.kept = append(k.kept, args)
+	k.mu.Unlock()
+}
+
+// A queued oneway call's argument array is the method's own: a variadic
+// method gets it without a copy and may keep it, and the calls queued
+// after it, which share the session's argument blocks, never touch it.
+func TestOnewayArgsAreTheMethods(t *testing.T) {
+	var h held
+	d := benchDaemon(t)
+	k := &keeper{}
+	if _, err := d.Register(k, "log", false); err != nil {
+		t.Fatal(err)
+	}
+	d.core.oneways.quiesce()
+	s := readySession(t, d, serial.Serpent, h.spawn)
+	var calls []serial.Call
+	for i := range 3 * onewayArgsBlock {
+		args := []any{"call-" + itoa(i)}
+		if i%3 == 0 {
+			args = append(args, int64(i)) // two slots
+		}
+		calls = append(calls, serial.Call{Method: "keep", Args: args})
+	}
+	in := onewayFrames(t, calls...)
+	for range 2 { // a second read reuses what the first left of its block
+		processAll(t, s, in)
+		h.runAll()
+	}
+	if len(k.kept) != 2*len(calls) {
+		t.Fatalf("%d calls ran, want %d", len(k.kept), 2*len(calls))
+	}
+	for j, got := range k.kept {
+		want := calls[j%len(calls)].Args
+		if !slices.Equal(got, want) || cap(got) != len(got) {
+			t.Fatalf("call %d kept %v (cap %d), want %v with no room to append into another call's", j, got, cap(got), want)
+		}
+	}
+}
+
+// A worker that finds the queue empty waits for the next call, so the
+// bursts of a pipelining client reuse it rather than start a goroutine
+// each; it ends by itself once the queue stayed empty for onewayIdle, and
+// at once when the daemon closes.
+func TestOnewayWorkerWaitsForMore(t *testing.T) {
+	for _, closeIt := range []bool{false, true} {
+		var g spawn.Group
+		var spawned atomic.Int32
+		sp := func(f func()) bool { spawned.Add(1); return g.Go(f) }
+		d := benchDaemon(t)
+		log := &onewayLog{gate: make(chan struct{}), noted: make(chan string, 1)}
+		if _, err := d.Register(log, "log", false); err != nil {
+			t.Fatal(err)
+		}
+		s := readySession(t, d, serial.Serpent, sp)
+		q := d.core.oneways
+		for i := range 5 {
+			processAll(t, s, onewayFrames(t, note("burst-"+itoa(i))))
+			<-log.noted
+			waitFor(t, "the worker to wait for more", func() bool {
+				q.mu.Lock()
+				defer q.mu.Unlock()
+				return q.idle == 1
+			})
+		}
+		if n := spawned.Load(); n != 1 {
+			t.Errorf("five bursts started %d workers, want 1", n)
+		}
+		if closeIt {
+			d.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := g.Wait(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("close=%v: the waiting worker did not end: %v", closeIt, err)
+		}
+	}
+}
+
+// waitFor polls cond, yielding between looks, until it holds or ten
+// seconds passed.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		runtime.Gosched()
 	}
 }

@@ -57,6 +57,9 @@ type Session struct {
 	// sinceYield counts the threaded oneway calls queued since the session
 	// last yielded.
 	sinceYield int
+	// owArgs is what is left of the block the argument arrays of queued
+	// oneway calls are carved from (carveArgs).
+	owArgs []any
 	// release gives back the connection's place under the Limits (set
 	// by server types that keep the session as the connection's state).
 	release func()
@@ -361,7 +364,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 				info = new(CallInfo)
 				*info = s.callInfo
 			}
-			queued, started := s.c.oneways.enqueue(ctx, call, cc, info, s.spawn)
+			queued, started := s.c.oneways.enqueue(ctx, call, &s.owArgs, cc, info, s.spawn)
 			switch {
 			case !started:
 				s.c.log.Debug("oneway call dropped: the daemon is closing", "object", call.Object, "method", call.Method)

@@ -32,6 +32,7 @@ func TestThreadedOnewayKeepsItsArguments(t *testing.T) {
 				t.Fatal(err)
 			}
 			var h held // the queue's workers run when the test says
+			d.core.oneways.quiesce()
 			s := readySession(t, d, codec, h.spawn)
 			send := func(method, arg string, flags wire.Flags) {
 				t.Helper()
