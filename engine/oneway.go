@@ -105,10 +105,11 @@ func newOnewayQueue(c *Core) *onewayQueue {
 	return q
 }
 
-// enqueue queues a call, copying call and cc, and starts a worker with
-// spawn when one is needed; blk is the session's argument block. It reports false when the call was not
-// queued: the queue is full (run it on the caller), or, with started
-// false, no worker could start because the daemon is closing.
+// enqueue queues a call, copying call and cc, and wakes or starts (with
+// spawn) a worker when one is needed; blk is the session's argument block.
+// It reports false when the call was not queued: the queue is full (run it
+// on the caller), or, with started false, no worker could start because
+// the daemon is closing.
 func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *[]any, cc *dispatch.CallContext, info *CallInfo, spawn func(func()) bool) (queued, started bool) {
 	q.mu.Lock()
 	if q.n >= q.max {
@@ -140,7 +141,6 @@ func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *[]any
 	}
 	args = append(args[:0], call.Args...)
 	t.ctx, t.call, t.cc, t.info = ctx, *call, *cc, info
-	t.call.Args = args
 	t.call.Args = args
 	q.ring[(q.head+q.n)%len(q.ring)] = t
 	q.n++
