@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gyro-rpc/gyro/internal/spawn"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
@@ -20,6 +21,9 @@ func FuzzSession(f *testing.F) {
 		b, _ := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, Flags: wire.FlagMetaOnConnect, SerializerID: uint16(codec.ID()), Data: hs}, nil)
 		b, _ = wire.Append(b, &wire.Message{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint16(codec.ID()), Data: call}, nil)
 		f.Add(b)
+		// a threaded oneway: it goes to the daemon's queue and its workers
+		b, _ = wire.Append(b, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: 2, SerializerID: uint16(codec.ID()), Data: call}, nil)
+		f.Add(b)
 	}
 	for _, codec := range []serial.Codec{serial.Serpent5, serial.JSON5, serial.Marshal5, serial.Msgpack5} {
 		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
@@ -31,8 +35,14 @@ func FuzzSession(f *testing.F) {
 		f.Add(b)
 	}
 	d := benchDaemon(f)
+	// oneway workers run on goroutines, as on every server type (run
+	// inline, one would wait for the queue's lock its caller holds), and
+	// end with the queue, so each input's are gone before the next
+	d.core.oneways.quiesce()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		s := d.core.NewSession(nil, func(fn func()) bool { fn(); return true })
+		var g spawn.Group
+		defer g.Wait(context.Background())
+		s := d.core.NewSession(nil, g.Go)
 		defer s.Close()
 		n, out, _ := s.Process(context.Background(), in, nil)
 		if n < 0 || n > len(in) {
