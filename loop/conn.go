@@ -4,6 +4,7 @@ package loop
 
 import (
 	"net"
+	"os"
 
 	"github.com/valyala/bytebufferpool"
 	"golang.org/x/sys/unix"
@@ -62,9 +63,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	total := len(p)
 	if total >= directWrite && c.pending() == 0 {
-		if p = p[c.writeNow(p):]; len(p) == 0 {
+		// an error is left for the flush that follows to meet again
+		n, _ := c.writeSome(p)
+		if n == len(p) {
 			return total, nil
 		}
+		p = p[n:]
 	}
 	if c.out == nil {
 		c.out = bufPool.Get()
@@ -81,10 +85,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 // directWrite is the size from which Write tries the kernel first.
 const directWrite = 32 << 10
 
-// writeNow writes what the kernel takes of p without blocking and returns
-// how much; an error other than EAGAIN is left for the flush that follows
-// to meet again and report.
-func (c *Conn) writeNow(p []byte) int {
+// writeSome writes what the kernel takes of p without blocking and
+// returns how much; EAGAIN is no error, others come back as the write's.
+func (c *Conn) writeSome(p []byte) (int, error) {
 	done := 0
 	for done < len(p) {
 		n, err := unix.Write(c.fd, p[done:])
@@ -92,14 +95,18 @@ func (c *Conn) writeNow(p []byte) int {
 			done += n
 			c.lastActive = c.l.now
 		}
-		if err == unix.EINTR {
+		switch {
+		case err == unix.EINTR:
 			continue
-		}
-		if err != nil || n <= 0 {
-			break
+		case err == unix.EAGAIN:
+			return done, nil
+		case err != nil:
+			return done, os.NewSyscallError("write", err)
+		case n <= 0:
+			return done, nil
 		}
 	}
-	return done
+	return done, nil
 }
 
 // Close closes c gracefully: no more input is delivered, pending output is

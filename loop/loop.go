@@ -737,24 +737,10 @@ func (l *Loop) settle(c *Conn) {
 
 // flush writes as much pending output as the kernel takes.
 func (l *Loop) flush(c *Conn) error {
-	for c.off < len(c.out.B) {
-		n, err := unix.Write(c.fd, c.out.B[c.off:])
-		if n > 0 {
-			c.off += n
-			c.lastActive = l.now
-		}
-		if err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			if err == unix.EAGAIN {
-				return nil
-			}
-			return os.NewSyscallError("write", err)
-		}
-		if n <= 0 {
-			return nil
-		}
+	n, err := c.writeSome(c.out.B[c.off:])
+	c.off += n
+	if err != nil || c.off < len(c.out.B) {
+		return err
 	}
 	bufPool.Put(c.out)
 	c.out, c.off = nil, 0
