@@ -6,6 +6,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/gyro-rpc/gyro/internal/argslab"
 	"github.com/gyro-rpc/gyro/pyval"
 )
 
@@ -314,7 +315,7 @@ func varTuple(fn exprVarTuple, p unsafe.Pointer, args []any, ab *argBlock) any {
 // single call does.
 type argBlock struct {
 	boxes []tupleBox1
-	anys  []any
+	anys  argslab.Slab
 	left  int // calls of the batch not yet run, this one included
 	// owned: InvokeOwned's, whose arguments the method may have as they
 	// are; taken records that one did.
@@ -341,14 +342,8 @@ func (ab *argBlock) clone(args []any) []any {
 		ab.taken = true
 		return args
 	}
-	if ab == nil || len(args) > 4 {
+	if ab == nil {
 		return slices.Clone(args)
 	}
-	if len(ab.anys) < len(args) {
-		ab.anys = make([]any, max(ab.left, 1)*len(args))
-	}
-	own := ab.anys[:len(args):len(args)]
-	ab.anys = ab.anys[len(args):]
-	copy(own, args)
-	return own
+	return append(ab.anys.Take(len(args), max(ab.left, 1)*len(args)), args...)
 }

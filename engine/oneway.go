@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gyro-rpc/gyro/dispatch"
+	"github.com/gyro-rpc/gyro/internal/argslab"
 	"github.com/gyro-rpc/gyro/serial"
 )
 
@@ -110,7 +111,7 @@ func newOnewayQueue(c *Core) *onewayQueue {
 // It reports false when the call was not queued: the queue is full (run it
 // on the caller), or, with started false, no worker could start because
 // the daemon is closing.
-func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *[]any, cc *dispatch.CallContext, info *CallInfo, spawn func(func()) bool) (queued, started bool) {
+func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *argslab.Slab, cc *dispatch.CallContext, info *CallInfo, spawn func(func()) bool) (queued, started bool) {
 	q.mu.Lock()
 	if q.n >= q.max {
 		q.mu.Unlock()
@@ -137,7 +138,7 @@ func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *[]any
 	}
 	args := t.call.Args
 	if args == nil && len(call.Args) > 0 {
-		args = carveArgs(blk, len(call.Args))
+		args = blk.Take(len(call.Args), onewayArgsBlock)
 	}
 	args = append(args[:0], call.Args...)
 	t.ctx, t.call, t.cc, t.info = ctx, *call, *cc, info
@@ -258,21 +259,6 @@ func (q *onewayQueue) recycle(t *onewayTask) {
 		t.call.Args = args[:0]
 		q.free = append(q.free, t)
 	}
-}
-
-// carveArgs returns an empty array for n arguments from the block at blk,
-// making a new block when it has too little left; an array for many
-// arguments is made on its own.
-func carveArgs(blk *[]any, n int) []any {
-	if n > onewayArgsBlock/4 {
-		return make([]any, 0, n)
-	}
-	if len(*blk) < n {
-		*blk = make([]any, onewayArgsBlock)
-	}
-	a := (*blk)[:0:n]
-	*blk = (*blk)[n:]
-	return a
 }
 
 // check is the watchdog: with calls waiting and none finished since the

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/gyro-rpc/gyro/dispatch"
+	"github.com/gyro-rpc/gyro/internal/argslab"
 	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
@@ -57,9 +58,9 @@ type Session struct {
 	// sinceYield counts the threaded oneway calls queued since the session
 	// last yielded.
 	sinceYield int
-	// owArgs is what is left of the block the argument arrays of queued
-	// oneway calls are carved from (carveArgs).
-	owArgs []any
+	// owArgs is the block the argument arrays of queued oneway calls are
+	// carved from (see onewayTask).
+	owArgs argslab.Slab
 	// release gives back the connection's place under the Limits (set
 	// by server types that keep the session as the connection's state).
 	release func()
