@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -36,7 +35,6 @@ func batchSession(tb testing.TB, codec serial.Codec, pyro5 bool) (call func()) {
 	if _, err := d.Register(&benchTupleEcho{}, "bench", false); err != nil {
 		tb.Fatal(err)
 	}
-	s := d.core.NewSession(nil, func(f func()) bool { f(); return true })
 	entries := make([]any, batchEntries)
 	for i := range entries {
 		entries[i] = pyval.Tuple{"echo", pyval.Tuple{strings.Repeat("x", 64)}, pyval.NewDict(0)}
@@ -45,30 +43,15 @@ func batchSession(tb testing.TB, codec serial.Codec, pyro5 bool) (call func()) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var frame []byte
+	inline := func(f func()) bool { f(); return true }
 	if pyro5 {
-		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
-		frame, _ = wire.Append5(nil, &wire.Message5{Type: wire.MsgConnect, SerializerID: uint8(codec.ID()), Data: hs}, nil)
-		s.Process(context.Background(), frame, nil)
-		frame, _ = wire.Append5(nil, &wire.Message5{Type: wire.MsgInvoke, Flags: wire.Flag5Batch, Seq: 1, SerializerID: uint8(codec.ID()), Data: payload}, nil)
-	} else {
-		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
-		frame, _ = wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs}, nil)
-		s.Process(context.Background(), frame, nil)
-		frame, _ = wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagBatch, Seq: 1, SerializerID: uint16(codec.ID()), Data: payload}, &wire.Options{})
+		s := readySession5(tb, d, codec, inline)
+		frame, _ := wire.Append5(nil, &wire.Message5{Type: wire.MsgInvoke, Flags: wire.Flag5Batch, Seq: 1, SerializerID: uint8(codec.ID()), Data: payload}, nil)
+		return answered(tb, s, frame)
 	}
-	if !s.ready {
-		tb.Fatal("handshake failed")
-	}
-	var out []byte
-	ctx := context.Background()
-	return func() {
-		n, o, closeAfter := s.Process(ctx, frame, out[:0])
-		out = o
-		if closeAfter || n != len(frame) || len(out) == 0 {
-			tb.Fatalf("no reply: %q", out)
-		}
-	}
+	s := readySession(tb, d, codec, inline)
+	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagBatch, Seq: 1, SerializerID: uint16(codec.ID()), Data: payload}, &wire.Options{})
+	return answered(tb, s, frame)
 }
 
 // BenchmarkSessionBatch measures one <batch> of echo calls through

@@ -3,10 +3,8 @@
 package engine
 
 import (
-	"context"
 	"testing"
 
-	"github.com/gyro-rpc/gyro/pyval"
 	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
 )
@@ -15,24 +13,10 @@ import (
 // protocol 502 handshake and one echo("hello") call through it.
 func echoSession5(tb testing.TB, codec serial.Codec) (call func()) {
 	tb.Helper()
-	d := benchDaemon(tb)
-	s := d.core.NewSession(nil, func(f func()) bool { f(); return true })
-	hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
-	frame, _ := wire.Append5(nil, &wire.Message5{Type: wire.MsgConnect, SerializerID: uint8(codec.ID()), Data: hs}, nil)
-	if _, out, _ := s.Process(context.Background(), frame, nil); !s.ready {
-		tb.Fatalf("handshake failed: %q", out)
-	}
+	s := readySession5(tb, benchDaemon(tb), codec, func(f func()) bool { f(); return true })
 	payload, _ := codec.MarshalCall(nil, &serial.Call{Object: "bench", Method: "echo", Args: []any{"hello"}}, nil)
-	frame, _ = wire.Append5(nil, &wire.Message5{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint8(codec.ID()), Data: payload}, nil)
-	var out []byte
-	ctx := context.Background()
-	return func() {
-		n, o, closeAfter := s.Process(ctx, frame, out[:0])
-		out = o
-		if closeAfter || n != len(frame) || len(out) == 0 {
-			tb.Fatalf("no reply: %q", out)
-		}
-	}
+	frame, _ := wire.Append5(nil, &wire.Message5{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint8(codec.ID()), Data: payload}, nil)
+	return answered(tb, s, frame)
 }
 
 // TestSession5InvokeAllocs: serving a Pyro5 client costs no allocation

@@ -23,6 +23,12 @@ func echoSession(tb testing.TB, codec serial.Codec, ics ...Interceptor) (call fu
 	s := readySession(tb, d, codec, func(f func()) bool { f(); return true })
 	payload, _ := codec.MarshalCall(nil, &serial.Call{Object: "bench", Method: "echo", Args: []any{"hello"}}, nil)
 	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Seq: 1, SerializerID: uint16(codec.ID()), Data: payload}, &wire.Options{})
+	return answered(tb, s, frame)
+}
+
+// answered returns a function that runs frame through s, reusing one
+// output buffer, and fails tb unless the whole frame is read and answered.
+func answered(tb testing.TB, s *Session, frame []byte) func() {
 	var out []byte
 	ctx := context.Background()
 	return func() {
@@ -56,6 +62,19 @@ func readySession(tb testing.TB, d *Daemon, codec serial.Codec, spawn func(func(
 	s := d.core.NewSession(nil, spawn)
 	hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello"), nil)
 	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgConnect, SerializerID: uint16(codec.ID()), Data: hs}, nil)
+	_, out, _ := s.Process(context.Background(), frame, nil)
+	if !s.ready {
+		tb.Fatalf("handshake failed: %q", out)
+	}
+	return s
+}
+
+// readySession5 is readySession for a Pyro5 client of object "bench".
+func readySession5(tb testing.TB, d *Daemon, codec serial.Codec, spawn func(func()) bool) *Session {
+	tb.Helper()
+	s := d.core.NewSession(nil, spawn)
+	hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
+	frame, _ := wire.Append5(nil, &wire.Message5{Type: wire.MsgConnect, SerializerID: uint8(codec.ID()), Data: hs}, nil)
 	_, out, _ := s.Process(context.Background(), frame, nil)
 	if !s.ready {
 		tb.Fatalf("handshake failed: %q", out)
