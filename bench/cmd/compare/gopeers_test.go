@@ -49,7 +49,7 @@ func TestRenderPeers(t *testing.T) {
 		"| 1 | gyro-multiplex per-caller proxies | net/rpc per-caller clients | 2.00× | grpc shared ClientConn | 2.50× | 2.00×, 6.00× | 2.00×, 1.67× |\n",
 		// no per-caller peers at 32: those ratios are missing
 		"| 32 | gyro-multiplex pipelined proxy | net/rpc shared client | 0.80× | grpc shared ClientConn | 2.00× | –, – | 0.80×, 2.00× |\n",
-		"**NOT met**: behind at 64 B 32x1 vs net/rpc (0.80×).",
+		"**NOT met**: behind or not measured at 64 B 32x1 vs net/rpc (0.80×).",
 		"test setup",
 	} {
 		if !strings.Contains(out, want) {
@@ -62,5 +62,20 @@ func TestRenderPeers(t *testing.T) {
 	renderPeers(&b, rows, "")
 	if !strings.Contains(b.String(), "at every payload and concurrency): **met**.") {
 		t.Errorf("goal not met in\n%s", b.String())
+	}
+
+	// the verdict goes with the printed ratio: 998 against 1000 prints 1.00×
+	rows = peerRows(map[int]map[string]int64{1: {"gyro-multiplex pipelined proxy": 998, "net/rpc shared client": 1000, "grpc shared ClientConn": 100}})
+	b.Reset()
+	renderPeers(&b, rows, "")
+	if !strings.Contains(b.String(), "at every payload and concurrency): **met**.") {
+		t.Errorf("a ratio printed 1.00× judged behind in\n%s", b.String())
+	}
+	// a peer that was not measured is no win
+	rows = peerRows(map[int]map[string]int64{1: {"gyro-multiplex pipelined proxy": 200, "net/rpc shared client": 100}})
+	b.Reset()
+	renderPeers(&b, rows, "")
+	if !strings.Contains(b.String(), "**NOT met**: behind or not measured at 64 B 1x1 vs grpc (not measured).") {
+		t.Errorf("a missing peer not reported in\n%s", b.String())
 	}
 }

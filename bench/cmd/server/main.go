@@ -35,7 +35,7 @@ func main() {
 	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong|peer-netrpc|peer-grpc")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, ended by SIGTERM or SIGINT")
 	withMetrics := flag.Bool("metrics", false, "gyro kinds: observe calls with package metrics (Prometheus), to measure its cost")
-	threads := flag.Int("threads", 300, "gyro-thread: THREADPOOL_SIZE, the most connections it serves at once")
+	threads := flag.Int("threads", 200, "gyro-thread: THREADPOOL_SIZE, the most connections it serves at once (200: Pyro4's and bench/pyro4server.py's)")
 	tlsDir := flag.String("tls", "", "gyro kinds: serve TLS (Pyro's SSL_* items) with the certificates of package benchtls in this directory, made at startup when it has none")
 	flag.Parse()
 	if *cpuProfile != "" {

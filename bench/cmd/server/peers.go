@@ -21,9 +21,8 @@ type PeerRPC struct{}
 // Echo returns its argument.
 func (PeerRPC) Echo(arg *[]byte, reply *[]byte) error { *reply = *arg; return nil }
 
-// GRPCEchoMethod is the full name of the grpc echo method.
-const GRPCEchoMethod = "/gyro.bench.Echo/Echo"
-
+// grpcEchoDesc serves /gyro.bench.Echo/Echo, which compare's
+// grpcEchoMethod calls.
 var grpcEchoDesc = grpc.ServiceDesc{
 	ServiceName: "gyro.bench.Echo",
 	HandlerType: (*any)(nil),
