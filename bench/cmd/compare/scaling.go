@@ -66,7 +66,9 @@ func runScaling(targets []target, cpus string) []scaleCell {
 		t0 := time.Now()
 		p, addr, err := startServer(t, cpus)
 		if err != nil {
-			cells = append(cells, scaleCell{target: t.name, note: "did not start: " + err.Error()})
+			for _, n := range scaleLevels { // a cell per level, as for any failure
+				cells = append(cells, scaleCell{target: t.name, conns: n, note: "did not start: " + err.Error()})
+			}
 			continue
 		}
 		for _, n := range scaleLevels {
@@ -291,7 +293,7 @@ func scaleTargetsOf(cells []scaleCell) []string {
 
 func scaleCellOf(cells []scaleCell, target string, n int) (scaleCell, bool) {
 	for _, c := range cells {
-		if c.target == target && (c.conns == n || c.conns == 0) {
+		if c.target == target && c.conns == n {
 			return c, true
 		}
 	}
