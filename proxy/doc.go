@@ -77,11 +77,14 @@
 // and gyro's daemons answer a connection's requests in order. Requests
 // queued together go out in one write; a reader goroutine hands each reply
 // to the call with its seq (a reply with a seq no call has fails the
-// connection with ProtocolError). A call whose context is done, or whose
-// COMMTIMEOUT passes, returns at once and leaves the connection to the
-// others; its reply is dropped when it comes. A failure of the connection
-// fails every call in flight with that error, and the next call connects
-// again. Close fails the calls in flight with ConnectionClosedError. Do
+// connection with ProtocolError). A call whose context is done returns at
+// once and leaves the connection to the others; its reply is dropped when
+// it comes. A call whose COMMTIMEOUT passes, or that gets a
+// CommunicationError back, releases the connection as Pyro4's proxy does
+// (the daemon answers in order: every later call would wait behind a
+// timed-out one): the calls in flight fail with ConnectionClosedError
+// ("connection released after ..."). A failure of the connection fails
+// every call in flight with that error, and the next call connects again. Close fails the calls in flight with ConnectionClosedError. Do
 // not pipeline to Pyro4's daemon over SSL: it leaves requests that arrive
 // together unanswered in its SSL buffer.
 //

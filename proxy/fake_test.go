@@ -29,6 +29,8 @@ import (
 //	badseq()  answers with the wrong sequence number
 //	badser()  answers in another serializer
 //	badtype() answers with a PING instead of a RESULT
+//	commfail() raises ConnectionClosedError (a CommunicationError) and
+//	          holds back a later() reply for good
 //	gen()     starts a stream of "a", "b", "c"
 //	ow(x)     listed as oneway in the metadata
 //	value     an attribute
@@ -67,7 +69,7 @@ type fakeServer struct {
 
 func defaultMeta() *pyval.Dict {
 	return pyval.DictOf(
-		"methods", []any{"echo", "seq", "boom", "hang", "wait", "later", "drop", "dropOnce", "badseq", "badser", "badtype", "gen", "ow"},
+		"methods", []any{"echo", "seq", "boom", "hang", "wait", "later", "drop", "dropOnce", "badseq", "badser", "badtype", "commfail", "gen", "ow"},
 		"oneway", []any{"ow"},
 		"attrs", []any{"value"})
 }
@@ -283,6 +285,9 @@ func (f *fakeServer) invoke(c net.Conn, m *wire.Message) bool {
 	case "badtype":
 		reply.Type = wire.MsgPing
 		result = "pong"
+	case "commfail":
+		reply.Flags = wire.FlagException
+		result = pyval.NewException(pyval.ClassConnectionClosedError, "remote-side failure")
 	case "gen":
 		reply.Flags = wire.FlagException | wire.FlagItemStreamResult
 		reply.Annotations = nil
@@ -349,6 +354,9 @@ func (f *fakeServer) invoke(c net.Conn, m *wire.Message) bool {
 	}
 	if f.send(c, reply) != nil {
 		return false
+	}
+	if call.Method == "commfail" {
+		return true
 	}
 	f.mu.Lock()
 	held := f.held

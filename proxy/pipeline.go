@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -239,8 +240,10 @@ func (pp *pipe) send(ctx context.Context, expire <-chan time.Time, m *wire.Messa
 			}
 			forget()
 			if expired {
-				return nil, nil, wrap(pyval.ClassTimeoutError, "sending: timeout", context.DeadlineExceeded)
+				pp.failLocked(errReleased("a call timed out"))
+				return nil, nil, errTimeout("sending")
 			}
+			pp.release(0) // the waiters behind it may fit now
 			return nil, nil, ctxErr(ctx, "sending")
 		}
 		// granted: its bytes are counted already, and it goes even if
@@ -403,7 +406,7 @@ func (p *Proxy) livePipe() *pipe {
 func (p *Proxy) closePipe() {
 	p.mu.Lock()
 	pp := p.pipe
-	p.pipe, p.live = nil, nil
+	p.pipe = nil // p.live stays: a Close racing a connect closes it
 	p.mu.Unlock()
 	if pp != nil {
 		pp.close(errProxyClosed)
@@ -422,8 +425,8 @@ func putBuf(b *[]byte) {
 
 // pipeInvoke is invoke for a pipelining proxy: it queues the request and
 // waits for its reply, its context or its deadline, whichever comes first.
-// A call given up leaves the connection to the others; its reply is
-// dropped when it comes.
+// A call whose context ends leaves the connection to the others (its reply
+// is dropped when it comes); one whose COMMTIMEOUT passes releases it.
 func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, args []any, kwargs *pyval.Dict, flags wire.Flags, userAnn bool, extra []wire.Annotation) (any, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -474,7 +477,8 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 		case <-ctx.Done():
 			return nil, ctxErr(ctx, "sending")
 		case <-expire:
-			return nil, wrap(pyval.ClassTimeoutError, "sending: timeout", context.DeadlineExceeded)
+			pp.fail(errReleased("a call timed out"))
+			return nil, errTimeout("sending")
 		}
 	}
 	var r pipeReply
@@ -483,7 +487,10 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	case <-ctx.Done():
 		return nil, ctxErr(ctx, "receiving")
 	case <-expire:
-		return nil, wrap(pyval.ClassTimeoutError, "receiving: timeout", context.DeadlineExceeded)
+		// As Pyro4's proxy, release the connection: the daemon answers
+		// in order, so every later call would wait behind this one.
+		pp.fail(errReleased("a call timed out"))
+		return nil, errTimeout("receiving")
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -491,9 +498,22 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	putBuf(frame)
 	v, drop, err := p.decodeReply(r.m, userAnn)
 	if drop {
-		pp.fail(err)
+		// the calls in flight lose the connection, not this call's error
+		pp.fail(errReleased("another call's CommunicationError"))
 	}
 	return v, err
+}
+
+// errTimeout is a pipelined call's COMMTIMEOUT, as ioErr gives the plain
+// proxy's.
+func errTimeout(dir string) error {
+	return wrap(pyval.ClassTimeoutError, dir+": timeout", os.ErrDeadlineExceeded)
+}
+
+// errReleased is what the calls in flight get when another call's
+// failure releases the connection under them.
+func errReleased(why string) error {
+	return pyval.NewException(pyval.ClassConnectionClosedError, "connection released after "+why)
 }
 
 // pipeCall is callOnce for a pipelining proxy.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -542,5 +543,54 @@ func readFrame(protocol int) func(br *bufio.Reader) (*wire.Message, error) {
 			return nil, err
 		}
 		return &wire.Message{Type: m.Type, Seq: m.Seq, Data: m.Data}, nil
+	}
+}
+
+// A call that meets COMMTIMEOUT releases the connection, as Pyro4's proxy
+// does: the daemon answers in order, so every later call would wait
+// behind the unanswered one. The next call connects again.
+func TestPipelineTimeoutReleases(t *testing.T) {
+	f := newFake(t)
+	p := dial(t, f, proxy.Options{Pipeline: true, Config: cfgWith(func(c *config.Config) { c.CommTimeout = 100 * time.Millisecond })})
+	_, err := p.Call(testCtx(t), "hang")
+	wantExc(t, err, pyval.ClassTimeoutError, "receiving: timeout")
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("%v does not wrap os.ErrDeadlineExceeded, as the plain proxy's timeout does", err)
+	}
+	if v, err := p.Call(testCtx(t), "echo", "after"); err != nil || v != "after" {
+		t.Fatalf("after a timeout: %v, %v", v, err)
+	}
+	if n := f.accepted.Load(); n != 2 {
+		t.Errorf("%d connections, want 2: the timed-out one released", n)
+	}
+}
+
+// A remote CommunicationError releases the connection (Pyro4 does), but
+// it is that call's exception: the other calls in flight on the released
+// connection get a local ConnectionClosedError, never the other call's
+// exception.
+func TestPipelineRemoteCommunicationError(t *testing.T) {
+	f := newFake(t)
+	p := dial(t, f, piped)
+	type res struct {
+		v   any
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		v, err := p.Call(testCtx(t), "later", "a") // answered after the next request
+		done <- res{v, err}
+	}()
+	<-f.hung
+	_, err := p.Call(testCtx(t), "commfail")
+	wantExc(t, err, pyval.ClassConnectionClosedError, "remote-side failure")
+	// the fake holds later's reply back: the release is what ends it
+	r := <-done
+	var exc *pyval.Exception
+	if !errors.As(r.err, &exc) || exc.Class != pyval.ClassConnectionClosedError || strings.Contains(r.err.Error(), "remote-side failure") {
+		t.Errorf("the other call got %v, %v, want a local ConnectionClosedError", r.v, r.err)
+	}
+	if v, err := p.Call(testCtx(t), "echo", "after"); err != nil || v != "after" {
+		t.Fatalf("after the release: %v, %v", v, err)
 	}
 }

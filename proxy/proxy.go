@@ -109,9 +109,9 @@ type Options struct {
 	// Pipeline makes the proxy keep many calls in flight on its one
 	// connection: goroutines calling it at once do not wait for each
 	// other's replies. Requests queued together go out in one write, and
-	// replies are matched to calls by sequence number; a call given up
-	// (its context done, its COMMTIMEOUT passed) leaves the connection to
-	// the others. A failure of the connection fails every call in flight
+	// replies are matched to calls by sequence number; a call whose
+	// context is done leaves the connection to the others, one whose
+	// COMMTIMEOUT passed releases it, as Pyro4 does. A failure of the connection fails every call in flight
 	// with its error and the next call connects again. Pyro4's and Pyro5's
 	// daemons, and gyro's, answer the requests of a connection in order, as
 	// the pipelined proxy needs; a reply with a sequence number no call has
