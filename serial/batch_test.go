@@ -46,7 +46,23 @@ func genericBatch(c *Call) (*Batch, bool) {
 		default:
 			return nil, false
 		}
-		if !batchKwargs(&bc, parts[2]) {
+		// written out here rather than calling batchKwargs, the code under
+		// test: None is KwargsNone (dispatch raises its TypeError), a dict
+		// with str keys is Kwargs ({} as none), anything else only the
+		// generic path takes
+		switch kw := parts[2].(type) {
+		case nil:
+			bc.KwargsNone = true
+		case *pyval.Dict:
+			for _, it := range kw.Items() {
+				if _, ok := it.Key.(string); !ok {
+					return nil, false
+				}
+			}
+			if kw.Len() > 0 {
+				bc.Kwargs = kw
+			}
+		default:
 			return nil, false
 		}
 		b.Calls = append(b.Calls, bc)
@@ -333,6 +349,16 @@ func TestUnmarshalBatchPickle(t *testing.T) {
 		{"big int", "8005952e00000000000000288c016f948c073c62617463683e945d948c046563686f948a0900000000000000004085947d948794614e74942e", false},
 		{"int key", "8005952a00000000000000288c016f948c073c62617463683e945d948c046563686f947d944b014b027385947d948794614e74942e", false},
 		{"set", "8005952b00000000000000288c016f948c073c62617463683e945d948c046563686f948f94284b014b029085947d948794614e74942e", false},
+		// MEMOIZE after a gap in the BINPUT indices stores at the memo's
+		// count, not past its highest index: CPython gives ('A', 'B', 'C', 'C')
+		{"memo gap", "8004288c016f8c073c62617463683e5d28288c0166288c014171028c0142948c0143946802747d74654e742e", true},
+		// a FRAME announcing more bytes than are left is the generic path's error
+		{"long frame", "8005950000000000010000288c016f948c073c62617463683e945d948c046563686f944b0185947d948794614e74942e", false},
+		// a memo index far past what the pickle could hold (LONG_BINPUT 65535)
+		{"memo index", hex.EncodeToString([]byte("\x80\x04(\x8c\x01o\x8c\x07<batch>](\x8c\x04echor\xff\xff\x00\x00K\x01\x85}\x87eNt.")), false},
+		// 1,000 nested dicts shared by 2,000 arguments: past the value
+		// budget once expanded, which the generic path refuses
+		{"shared dicts", hex.EncodeToString([]byte("\x80\x04(\x8c\x01o\x8c\x07<batch>]((\x8c\x01f((" + strings.Repeat("}", 1000) + "tq\x05" + strings.Repeat("h\x05", 1999) + "t}teNt.")), false},
 	}
 	var b Batch
 	for _, tc := range tests {

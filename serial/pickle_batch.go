@@ -104,6 +104,7 @@ type pickleMachine struct {
 	stack []pkVal
 	marks []int
 	memo  []pkVal
+	nmemo int // memo slots set: where MEMOIZE stores, as the unpickler's len(memo)
 }
 
 var pickleMachines = sync.Pool{New: func() any { return new(pickleMachine) }}
@@ -134,8 +135,8 @@ func (m *pickleMachine) run() (pkVal, bool) {
 			if b, ok := m.take(1); !ok || b[0] > 5 {
 				return pkVal{}, false
 			}
-		case 0x95: // FRAME
-			if _, ok := m.take(8); !ok {
+		case 0x95: // FRAME: one announcing more than is left is the generic path's error
+			if b, ok := m.take(8); !ok || binary.LittleEndian.Uint64(b) > uint64(len(m.data)-m.pos) {
 				return pkVal{}, false
 			}
 		case '.': // STOP
@@ -259,7 +260,7 @@ func (m *pickleMachine) run() (pkVal, bool) {
 			}
 			m.drop(base)
 		case 0x94: // MEMOIZE
-			if !m.put(len(m.memo)) {
+			if !m.put(m.nmemo) {
 				return pkVal{}, false
 			}
 		case 'q', 'r': // BINPUT, LONG_BINPUT
@@ -346,20 +347,25 @@ func finishPk(v pkVal) pkVal {
 		}
 		return pkVal{v: l, w: 1 + x.w, h: 1 + x.h}
 	case *pkDict:
-		return pkVal{v: popDict(&x.items, 0), w: x.w, h: 1 + x.h}
+		return pkVal{v: popDict(&x.items, 0), w: 1 + x.w, h: 1 + x.h}
 	}
 	return v
 }
 
-// put stores the top value in memo slot idx.
+// put stores the top value in memo slot idx. An index past the pickle's
+// own length, which no pickler writes, is left to the generic path rather
+// than grow the memo to it.
 func (m *pickleMachine) put(idx int) bool {
-	if len(m.stack) == 0 || idx >= pickleMemoMax {
+	if len(m.stack) == 0 || idx >= pickleMemoMax || idx >= len(m.data) {
 		return false
 	}
 	for len(m.memo) <= idx {
 		m.memo = append(m.memo, pkVal{})
 	}
 	v := m.stack[len(m.stack)-1]
+	if !m.memo[idx].set {
+		m.nmemo++
+	}
 	v.set = true
 	m.memo[idx] = v
 	return true
