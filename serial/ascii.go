@@ -65,6 +65,24 @@ func isASCII[T string | []byte](s T) bool {
 	return true
 }
 
+// asciiNoNUL reports whether b is ASCII without a NUL byte, a word at a
+// time: a byte with its top bit set, or one that borrows when 1 is
+// subtracted (a zero), shows in the top bits of x|(x-0x01..01).
+func asciiNoNUL(b []byte) bool {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if x := word8(b, i); (x|(x-swarLo))&swarHi != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == 0 || b[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // skipPlain returns i advanced over the whole words of s that hold no
 // control byte, no byte that stop names, and neither a nor b: the bytes a
 // quoting or unquoting loop copies as they are.

@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,25 @@ func TestWordScans(t *testing.T) {
 			}
 			if got := ctlIndex(s); got != wantCtl {
 				t.Fatalf("ctlIndex(%q) = %d, want %d", str, got, wantCtl)
+			}
+		}
+	}
+}
+
+// TestASCIINoNUL checks the one-pass check against the two it stands for,
+// at every position of a NUL or a non-ASCII byte in and around a word.
+func TestASCIINoNUL(t *testing.T) {
+	for n := range 20 {
+		for i := range n + 1 {
+			for _, c := range []byte{0, 1, 0x7f, 0x80, 0xff, 'a'} {
+				b := bytes.Repeat([]byte{'x'}, n)
+				if i < n {
+					b[i] = c
+				}
+				want := bytes.IndexByte(b, 0) < 0 && isASCII(b)
+				if got := asciiNoNUL(b); got != want {
+					t.Fatalf("asciiNoNUL(%q) = %v, want %v", b, got, want)
+				}
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package serial
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math"
 	"math/big"
 	"strconv"
@@ -189,26 +188,6 @@ func (p *serpentParser) check() error {
 		return &pyval.Exception{Class: "builtins.UnicodeDecodeError", Args: pyval.Tuple{"serpent: data is not valid utf-8"}}
 	}
 	return nil
-}
-
-// asciiNoNUL reports whether b is ASCII without a NUL byte, eight bytes
-// at a time: a byte with its top bit set, or one that borrows when 1 is
-// subtracted (a zero), shows in the top bits of x|(x-0x01..01).
-func asciiNoNUL(b []byte) bool {
-	const ones, tops = 0x0101010101010101, 0x8080808080808080
-	for len(b) >= 8 {
-		x := binary.LittleEndian.Uint64(b)
-		if (x|(x-ones))&tops != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c == 0 || c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 func (p *serpentParser) errAt(class, msg string) error {
