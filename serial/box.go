@@ -2,6 +2,10 @@ package serial
 
 import "unsafe"
 
+// strHdr is the size of a string header, which a boxed str's block starts
+// with.
+const strHdr = int(unsafe.Sizeof(""))
+
 // boxString returns string(b) as an interface value in one allocation
 // where Go makes two (the bytes, then the string header the interface
 // points to): decoders box every str they decode, and the second
@@ -15,17 +19,15 @@ func boxString(b []byte) any {
 	if len(b) == 0 {
 		return ""
 	}
-	const hdr = unsafe.Sizeof("")
-	blk := make([]byte, int(hdr)+len(b))
-	copy(blk[hdr:], b)
+	blk := make([]byte, strHdr+len(b))
+	copy(blk[strHdr:], b)
 	return boxIn(blk)
 }
 
 // boxIn makes blk, whose bytes after a string header's size are a str's,
 // the block an interface value boxes that str in.
 func boxIn(blk []byte) any {
-	const hdr = unsafe.Sizeof("")
-	*(*string)(unsafe.Pointer(&blk[0])) = unsafe.String(&blk[hdr], len(blk)-int(hdr))
+	*(*string)(unsafe.Pointer(&blk[0])) = unsafe.String(&blk[strHdr], len(blk)-strHdr)
 	v := any("")
 	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(&blk[0])
 	return v
@@ -58,14 +60,13 @@ const (
 // b's encoding: decoded strs are never longer than their encoding, so it
 // bounds what the rest of the message can need.
 func (a *strBlock) box(b []byte, rest int) any {
-	const hdr = int(unsafe.Sizeof(""))
 	if len(b) == 0 {
 		return ""
 	}
 	if len(b) > strBlockedMax {
 		return boxString(b)
 	}
-	need := (hdr + len(b) + 7) &^ 7 // keeps the next header 8-byte aligned
+	need := (strHdr + len(b) + 7) &^ 7 // keeps the next header 8-byte aligned
 	if len(a.free) < need {
 		size := need
 		if rest >= strBlockMinRest {
@@ -73,9 +74,9 @@ func (a *strBlock) box(b []byte, rest int) any {
 		}
 		a.free = make([]byte, size)
 	}
-	blk := a.free[: hdr+len(b) : hdr+len(b)]
+	blk := a.free[: strHdr+len(b) : strHdr+len(b)]
 	a.free = a.free[need:]
-	copy(blk[hdr:], b)
+	copy(blk[strHdr:], b)
 	return boxIn(blk)
 }
 
