@@ -445,6 +445,7 @@ func (p *Proxy) pipeInvoke(ctx context.Context, pp *pipe, obj, method string, ar
 	var anns []wire.Annotation
 	if userAnn {
 		anns = p.takeAnnotations(true)
+		p.setResponse(nil) // as the plain proxy: a oneway leaves none
 	}
 	anns = append(anns, extra...)
 	msg := wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: uint16(p.codec.ID()), Annotations: anns, Data: payload}

@@ -594,3 +594,29 @@ func TestPipelineRemoteCommunicationError(t *testing.T) {
 		t.Fatalf("after the release: %v, %v", v, err)
 	}
 }
+
+// A pipelined oneway clears the last reply's annotations, as a plain
+// proxy's does: ResponseAnnotations is nil after a oneway.
+func TestPipelineOnewayClearsResponse(t *testing.T) {
+	f := newFake(t)
+	p := dial(t, f, piped)
+	ctx := testCtx(t)
+	if err := p.SetAnnotation("XTRA", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Call(ctx, "echo", 1); err != nil {
+		t.Fatal(err)
+	}
+	if v := p.ResponseAnnotations()["XTRA"]; string(v) != "v" {
+		t.Fatalf("response XTRA %q", v)
+	}
+	if err := p.SetAnnotation("XTRA", []byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Call(ctx, "ow", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.ResponseAnnotations(); got != nil {
+		t.Errorf("after a oneway: %v, want nil", got)
+	}
+}
