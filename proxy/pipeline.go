@@ -358,10 +358,7 @@ func (p *Proxy) pipeFor(ctx context.Context, bind bool) (*pipe, error) {
 	if ctx != nil && ctx.Err() != nil {
 		return nil, ctxErr(ctx, "calling")
 	}
-	p.mu.Lock()
-	pp := p.pipe
-	p.mu.Unlock()
-	if pp != nil && pp.alive() {
+	if pp := p.livePipe(); pp != nil {
 		return pp, nil
 	}
 	o, err := p.begin(ctx)
@@ -369,21 +366,21 @@ func (p *Proxy) pipeFor(ctx context.Context, bind bool) (*pipe, error) {
 		return nil, err
 	}
 	defer p.end()
-	p.mu.Lock()
-	pp = p.pipe
-	p.mu.Unlock()
-	if pp != nil && pp.alive() {
-		return pp, nil
+	if pp := p.livePipe(); pp != nil {
+		return pp, nil // another caller connected meanwhile
 	}
-	if pp != nil {
-		<-pp.done // its reader has seen the failure
+	p.mu.Lock()
+	dead := p.pipe
+	p.mu.Unlock()
+	if dead != nil {
+		<-dead.done // its reader has seen the failure
 	}
 	if err := p.connect(o, bind); err != nil {
 		return nil, err
 	}
 	o.disarm()
 	p.conn.SetDeadline(time.Time{})
-	pp = newPipe(p, p.conn, p.br, p.seq)
+	pp := newPipe(p, p.conn, p.br, p.seq)
 	p.conn, p.br = nil, nil // the pipe owns it now; p.live stays for Close
 	p.mu.Lock()
 	p.pipe = pp
