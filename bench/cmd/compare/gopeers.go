@@ -22,7 +22,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -360,47 +359,11 @@ func (g *grpcPeer) close() {
 // nothing else meanwhile.
 func measurePeer(c peerClient, callers int, d time.Duration, pid int) (peerResult, error) {
 	ctx := context.Background()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		r     peerResult
-		first error
-	)
-	cpu0, ccpu0 := cpuTime(pid), processCPU()
-	t0 := time.Now()
-	until := t0.Add(d)
-	for i := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lat := make([]time.Duration, 0, 1<<12)
-			var err error
-			for {
-				s := time.Now()
-				if s.After(until) {
-					break
-				}
-				if err = c.call(ctx, i); err != nil {
-					break
-				}
-				lat = append(lat, time.Since(s))
-			}
-			mu.Lock()
-			r.calls += int64(len(lat))
-			r.lat = append(r.lat, lat...)
-			if err != nil && first == nil {
-				first = err
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	r.elapsed = time.Since(t0)
-	if pid > 0 {
-		r.cpu = cpuTime(pid) - cpu0
-	}
-	r.clientCPU = processCPU() - ccpu0
-	return r, first
+	ccpu0 := processCPU()
+	r, err := drive(callers, d, pid, func(i int, until time.Time) (int64, []time.Duration, error) {
+		return seqCalls(until, callers, func() error { return c.call(ctx, i) })
+	})
+	return peerResult{result: r, clientCPU: processCPU() - ccpu0}, err
 }
 
 func peerRowOf(cell peerCell, t peerTarget, prs []peerResult) peerRow {

@@ -763,46 +763,38 @@ func closeAll(conns []*conn) {
 // load runs w on open connections for d and returns its counts, with the
 // CPU time of process pid (0: none) over that time.
 func load(conns []*conn, w workload, d time.Duration, pid int) (result, error) {
+	return drive(len(conns), d, pid, func(i int, until time.Time) (int64, []time.Duration, error) {
+		if w.pipelined() {
+			n, err := conns[i].pipe(until, w)
+			return n, nil, err
+		}
+		return seqCalls(until, len(conns), conns[i].call)
+	})
+}
+
+// drive runs work on n goroutines for d and sums what they did: calls,
+// latencies and the first error; the CPU is pid's over the run (none
+// without a pid).
+func drive(n int, d time.Duration, pid int, work func(i int, until time.Time) (int64, []time.Duration, error)) (result, error) {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		r     result
 		first error
 	)
-	// a latency per call: room for a short run up front with few
-	// connections, grown on demand with many
-	latCap := 1 << 14
-	if len(conns) > 64 {
-		latCap = 64
+	var cpu0 time.Duration
+	if pid > 0 {
+		cpu0 = cpuTime(pid)
 	}
-	cpu0 := cpuTime(pid)
 	t0 := time.Now()
 	until := t0.Add(d)
-	for _, c := range conns {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var lat []time.Duration
-			var n int64
-			var err error
-			if w.pipelined() {
-				n, err = c.pipe(until, w)
-			} else {
-				lat = make([]time.Duration, 0, latCap)
-				for {
-					s := time.Now()
-					if s.After(until) {
-						break
-					}
-					if err = c.call(); err != nil {
-						break
-					}
-					lat = append(lat, time.Since(s))
-					n++
-				}
-			}
+			calls, lat, err := work(i, until)
 			mu.Lock()
-			r.calls += n
+			r.calls += calls
 			r.lat = append(r.lat, lat...)
 			if err != nil && first == nil {
 				first = err
@@ -812,8 +804,32 @@ func load(conns []*conn, w workload, d time.Duration, pid int) (result, error) {
 	}
 	wg.Wait()
 	r.elapsed = time.Since(t0)
-	r.cpu = cpuTime(pid) - cpu0
+	if pid > 0 {
+		r.cpu = cpuTime(pid) - cpu0
+	}
 	return r, first
+}
+
+// seqCalls makes call after call until until, timing each; of is how many
+// goroutines do so at once, which sizes the latencies kept up front.
+func seqCalls(until time.Time, of int, call func() error) (int64, []time.Duration, error) {
+	// a latency per call: room for a short run up front with few
+	// callers, grown on demand with many
+	latCap := 1 << 14
+	if of > 64 {
+		latCap = 64
+	}
+	lat := make([]time.Duration, 0, latCap)
+	for {
+		s := time.Now()
+		if s.After(until) {
+			return int64(len(lat)), lat, nil
+		}
+		if err := call(); err != nil {
+			return int64(len(lat)), lat, err
+		}
+		lat = append(lat, time.Since(s))
+	}
 }
 
 // idleRSS opens n idle connections to a fresh server and reads its RSS.
