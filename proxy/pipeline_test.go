@@ -136,12 +136,7 @@ func TestPipelineUnexpectedSeq(t *testing.T) {
 	ctx := testCtx(t)
 	_, err := p.Call(ctx, "badseq")
 	wantExc(t, err, pyval.ClassProtocolError, "reply sequence out of sync")
-	if v, err := p.Call(ctx, "echo", 1); err != nil || v != int64(1) {
-		t.Fatalf("after the bad reply: %v, %v", v, err)
-	}
-	if n := f.accepted.Load(); n != 2 {
-		t.Errorf("%d connections, want 2", n)
-	}
+	wantServes(t, p, f, 2)
 }
 
 // TestPipelineCancel: a call given up by its context leaves the connection
@@ -209,12 +204,7 @@ func TestPipelineServerCloses(t *testing.T) {
 		wantExc(t, err, pyval.ClassConnectionClosedError, "receiving")
 	}
 	f.release <- struct{}{}
-	if v, err := p.Call(ctx, "echo", "again"); err != nil || v != "again" {
-		t.Fatalf("after the drop: %v, %v", v, err)
-	}
-	if n := f.accepted.Load(); n != 2 {
-		t.Errorf("%d connections, want 2", n)
-	}
+	wantServes(t, p, f, 2)
 }
 
 // TestPipelineCancelStorm has callers give up calls at random points
@@ -247,12 +237,7 @@ func TestPipelineCancelStorm(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if v, err := p.Call(testCtx(t), "echo", "end"); err != nil || v != "end" {
-		t.Fatalf("after the storm: %v, %v", v, err)
-	}
-	if n := f.accepted.Load(); n != 1 {
-		t.Errorf("%d connections, want 1", n)
-	}
+	wantServes(t, p, f, 1)
 }
 
 // TestPipelineWindow: a call that would put more than the window of
@@ -557,12 +542,7 @@ func TestPipelineTimeoutReleases(t *testing.T) {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("%v does not wrap os.ErrDeadlineExceeded, as the plain proxy's timeout does", err)
 	}
-	if v, err := p.Call(testCtx(t), "echo", "after"); err != nil || v != "after" {
-		t.Fatalf("after a timeout: %v, %v", v, err)
-	}
-	if n := f.accepted.Load(); n != 2 {
-		t.Errorf("%d connections, want 2: the timed-out one released", n)
-	}
+	wantServes(t, p, f, 2)
 }
 
 // A remote CommunicationError releases the connection (Pyro4 does), but
@@ -618,5 +598,17 @@ func TestPipelineOnewayClearsResponse(t *testing.T) {
 	}
 	if got := p.ResponseAnnotations(); got != nil {
 		t.Errorf("after a oneway: %v, want nil", got)
+	}
+}
+
+// wantServes checks that p still answers, once what the test did is over,
+// and that it took conns connections in all.
+func wantServes(t *testing.T, p *proxy.Proxy, f *fakeServer, conns int32) {
+	t.Helper()
+	if v, err := p.Call(testCtx(t), "echo", "after"); err != nil || v != "after" {
+		t.Fatalf("echo afterwards: %v, %v", v, err)
+	}
+	if n := f.accepted.Load(); n != conns {
+		t.Errorf("%d connections, want %d", n, conns)
 	}
 }

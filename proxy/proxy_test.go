@@ -326,12 +326,7 @@ func TestDroppedMidCall(t *testing.T) {
 	ctx := testCtx(t)
 	_, err := p.Call(ctx, "drop")
 	wantExc(t, err, pyval.ClassConnectionClosedError, "receiving: ")
-	if v, err := p.Call(ctx, "echo", 1); err != nil || v != int64(1) {
-		t.Fatalf("after drop: %v, %v", v, err)
-	}
-	if n := f.accepted.Load(); n != 2 {
-		t.Errorf("%d connections, want 2", n)
-	}
+	wantServes(t, p, f, 2)
 }
 
 func TestRetry(t *testing.T) {
@@ -384,12 +379,7 @@ func TestContextCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, pyval.ErrTimeout) {
 		t.Errorf("error %v does not match context.Canceled and TimeoutError", err)
 	}
-	if v, err := p.Call(testCtx(t), "echo", 2); err != nil || v != int64(2) {
-		t.Fatalf("after cancel: %v, %v", v, err)
-	}
-	if n := f.accepted.Load(); n != 2 {
-		t.Errorf("%d connections, want 2", n)
-	}
+	wantServes(t, p, f, 2)
 }
 
 func TestTimeout(t *testing.T) {
@@ -704,12 +694,7 @@ func TestStreamCloseDoneContext(t *testing.T) {
 	if err := s.Close(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Close with a cancelled context: %v", err)
 	}
-	if v, err := p.Call(testCtx(t), "echo", 1); err != nil || v != int64(1) {
-		t.Fatalf("echo after Close: %v, %v", v, err)
-	}
-	if n := f.accepted.Load(); n != 1 {
-		t.Errorf("%d connections, want 1", n)
-	}
+	wantServes(t, p, f, 1)
 }
 
 // TestCloseInterrupts checks that Close does not wait for a call that
