@@ -29,6 +29,7 @@ func TestInvokeBatchAsBatch(t *testing.T) {
 		"special name":  {e("echo", int64(1)), e("__getattr__", "hits")},
 		"attribute":     {e("echo", int64(1)), e("hits"), e("echo", int64(3))},
 		"None attr":     {e("echo", int64(1)), {"hits", pyval.Tuple{}, nil}},
+		"repeated":      {e("echo", int64(1)), e("echo", int64(2)), e("add", int64(1), int64(2)), e("add", int64(3), int64(4)), e("echo", int64(5)), e("hits"), e("hits")},
 	}
 	for _, expose := range []bool{true, false} {
 		r := NewRegistry(Options{RequireExpose: expose, Logger: discardLogger()})

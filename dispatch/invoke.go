@@ -438,13 +438,24 @@ func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.B
 		defer r.release(in)
 	}
 	var ab argBlock
+	// A batch usually calls one method over and over: a lookup is pure,
+	// so the last one is kept for the entries that repeat its name.
+	var (
+		lastName string
+		m        *method
+		a        *attr
+	)
 	for i := range b.Calls {
 		c := &b.Calls[i]
 		ab.left = len(b.Calls) - i
-		m, a, exc := e.tab.lookupFor(c.Method, cc)
-		if exc != nil {
-			return out, r.raise(exc, nil)
+		if i == 0 || c.Method != lastName {
+			var exc *pyval.Exception
+			if m, a, exc = e.tab.lookupFor(c.Method, cc); exc != nil {
+				return out, r.raise(exc, nil)
+			}
+			lastName = c.Method
 		}
+		var exc *pyval.Exception
 		if a == nil && c.KwargsNone {
 			exc = notMapping(m, nil)
 		}
