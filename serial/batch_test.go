@@ -225,6 +225,12 @@ func TestUnmarshalBatchSerpentText(t *testing.T) {
 		{`('o', '<batch>', [('f', (), {})]`, false},
 		{`('o', '<batch>', [('f', (1, ), {})], {'a': 1})`, false},
 		{`('o', '<batch>', [('f', (1,), {'k': None}), ['g', [[]], {}]], None)`, true},
+		// an entry's name is taken from the last entry's when the bytes
+		// repeat, and only then
+		{`('o', '<batch>', [('f', (), {}), ('f', (), {}), ('f' , (), {}), ('f' 'g', (), {}), ('f', (), {})], None)`, true},
+		{`('o', '<batch>', [('f' , (), {}), ('f' , (), {}), ('f' 'g', (), {}), ('f' u'g', (), {}), ('fg', (), {})], None)`, true},
+		{`('o', '<batch>', [('f', (), {}), ('f', (), {}), ('f\x67', (), {}), ('f', (), {})], None)`, true},
+		{`('o', '<batch>', [('f', (), {}), ('f', (), {}), ('f' b'g', (), {})], None)`, false},
 	}
 	var b Batch
 	for _, tc := range tests {

@@ -94,8 +94,9 @@ func (p *serpentParser) batchEntries(b *Batch) bool {
 	p.pos++
 	p.skipSpace()
 	n, comma := 0, false
+	var last batchName
 	for p.peek() != end {
-		if !p.batchEntry(b) {
+		if !p.batchEntry(b, &last) {
 			return false
 		}
 		n++
@@ -118,9 +119,40 @@ func (p *serpentParser) batchEntries(b *Batch) bool {
 	return true
 }
 
+// batchName is the method name of a batch's last entry and the literal it
+// was read from, space after it included: a batch usually calls one
+// method, and the same bytes give the same name without a lookup.
+type batchName struct {
+	lit  []byte
+	name string
+}
+
+// entryName parses the method name of an entry.
+func (p *serpentParser) entryName(last *batchName) (string, bool) {
+	if n := len(last.lit); n > 0 && bytes.HasPrefix(p.data[p.pos:], last.lit) {
+		save := p.pos
+		p.pos += n
+		p.skipSpace()
+		if !p.atStringStart() {
+			return last.name, true
+		}
+		p.pos = save // concatenation: the general path
+	}
+	start := p.pos
+	if e, ok := p.internedLiteral(); ok {
+		last.lit, last.name = p.data[start:p.pos], e.s
+		return e.s, true
+	}
+	if !p.atStringStart() {
+		return "", false
+	}
+	name, _, isBytes, err := p.parseStrings()
+	return name, err == nil && !isBytes
+}
+
 // batchEntry parses one entry, at depth 2 of the call, into a new call
 // of b.
-func (p *serpentParser) batchEntry(b *Batch) bool {
+func (p *serpentParser) batchEntry(b *Batch, last *batchName) bool {
 	var end byte
 	switch p.peek() {
 	case '(':
@@ -132,11 +164,8 @@ func (p *serpentParser) batchEntry(b *Batch) bool {
 	}
 	p.pos++
 	p.skipSpace()
-	if !p.atStringStart() {
-		return false
-	}
-	name, isBytes, err := p.parseStringsInterned()
-	if err != nil || isBytes || !p.comma() {
+	name, ok := p.entryName(last)
+	if !ok || !p.comma() {
 		return false
 	}
 	c := b.next()
