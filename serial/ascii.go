@@ -70,6 +70,14 @@ func isASCII[T string | []byte](s T) bool {
 // subtracted (a zero), shows in the top bits of x|(x-0x01..01).
 func asciiNoNUL(b []byte) bool {
 	i := 0
+	// four words a test: the test's branch, not the arithmetic, bounds
+	// the loop
+	for ; i+32 <= len(b); i += 32 {
+		x, y, z, w := word8(b, i), word8(b, i+8), word8(b, i+16), word8(b, i+24)
+		if (x|(x-swarLo)|y|(y-swarLo)|z|(z-swarLo)|w|(w-swarLo))&swarHi != 0 {
+			return false
+		}
+	}
 	for ; i+8 <= len(b); i += 8 {
 		if x := word8(b, i); (x|(x-swarLo))&swarHi != 0 {
 			return false
