@@ -675,6 +675,11 @@ func (p *serpentParser) parseArgsAt(depth int, dst []any) (args []any, seq bool,
 		}
 		p.skipSpace()
 		if p.peek() == ',' {
+			if q := p.pos + 1; q < len(p.data) && p.data[q] == ')' {
+				// a tuple of one, as most calls send: not via the stack
+				p.pos = q + 1
+				return append(dst[:0], first), true, nil, nil
+			}
 			t, _, err := p.parseTupleTail(depth, first, k, dst, true)
 			return t, true, nil, err
 		}

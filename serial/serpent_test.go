@@ -1037,3 +1037,33 @@ func TestSerpentElemShortcut(t *testing.T) {
 		}
 	}
 }
+
+// TestSerpentArgsOfOne: parseArgsAt takes a tuple of one closed right after
+// its comma without the stack; it gives the general parse's elements,
+// position and value count (less the tuple's own, which its caller counts),
+// and leaves other shapes to the general path.
+func TestSerpentArgsOfOne(t *testing.T) {
+	for _, in := range []string{
+		"('a',)", "('a', )", "('a' ,)", "(1,)", "((1,),)", "('a',),", "('a',", "('a',b)", "([],)", "('a',1)",
+	} {
+		p := newSerpentParser([]byte(in))
+		args, seq, _, err := p.parseArgsAt(1, make([]any, 0, 1))
+		pos, n := p.pos, p.values
+		p.release()
+		p = newSerpentParser([]byte(in))
+		v, _, gerr := p.parseExpr(1)
+		gpos, gn := p.pos, p.values-1
+		p.release()
+		if (err != nil) != (gerr != nil) {
+			t.Errorf("%q: error %v, general parse %v", in, err, gerr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		tup, ok := v.(pyval.Tuple)
+		if !seq || !ok || !reflect.DeepEqual([]any(tup), args) || pos != gpos || n != gn {
+			t.Errorf("%q: (%#v, seq %v, pos %d, %d values), general parse (%#v, pos %d, %d values)", in, args, seq, pos, n, v, gpos, gn)
+		}
+	}
+}
