@@ -467,6 +467,11 @@ const serpentHex = "0123456789abcdef"
 // not printable and gets its \uhhhh; other invalid UTF-8 bytes, which a
 // Python str cannot hold, are written as U+FFFD.
 func appendPyRepr(dst []byte, s string) []byte {
+	if reprPlain(s) {
+		dst = append(dst, '\'')
+		dst = append(dst, s...)
+		return append(dst, '\'')
+	}
 	quote := byte('\'')
 	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
 		quote = '"'
@@ -529,6 +534,25 @@ func appendPyRepr(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, quote)
+}
+
+// reprPlain reports whether s is printable ASCII without a quote or a
+// backslash, which most strs are: its repr is s in single quotes, found in
+// one pass instead of the three the general case makes.
+func reprPlain(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := word8(s, i)
+		if hasStop(x, stopHigh|stopDel) || hasByte(x, '\\') || hasByte(x, '\'') || hasByte(x, '"') {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' || c == '\'' || c == '"' {
+			return false
+		}
+	}
+	return true
 }
 
 func serpentAppendHex(dst []byte, v uint32, n int) []byte {

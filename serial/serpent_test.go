@@ -1067,3 +1067,45 @@ func TestSerpentArgsOfOne(t *testing.T) {
 		}
 	}
 }
+
+// TestPyReprASCII: appendPyRepr against Python's repr rules written out for
+// ASCII, with each byte at each place of strs long enough for the word
+// loops (reprPlain's and skipPlain's) and their tails.
+func TestPyReprASCII(t *testing.T) {
+	oracle := func(s string) string {
+		q := byte('\'')
+		if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+			q = '"'
+		}
+		out := []byte{q}
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '\\' || c == q:
+				out = append(out, '\\', c)
+			case c == '\n':
+				out = append(out, `\n`...)
+			case c == '\r':
+				out = append(out, `\r`...)
+			case c == '\t':
+				out = append(out, `\t`...)
+			case c < 0x20 || c == 0x7f:
+				out = fmt.Appendf(out, `\x%02x`, c)
+			default:
+				out = append(out, c)
+			}
+		}
+		return string(append(out, q))
+	}
+	for n := 1; n <= 24; n++ {
+		for i := range n {
+			for c := range 0x80 {
+				b := bytes.Repeat([]byte{'x'}, n)
+				b[i] = byte(c)
+				s := string(b)
+				if got, want := string(appendPyRepr(nil, s)), oracle(s); got != want {
+					t.Fatalf("repr of %q: %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+}
