@@ -320,16 +320,22 @@ func (p *serpentParser) newline(i int) int {
 // than a branch per byte.
 func plainEnd(data []byte, i int, q byte, triple bool) int {
 	rest := data[i:]
-	n := len(rest)
-	for _, c := range [...]byte{q, '\\', '\r', '\n'} {
-		if c == '\n' && triple {
-			break
-		}
-		if j := bytes.IndexByte(rest[:n], c); j >= 0 {
-			n = j
-		}
+	if j := bytes.IndexByte(rest, q); j >= 0 {
+		rest = rest[:j]
 	}
-	return i + n
+	if j := bytes.IndexByte(rest, '\\'); j >= 0 {
+		rest = rest[:j]
+	}
+	if j := bytes.IndexByte(rest, '\r'); j >= 0 {
+		rest = rest[:j]
+	}
+	if triple {
+		return i + len(rest)
+	}
+	if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	return i + len(rest)
 }
 
 func (p *serpentParser) checkBytes(isBytes bool, from, to int) error {
