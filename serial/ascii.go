@@ -14,12 +14,13 @@ const (
 	swarHi = 0x8080808080808080
 )
 
-// word8 reads s[i:i+8] as a little-endian word (the compiler makes it one
-// load).
+// word8 reads s[i:i+8] as a little-endian word. The compiler makes it one
+// load, and slicing first leaves it one bounds check: a hint like
+// _ = s[i+7] does not, since i+7 could overflow.
 func word8[T string | []byte](s T, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	w := s[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // hasByte reports whether any byte of x is c.
