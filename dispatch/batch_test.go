@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -38,52 +39,7 @@ func TestInvokeBatchAsBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, entries := range batches {
-			raw := make([]any, len(entries))
-			b := &serial.Batch{Object: "svc"}
-			for i, en := range entries {
-				raw[i] = en
-				c := serial.Call{Method: en[0].(string), Args: en[1].(pyval.Tuple)}
-				if kw, ok := en[2].(*pyval.Dict); ok {
-					if kw.Len() > 0 {
-						c.Kwargs = kw
-					}
-				} else {
-					c.KwargsNone = true
-				}
-				b.Calls = append(b.Calls, c)
-			}
-			before := svc.hits
-			want, werr := call(r, nil, "svc", serial.MethodBatch, raw, nil)
-			wantHits := svc.hits - before
-			before = svc.hits
-			got, gerr := r.InvokeBatch(context.Background(), nil, b, nil)
-			if svc.hits-before != wantHits {
-				t.Errorf("expose %v, %s: %d calls ran, want %d", expose, name, svc.hits-before, wantHits)
-			}
-			if werr != nil || gerr != nil {
-				if !sameException(t, werr, gerr) {
-					t.Errorf("expose %v, %s: error %v, want %v", expose, name, gerr, werr)
-				}
-				continue
-			}
-			wl := want.([]any)
-			if len(got) != len(wl) {
-				t.Fatalf("expose %v, %s: results %#v, want %#v", expose, name, got, wl)
-			}
-			for i := range wl {
-				ww, wexc := wl[i].(pyval.ExceptionWrapper)
-				gw, gexc := got[i].(pyval.ExceptionWrapper)
-				switch {
-				case wexc != gexc:
-					t.Errorf("expose %v, %s: result %d is %#v, want %#v", expose, name, i, got[i], wl[i])
-				case wexc:
-					if !sameException(t, ww.Exception, gw.Exception) {
-						t.Errorf("expose %v, %s: result %d raises %v, want %v", expose, name, i, gw.Exception, ww.Exception)
-					}
-				case !reflect.DeepEqual(got[i], wl[i]):
-					t.Errorf("expose %v, %s: result %d is %#v, want %#v", expose, name, i, got[i], wl[i])
-				}
-			}
+			checkBatchAsBatch(t, fmt.Sprintf("expose %v, %s", expose, name), r, "svc", entries, func() int { return svc.hits })
 		}
 	}
 	r := NewRegistry(Options{Logger: discardLogger()})
@@ -91,6 +47,62 @@ func TestInvokeBatchAsBatch(t *testing.T) {
 	_, gerr := r.InvokeBatch(context.Background(), nil, &serial.Batch{Object: "none"}, nil)
 	if werr == nil || !sameException(t, werr, gerr) {
 		t.Errorf("unknown object: %v, want %v", gerr, werr)
+	}
+}
+
+// checkBatchAsBatch runs entries on obj through Invoke's "<batch>" and
+// through InvokeBatch and fails t where the results, the exceptions or,
+// with ran, the number of calls run differ.
+func checkBatchAsBatch(t *testing.T, label string, r *Registry, obj string, entries []pyval.Tuple, ran func() int) {
+	t.Helper()
+	raw := make([]any, len(entries))
+	b := &serial.Batch{Object: obj}
+	for i, en := range entries {
+		raw[i] = en
+		c := serial.Call{Method: en[0].(string), Args: en[1].(pyval.Tuple)}
+		if kw, ok := en[2].(*pyval.Dict); ok {
+			if kw.Len() > 0 {
+				c.Kwargs = kw
+			}
+		} else {
+			c.KwargsNone = true
+		}
+		b.Calls = append(b.Calls, c)
+	}
+	if ran == nil {
+		ran = func() int { return 0 }
+	}
+	before := ran()
+	want, werr := call(r, nil, obj, serial.MethodBatch, raw, nil)
+	wantRan := ran() - before
+	before = ran()
+	got, gerr := r.InvokeBatch(context.Background(), nil, b, nil)
+	if ran()-before != wantRan {
+		t.Errorf("%s: %d calls ran, want %d", label, ran()-before, wantRan)
+	}
+	if werr != nil || gerr != nil {
+		if !sameException(t, werr, gerr) {
+			t.Errorf("%s: error %v, want %v", label, gerr, werr)
+		}
+		return
+	}
+	wl := want.([]any)
+	if len(got) != len(wl) {
+		t.Fatalf("%s: results %#v, want %#v", label, got, wl)
+	}
+	for i := range wl {
+		ww, wexc := wl[i].(pyval.ExceptionWrapper)
+		gw, gexc := got[i].(pyval.ExceptionWrapper)
+		switch {
+		case wexc != gexc:
+			t.Errorf("%s: result %d is %#v, want %#v", label, i, got[i], wl[i])
+		case wexc:
+			if !sameException(t, ww.Exception, gw.Exception) {
+				t.Errorf("%s: result %d raises %v, want %v", label, i, gw.Exception, ww.Exception)
+			}
+		case !reflect.DeepEqual(got[i], wl[i]):
+			t.Errorf("%s: result %d is %#v, want %#v", label, i, got[i], wl[i])
+		}
 	}
 }
 

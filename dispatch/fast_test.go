@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -42,6 +43,7 @@ func (f *fastPtr) AnyVoid(v any)               {}
 func (f *fastPtr) VarTuple(a ...any) pyval.Tuple {
 	return append(pyval.Tuple(a), f.n)
 }
+func (f *fastPtr) Boom(s string) string { panic("boom " + s) }
 
 // fastVal has them on value receivers, registered by value.
 type fastVal struct{ n int }
@@ -73,35 +75,40 @@ func (f fastVal) AnyVoid(v any)               {}
 func (f fastVal) VarTuple(a ...any) pyval.Tuple {
 	return append(pyval.Tuple(a), f.n)
 }
-func (f fastVal) Str() string { return "str" }
+func (f fastVal) Str() string          { return "str" }
+func (f fastVal) Boom(s string) string { panic("boom " + s) }
+
+// fastCases call each fast shape of fastPtr and fastVal.
+var fastCases = []invokeCase{
+	{name: "str str", method: "str_str", args: []any{"a"}, want: "a!"},
+	{name: "str str err", method: "str_str_err", args: []any{"a"}, want: "a?"},
+	{name: "str str err fails", method: "str_str_err", args: []any{""}, class: pyval.ClassRuntimeError, message: "plain failure"},
+	{name: "any any", method: "any_any", args: []any{"v"}, want: pyval.Tuple{"v", 10}},
+	{name: "any any err", method: "any_any_err", args: []any{int64(1)}, want: int64(1)},
+	{name: "any any err fails", method: "any_any_err", args: []any{nil}, class: pyval.ClassRuntimeError, message: "plain failure"},
+	{name: "int int", method: "int_int", args: []any{int64(6), int64(7)}, want: int64(52)},
+	{name: "i64 i64", method: "i64_i64", args: []any{int64(6), int64(7)}, want: int64(9)},
+	{name: "f64 f64", method: "f64_f64", args: []any{1.0, 4.0}, want: 0.25},
+	{name: "void", method: "void", want: nil},
+	{name: "err", method: "err", class: pyval.ClassRuntimeError, message: "plain failure"},
+	{name: "any", method: "any", want: 10},
+	{name: "str", method: "str", want: "str"},
+	{name: "var any", method: "var_any", args: []any{"a", int64(1)}, want: pyval.Tuple{2, 10}},
+	{name: "var tuple", method: "var_tuple", args: []any{"a", nil}, want: pyval.Tuple{"a", nil, 10}},
+	{name: "var tuple no args", method: "var_tuple", want: pyval.Tuple{10}},
+	{name: "var void", method: "var_void", args: []any{"a"}, want: nil},
+	{name: "str void", method: "str_void", args: []any{"a"}, want: nil},
+	{name: "any void", method: "any_void", args: []any{int64(1)}, want: nil},
+	{name: "panics", method: "boom", args: []any{"x"}, class: pyval.ClassRuntimeError, message: "panic: boom x"},
+	// Not an exact fit: the general path converts or reports.
+	{name: "int int from bool", method: "int_int", args: []any{true, int64(7)}, want: 17},
+	{name: "f64 from int", method: "f64_f64", args: []any{int64(1), 4.0}, want: 0.25},
+	{name: "str str wrong type", method: "str_str", args: []any{int64(1)},
+		class: typeError, message: "fastPtr.str_str() argument 1 must be str, not int"},
+}
 
 func TestFastPaths(t *testing.T) {
-	cases := []invokeCase{
-		{name: "str str", method: "str_str", args: []any{"a"}, want: "a!"},
-		{name: "str str err", method: "str_str_err", args: []any{"a"}, want: "a?"},
-		{name: "str str err fails", method: "str_str_err", args: []any{""}, class: pyval.ClassRuntimeError, message: "plain failure"},
-		{name: "any any", method: "any_any", args: []any{"v"}, want: pyval.Tuple{"v", 10}},
-		{name: "any any err", method: "any_any_err", args: []any{int64(1)}, want: int64(1)},
-		{name: "any any err fails", method: "any_any_err", args: []any{nil}, class: pyval.ClassRuntimeError, message: "plain failure"},
-		{name: "int int", method: "int_int", args: []any{int64(6), int64(7)}, want: int64(52)},
-		{name: "i64 i64", method: "i64_i64", args: []any{int64(6), int64(7)}, want: int64(9)},
-		{name: "f64 f64", method: "f64_f64", args: []any{1.0, 4.0}, want: 0.25},
-		{name: "void", method: "void", want: nil},
-		{name: "err", method: "err", class: pyval.ClassRuntimeError, message: "plain failure"},
-		{name: "any", method: "any", want: 10},
-		{name: "str", method: "str", want: "str"},
-		{name: "var any", method: "var_any", args: []any{"a", int64(1)}, want: pyval.Tuple{2, 10}},
-		{name: "var tuple", method: "var_tuple", args: []any{"a", nil}, want: pyval.Tuple{"a", nil, 10}},
-		{name: "var tuple no args", method: "var_tuple", want: pyval.Tuple{10}},
-		{name: "var void", method: "var_void", args: []any{"a"}, want: nil},
-		{name: "str void", method: "str_void", args: []any{"a"}, want: nil},
-		{name: "any void", method: "any_void", args: []any{int64(1)}, want: nil},
-		// Not an exact fit: the general path converts or reports.
-		{name: "int int from bool", method: "int_int", args: []any{true, int64(7)}, want: 17},
-		{name: "f64 from int", method: "f64_f64", args: []any{int64(1), 4.0}, want: 0.25},
-		{name: "str str wrong type", method: "str_str", args: []any{int64(1)},
-			class: typeError, message: "fastPtr.str_str() argument 1 must be str, not int"},
-	}
+	cases := fastCases
 	for _, obj := range []any{&fastPtr{n: 10}, fastVal{n: 10}} {
 		t.Run(reflect.TypeOf(obj).String(), func(t *testing.T) {
 			r := NewRegistry(Options{Logger: discardLogger()})
@@ -121,6 +128,26 @@ func TestFastPaths(t *testing.T) {
 			}
 			runInvokeCases(t, r, "f", tests)
 		})
+	}
+}
+
+// TestFastPathsInBatch: InvokeBatch runs the fast shapes itself; each of
+// them, between two good calls, gives what Invoke's "<batch>" gives: the
+// same results, and an error or a panic ending the batch as the same
+// exception.
+func TestFastPathsInBatch(t *testing.T) {
+	for _, obj := range []any{&fastPtr{n: 10}, fastVal{n: 10}} {
+		r := NewRegistry(Options{Logger: discardLogger()})
+		if _, err := r.Register(obj, "f", false); err != nil {
+			t.Fatal(err)
+		}
+		e := func(m string, args ...any) pyval.Tuple { return pyval.Tuple{m, pyval.Tuple(args), pyval.NewDict(0)} }
+		for _, tc := range fastCases {
+			entries := []pyval.Tuple{e("str_str", "a"), e(tc.method, tc.args...), e("var_tuple", "b"), e("var_tuple", "c")}
+			checkBatchAsBatch(t, fmt.Sprintf("%T %s", obj, tc.name), r, "f", entries, nil)
+		}
+		checkBatchAsBatch(t, fmt.Sprintf("%T kwargs", obj), r, "f",
+			[]pyval.Tuple{e("str_str", "a"), {"str_str", pyval.Tuple{}, pyval.DictOf("s", "b")}, {"var_tuple", pyval.Tuple{}, nil}}, nil)
 	}
 }
 

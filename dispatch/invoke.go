@@ -420,7 +420,7 @@ func (r *Registry) batch(ctx context.Context, cc *CallContext, e *entry, conn *C
 // pyval.ExceptionWrapper if a call failed. The error fails the whole
 // batch; out may then hold results already appended, which the caller
 // drops. The caller also clears out once it encoded the results.
-func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.Batch, out []any) ([]any, error) {
+func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.Batch, out []any) (results []any, err error) {
 	e := r.state.Load().byID[b.Object]
 	if e == nil {
 		return out, r.raise(errUnknownObject(), nil)
@@ -445,6 +445,18 @@ func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.B
 		m        *method
 		a        *attr
 	)
+	// Calls with a fast shape and a result that cannot be a stream run
+	// here, without call's layers: a panic ends the batch as call's
+	// recover would, with one deferred recover for the whole batch.
+	var running *method
+	defer func() {
+		if running == nil {
+			return // not in a fast call: not ours to recover
+		}
+		if p := recover(); p != nil {
+			results, err = append(out, pyval.ExceptionWrapper{Exception: r.raisePanic(p, debug.Stack(), running)}), nil
+		}
+	}()
 	for i := range b.Calls {
 		c := &b.Calls[i]
 		ab.left = len(b.Calls) - i
@@ -454,6 +466,18 @@ func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.B
 				return out, r.raise(exc, nil)
 			}
 			lastName = c.Method
+		}
+		if a == nil && m.fast != fastNone && m.expr != nil && !m.stream && !m.dynOut && !c.KwargsNone && c.Kwargs.Len() == 0 {
+			running = m
+			res, ferr, ok := fastCall(m.fast, m.expr, in.ptr, c.Args, &ab)
+			running = nil
+			if ok {
+				if ferr != nil {
+					return append(out, pyval.ExceptionWrapper{Exception: r.raise(ferr, m)}), nil
+				}
+				out = append(out, res)
+				continue
+			}
 		}
 		var exc *pyval.Exception
 		if a == nil && c.KwargsNone {
