@@ -315,6 +315,7 @@ func varTuple(fn exprVarTuple, p unsafe.Pointer, args []any, ab *argBlock) any {
 // single call does.
 type argBlock struct {
 	boxes []tupleBox1
+	nbox  int // boxes handed out
 	anys  argslab.Slab
 	left  int // calls of the batch not yet run, this one included
 	// owned: InvokeOwned's, whose arguments the method may have as they
@@ -326,11 +327,13 @@ func (ab *argBlock) box1() *tupleBox1 {
 	if ab == nil || ab.owned {
 		return new(tupleBox1)
 	}
-	if len(ab.boxes) == 0 {
-		ab.boxes = make([]tupleBox1, max(ab.left, 1))
+	if ab.nbox == len(ab.boxes) {
+		ab.boxes, ab.nbox = make([]tupleBox1, max(ab.left, 1)), 0
 	}
-	b := &ab.boxes[0]
-	ab.boxes = ab.boxes[1:]
+	// an index, not a reslice: storing the advanced slice would take the
+	// write barrier for every call while the collector marks
+	b := &ab.boxes[ab.nbox]
+	ab.nbox++
 	return b
 }
 

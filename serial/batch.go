@@ -1,6 +1,10 @@
 package serial
 
-import "github.com/gyro-rpc/gyro/pyval"
+import (
+	"unsafe"
+
+	"github.com/gyro-rpc/gyro/pyval"
+)
 
 // MethodBatch is the method name of a batch INVOKE: its vargs are the
 // calls, each a sequence (method, vargs, kwargs).
@@ -73,6 +77,24 @@ func (b *Batch) next() *Call {
 	c := &b.Calls[len(b.Calls)-1]
 	c.Args = c.Args[:0]
 	return c
+}
+
+// setMethod and setArgs store a decoded entry's name and args in c where
+// they change it: a batch's calls keep their names and Args arrays from
+// batch to batch, and a pointer store takes the write barrier while the
+// collector marks, for every entry.
+func (c *Call) setMethod(name string) {
+	if len(c.Method) != len(name) || unsafe.StringData(c.Method) != unsafe.StringData(name) {
+		c.Method = name
+	}
+}
+
+func (c *Call) setArgs(args []any) {
+	if cap(args) == cap(c.Args) && unsafe.SliceData(args) == unsafe.SliceData(c.Args) {
+		c.Args = c.Args[:len(args)]
+		return
+	}
+	c.Args = args
 }
 
 // fail resets b and reports false, for UnmarshalBatch's fallbacks.

@@ -27,7 +27,11 @@ func boxString(b []byte) any {
 // boxIn makes blk, whose bytes after a string header's size are a str's,
 // the block an interface value boxes that str in.
 func boxIn(blk []byte) any {
-	*(*string)(unsafe.Pointer(&blk[0])) = unsafe.String(&blk[strHdr], len(blk)-strHdr)
+	// The header is stored as plain words: storing a string would take
+	// the write barrier while the collector marks, and it has nothing to
+	// do here, as the block is noscan memory and the data pointer points
+	// into the block itself, which the interface value keeps alive.
+	*(*[2]uintptr)(unsafe.Pointer(&blk[0])) = [2]uintptr{uintptr(unsafe.Pointer(&blk[strHdr])), uintptr(len(blk) - strHdr)}
 	v := any("")
 	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(&blk[0])
 	return v

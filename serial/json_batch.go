@@ -127,7 +127,7 @@ func (d *jsonDecoder) batchEntry(b *Batch) bool {
 		return false
 	}
 	c := b.next()
-	c.Method = internString(name)
+	c.setMethod(internString(name))
 	if c.Args, err = d.arrayElems(c.Args, true); err != nil || !d.comma() {
 		return false
 	}

@@ -108,7 +108,7 @@ func (d *marshalDecoder) batchEntry(b *Batch) bool {
 		return false
 	}
 	c := b.next()
-	c.Method = name.s
+	c.setMethod(name.s)
 	// vargs at depth 4: a tuple or list read into the call's array, or a
 	// back-reference to one (CPython shares the empty tuple)
 	d.depth = 4

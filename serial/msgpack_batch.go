@@ -72,12 +72,12 @@ func (d *mpDecoder) batchEntry(b *Batch) bool {
 		return false
 	}
 	c := b.next()
-	c.Method = name
+	c.setMethod(name)
 	args, err := d.arrayInto(c.Args, 3)
 	if err != nil {
 		return false
 	}
-	c.Args = args
+	c.setArgs(args)
 	if len(d.data) > 0 && d.data[0] == 0x80 {
 		d.data = d.data[1:]
 		return true

@@ -62,7 +62,7 @@ func (pc pickleCodec) UnmarshalBatch(data []byte, b *Batch) bool {
 			return b.fail()
 		}
 		c := b.next()
-		c.Method = name
+		c.setMethod(name)
 		switch v := parts[1].(type) {
 		case pyval.Tuple:
 			c.Args = append(c.Args, v...)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gyro-rpc/gyro/pyval"
 )
@@ -93,9 +94,9 @@ func (sc serpentCodec) MarshalCall(dst []byte, c *Call, r Replacer) ([]byte, err
 	start := len(dst)
 	e := serpentEncoder{buf: append(dst, serpentHeader...), r: r}
 	e.buf = append(e.buf, '(')
-	e.buf = appendPyRepr(e.buf, c.Object)
+	e.str(c.Object)
 	e.buf = append(e.buf, ',')
-	e.buf = appendPyRepr(e.buf, c.Method)
+	e.str(c.Method)
 	e.buf = append(e.buf, ',')
 	var err error
 	if serpentArgsAsList(c) {
@@ -142,6 +143,18 @@ type serpentEncoder struct {
 	r   Replacer
 }
 
+// str appends the repr of s. The buffer is stored back whole only when it
+// moved: storing a slice takes the write barrier while the collector
+// marks, which for every str of a reply cost more than the check.
+func (e *serpentEncoder) str(s string) {
+	b := appendPyRepr(e.buf, s)
+	if unsafe.SliceData(b) == unsafe.SliceData(e.buf) {
+		e.buf = e.buf[:len(b)]
+		return
+	}
+	e.buf = b
+}
+
 func (e *serpentEncoder) encode(v any, depth int) error {
 	if depth > serpentMaxDepth {
 		return pyval.NewException(pyval.ClassValueError, "Object graph nesting too deep")
@@ -150,7 +163,7 @@ func (e *serpentEncoder) encode(v any, depth int) error {
 	case nil:
 		e.buf = append(e.buf, "None"...)
 	case string:
-		e.buf = appendPyRepr(e.buf, x)
+		e.str(x)
 	case bool:
 		if x {
 			e.buf = append(e.buf, "True"...)
@@ -201,7 +214,7 @@ func (e *serpentEncoder) encode(v any, depth int) error {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
-			e.buf = appendPyRepr(e.buf, s)
+			e.str(s)
 		}
 		e.buf = append(e.buf, ']')
 	case map[string]any:
@@ -240,18 +253,18 @@ func (e *serpentEncoder) encode(v any, depth int) error {
 // every name server reply.
 func (e *serpentEncoder) encodeURI(u *pyval.URI) {
 	e.buf = append(e.buf, "{'__class__':'Pyro4.core.URI','state':("...)
-	e.buf = appendPyRepr(e.buf, u.Protocol)
+	e.str(u.Protocol)
 	e.buf = append(e.buf, ',')
-	e.buf = appendPyRepr(e.buf, u.Object)
+	e.str(u.Object)
 	e.buf = append(e.buf, ',')
 	if u.Sockname != "" {
-		e.buf = appendPyRepr(e.buf, u.Sockname)
+		e.str(u.Sockname)
 	} else {
 		e.buf = append(e.buf, "None"...)
 	}
 	if u.Host != "" {
 		e.buf = append(e.buf, ',')
-		e.buf = appendPyRepr(e.buf, u.Host)
+		e.str(u.Host)
 		e.buf = append(e.buf, ',')
 		e.buf = strconv.AppendInt(e.buf, int64(u.Port), 10)
 	} else {
@@ -263,7 +276,7 @@ func (e *serpentEncoder) encodeURI(u *pyval.URI) {
 // encodeException writes Exception.ClassDict() without building it.
 func (e *serpentEncoder) encodeException(x *pyval.Exception, depth int) error {
 	e.buf = append(e.buf, "{'__class__':"...)
-	e.buf = appendPyRepr(e.buf, x.Class)
+	e.str(x.Class)
 	e.buf = append(e.buf, ",'__exception__':True,'args':"...)
 	if err := e.encodeSeq('(', ')', x.Args, true, depth+1); err != nil {
 		return err
@@ -341,7 +354,7 @@ func (e *serpentEncoder) encodeStringMap(m map[string]any, depth int) error {
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
-		e.buf = appendPyRepr(e.buf, k)
+		e.str(k)
 		e.buf = append(e.buf, ':')
 		if err := e.encode(m[k], depth+1); err != nil {
 			return err
@@ -355,7 +368,7 @@ func (e *serpentEncoder) encodeStringMap(m map[string]any, depth int) error {
 // model's unhashable types, which Python could not read back.
 func (e *serpentEncoder) encodeKey(k any, depth int) error {
 	if s, ok := k.(string); ok {
-		e.buf = appendPyRepr(e.buf, s)
+		e.str(s)
 		return nil
 	}
 	switch k.(type) {

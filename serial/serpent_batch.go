@@ -173,7 +173,8 @@ func (p *serpentParser) batchEntry(b *Batch, last *batchName) bool {
 	if err != nil || !seq || !p.comma() {
 		return false
 	}
-	c.Method, c.Args = name, args
+	c.setMethod(name)
+	c.setArgs(args)
 	p.values += 3 // the entry, its name and its vargs
 	var kwargs any = emptyKwargs{}
 	if p.emptyDict() {
