@@ -29,6 +29,7 @@ func FuzzBatchDecode(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`('o', '<batch>', [('f' 'g', (1,), {'k': 2}), ['h', [[]], None]], None)`))
+	f.Add([]byte(`('o','<batch>',[('f',(),{}),('f',('a',),{}),('f',('a',1),{}),('f',(('b',),),{})],None)`))
 	f.Add([]byte(`{"params":[["f",[1,"a"],{}],["g",[],null]],"kwargs":{},"method":"<batch>","object":"o"}`))
 	// CPython's pickles, protocols 5 and 2 (TestUnmarshalBatchPickle)
 	for _, h := range []string{

@@ -231,6 +231,18 @@ func TestUnmarshalBatchSerpentText(t *testing.T) {
 		{`('o', '<batch>', [('f' , (), {}), ('f' , (), {}), ('f' 'g', (), {}), ('f' u'g', (), {}), ('fg', (), {})], None)`, true},
 		{`('o', '<batch>', [('f', (), {}), ('f', (), {}), ('f\x67', (), {}), ('f', (), {})], None)`, true},
 		{`('o', '<batch>', [('f', (), {}), ('f', (), {}), ('f' b'g', (), {})], None)`, false},
+		// entries after the first in serpent.dumps' compact form
+		{`('o','<batch>',[('f',(),{}),('f',(),{}),('f',('a',),{}),('f',('a','b'),{}),('f',('a','b',),{}),('f',(1,[2],{'k':3},('x',)),{})],None)`, true},
+		{`('o','<batch>',[('f',(),{}),('f',('a\n',),{}),('f',('''a''',),{}),('f',('a' 'b',),{}),('f',(-1,2.5e3,None,True),{})],None)`, true},
+		{`('o','<batch>',[('f',(),{}),('f',('a',),{'k':1}),('f',('a',) ,{}),('f',('a',),{},),('f',( 'a',),{}),('f',('a', ),{})],None)`, true},
+		{`('o','<batch>',[('f',(),{}),('f',('a'),{})],None)`, false},
+		{`('o','<batch>',[('f',(),{}),('f',(1),{})],None)`, false},
+		{`('o','<batch>',[('f',(),{}),('f',('a',),{}]],None)`, false},
+		{`('o','<batch>',[('f',(),{}),('f',('a',),{}`, false},
+		{`('o','<batch>',[('f',(),{}),('f',('a',`, false},
+		{`('o','<batch>',[('f',(),{}),('f',(1+,),{})],None)`, false},
+		{`('o','<batch>',[('f',(),{}),('f',('a',)`, false},
+		{`('o','<batch>',[('f',(),{}),('f',(),{}),('g',('a',),{}),('g',('b',),{})],None)`, true},
 	}
 	var b Batch
 	for _, tc := range tests {

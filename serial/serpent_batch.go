@@ -153,6 +153,9 @@ func (p *serpentParser) entryName(last *batchName) (string, bool) {
 // batchEntry parses one entry, at depth 2 of the call, into a new call
 // of b.
 func (p *serpentParser) batchEntry(b *Batch, last *batchName) bool {
+	if p.compactEntry(b, last) {
+		return true
+	}
 	var end byte
 	switch p.peek() {
 	case '(':
@@ -195,4 +198,57 @@ func (p *serpentParser) batchEntry(b *Batch, last *batchName) bool {
 	}
 	p.pos++
 	return true
+}
+
+// compactEntry parses an entry that calls the last entry's method, written
+// as serpent.dumps writes one, with no space between its tokens, a tuple
+// of vargs and empty kwargs: ('name',('a',1),{}). It costs a few byte
+// compares where batchEntry's general parse skips space before and looks
+// at every token through a call. The vargs' elements are parsed as
+// batchEntry parses them, and the values counted alike. It reports false
+// and leaves p and b as they were for any other entry.
+func (p *serpentParser) compactEntry(b *Batch, last *batchName) bool {
+	d, i, n := p.data, p.pos, len(last.lit)
+	if n == 0 || i+n+3 > len(d) || d[i] != '(' || !bytes.Equal(d[i+1:i+1+n], last.lit) || d[i+1+n] != ',' || d[i+2+n] != '(' {
+		return false
+	}
+	save, values := p.pos, p.values
+	p.pos = i + n + 3
+	c := b.next()
+	args := c.Args[:0]
+	ok := true
+	if p.pos < len(d) && d[p.pos] == ')' {
+		p.pos++ // ()
+	} else {
+		for {
+			v, _, err := p.parseElem(4)
+			if err != nil {
+				ok = false
+				break
+			}
+			args = append(args, v)
+			if p.pos < len(d) && d[p.pos] == ',' {
+				if p.pos++; p.pos < len(d) && d[p.pos] == ')' {
+					p.pos++
+					break
+				}
+				continue
+			}
+			// (x) is x, not a tuple of one: batchEntry's parse says so
+			ok = len(args) > 1 && p.pos < len(d) && d[p.pos] == ')'
+			p.pos++
+			break
+		}
+	}
+	if ok && p.pos+4 <= len(d) && string(d[p.pos:p.pos+4]) == ",{})" {
+		p.pos += 4
+		p.values += 4 // the entry, its name, its vargs and its kwargs
+		c.setMethod(last.name)
+		c.setArgs(args)
+		return true
+	}
+	clear(args)
+	b.Calls = b.Calls[:len(b.Calls)-1]
+	p.pos, p.values = save, values
+	return false
 }
