@@ -155,9 +155,15 @@ func (e *serpentEncoder) str(s string) {
 	e.buf = b
 }
 
+// serpentTooDeep is serpent's error for a value nested deeper than it
+// writes.
+func serpentTooDeep() error {
+	return pyval.NewException(pyval.ClassValueError, "Object graph nesting too deep")
+}
+
 func (e *serpentEncoder) encode(v any, depth int) error {
 	if depth > serpentMaxDepth {
-		return pyval.NewException(pyval.ClassValueError, "Object graph nesting too deep")
+		return serpentTooDeep()
 	}
 	switch x := v.(type) {
 	case nil:
@@ -308,13 +314,27 @@ func (e *serpentEncoder) encodeOther(v any, depth int) error {
 }
 
 func (e *serpentEncoder) encodeSeq(open, close byte, s []any, tuple bool, depth int) error {
+	if len(s) > 0 && depth+1 > serpentMaxDepth {
+		return serpentTooDeep() // as encode would for every element
+	}
 	e.buf = append(e.buf, open)
 	for i, el := range s {
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
-		if err := e.encode(el, depth+1); err != nil {
-			return err
+		// strs and tuples, what results mostly hold, skip encode's
+		// switch over every type
+		switch x := el.(type) {
+		case string:
+			e.str(x)
+		case pyval.Tuple:
+			if err := e.encodeSeq('(', ')', x, true, depth+1); err != nil {
+				return err
+			}
+		default:
+			if err := e.encode(el, depth+1); err != nil {
+				return err
+			}
 		}
 	}
 	if tuple && len(s) == 1 {

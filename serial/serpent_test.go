@@ -1109,3 +1109,37 @@ func TestPyReprASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestSerpentEncodeDepth: serpent writes values nested serpentMaxDepth
+// deep and refuses one level more, whatever the containers: tuples and
+// strs take a shorter path through encodeSeq than other values.
+func TestSerpentEncodeDepth(t *testing.T) {
+	nest := func(n int, leaf any, wrap func(i int, v any) any) any {
+		v := leaf
+		for i := range n {
+			v = wrap(i, v)
+		}
+		return v
+	}
+	shapes := map[string]func(i int, v any) any{
+		"tuples": func(_ int, v any) any { return pyval.Tuple{v} },
+		"lists":  func(_ int, v any) any { return []any{v} },
+		"mixed": func(i int, v any) any {
+			if i%2 == 0 {
+				return pyval.Tuple{"s", v}
+			}
+			return []any{v, int64(1)}
+		},
+	}
+	for name, wrap := range shapes {
+		for _, leaf := range []any{"leaf", int64(1)} {
+			if _, err := Serpent.Marshal(nil, nest(serpentMaxDepth, leaf, wrap), nil); err != nil {
+				t.Errorf("%s of %T, %d deep: %v", name, leaf, serpentMaxDepth, err)
+			}
+			_, err := Serpent.Marshal(nil, nest(serpentMaxDepth+1, leaf, wrap), nil)
+			if ex, ok := err.(*pyval.Exception); !ok || ex.Message() != "Object graph nesting too deep" {
+				t.Errorf("%s of %T, %d deep: %v, want nesting too deep", name, leaf, serpentMaxDepth+1, err)
+			}
+		}
+	}
+}
