@@ -66,30 +66,39 @@ func isASCII[T string | []byte](s T) bool {
 	return true
 }
 
-// asciiNoNUL reports whether b is ASCII without a NUL byte, a word at a
-// time: a byte with its top bit set, or one that borrows when 1 is
-// subtracted (a zero), shows in the top bits of x|(x-0x01..01).
-func asciiNoNUL(b []byte) bool {
+// asciiScan reports whether b is ASCII without a NUL byte, and if so
+// whether it has no control byte (below 0x20) either, a word at a time: a
+// byte with its top bit set, or one that borrows when 1 is subtracted (a
+// zero), shows in the top bits of x|(x-0x01..01); one below 0x20 in those
+// of (x-0x20..20)&^x.
+func asciiScan(b []byte) (asciiNoNUL, noControl bool) {
+	var ctl uint64
 	i := 0
 	// four words a test: the test's branch, not the arithmetic, bounds
 	// the loop
 	for ; i+32 <= len(b); i += 32 {
 		x, y, z, w := word8(b, i), word8(b, i+8), word8(b, i+16), word8(b, i+24)
 		if (x|(x-swarLo)|y|(y-swarLo)|z|(z-swarLo)|w|(w-swarLo))&swarHi != 0 {
-			return false
+			return false, false
 		}
+		ctl |= (x-swarLo*0x20)&^x | (y-swarLo*0x20)&^y | (z-swarLo*0x20)&^z | (w-swarLo*0x20)&^w
 	}
 	for ; i+8 <= len(b); i += 8 {
-		if x := word8(b, i); (x|(x-swarLo))&swarHi != 0 {
-			return false
+		x := word8(b, i)
+		if (x|(x-swarLo))&swarHi != 0 {
+			return false, false
 		}
+		ctl |= (x - swarLo*0x20) &^ x
 	}
 	for ; i < len(b); i++ {
 		if b[i] == 0 || b[i] >= utf8.RuneSelf {
-			return false
+			return false, false
+		}
+		if b[i] < 0x20 {
+			ctl |= swarHi
 		}
 	}
-	return true
+	return true, ctl&swarHi == 0
 }
 
 // skipPlain returns i advanced over the whole words of s that hold no

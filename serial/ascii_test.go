@@ -64,14 +64,15 @@ func TestWordScans(t *testing.T) {
 func TestASCIINoNUL(t *testing.T) {
 	for n := range 80 { // the four-word loop, the word loop and the byte loop
 		for i := range n + 1 {
-			for _, c := range []byte{0, 1, 0x7f, 0x80, 0xff, 'a'} {
+			for _, c := range []byte{0, 1, '\n', 0x1f, ' ', 0x7f, 0x80, 0xff, 'a'} {
 				b := bytes.Repeat([]byte{'x'}, n)
 				if i < n {
 					b[i] = c
 				}
 				want := bytes.IndexByte(b, 0) < 0 && isASCII(b)
-				if got := asciiNoNUL(b); got != want {
-					t.Fatalf("asciiNoNUL(%q) = %v, want %v", b, got, want)
+				wantNoCtl := want && ctlIndex(b) < 0
+				if got, noCtl := asciiScan(b); got != want || noCtl != wantNoCtl {
+					t.Fatalf("asciiScan(%q) = %v, %v, want %v, %v", b, got, noCtl, want, wantNoCtl)
 				}
 			}
 		}

@@ -127,12 +127,15 @@ type serpentParser struct {
 	unhash string       // type name of the last unhashable node, for TypeError
 	values int          // atoms parsed so far, against MaxValues
 	gen5   bool         // class dicts carry Pyro5's names (Serpent5)
-	strs   strBlock     // boxes the message's strs
+	// lineless: no byte below 0x20 after the header, so no line break
+	// can end a string literal's plain run (strEnd)
+	lineless bool
+	strs     strBlock // boxes the message's strs
 }
 
 func newSerpentParser(data []byte) *serpentParser {
 	p := serpentParserPool.Get().(*serpentParser)
-	p.data, p.pos, p.values, p.gen5 = data, 0, 0, false
+	p.data, p.pos, p.values, p.gen5, p.lineless = data, 0, 0, false, false
 	return p
 }
 
@@ -164,20 +167,20 @@ func (p *serpentParser) release() {
 // steps over the header line serpent writes, which skipSpace would
 // otherwise read as a comment.
 func (p *serpentParser) begin() error {
-	if err := p.check(); err != nil {
-		return err
-	}
 	if len(p.data) >= len(serpentHeader) && string(p.data[:len(serpentHeader)]) == serpentHeader {
 		p.pos = len(serpentHeader)
 	}
-	return nil
+	return p.check()
 }
 
 // check refuses what serpent.loads refuses before parsing: text that is
 // not UTF-8, and NUL characters. Plain ASCII, what Pyro sends for most
-// calls, is checked for both in one pass.
+// calls, is checked for both in one pass, which also tells whether the
+// text after the header has a control byte (lineless).
 func (p *serpentParser) check() error {
-	if asciiNoNUL(p.data) {
+	ok, noControl := asciiScan(p.data[p.pos:]) // the header is ASCII
+	if ok {
+		p.lineless = noControl
 		return nil
 	}
 	if i := bytes.IndexByte(p.data, 0); i >= 0 {
@@ -380,7 +383,7 @@ func (p *serpentParser) emptyDict() bool {
 func (p *serpentParser) parseElem(depth int) (any, serpentKind, error) {
 	if q := p.peek(); (q == '\'' || q == '"') && depth <= serpentMaxDepth && p.values < maxValues {
 		open := p.pos + 1
-		end := plainEnd(p.data, open, q, false)
+		end := p.strEnd(open, q)
 		if end < len(p.data) && p.data[end] == q {
 			p.pos = end + 1
 			p.skipSpace()

@@ -201,7 +201,11 @@ func (p *serpentParser) literal() (raw []byte, decoded, isBytes bool, err error)
 	// fast path: a body without backslashes or carriage returns
 	i := open
 	for {
-		i = plainEnd(p.data, i, q, triple)
+		if triple {
+			i = plainEnd(p.data, i, q, true)
+		} else {
+			i = p.strEnd(i, q)
+		}
 		if i >= len(p.data) {
 			break
 		}
@@ -311,6 +315,23 @@ func (p *serpentParser) newline(i int) int {
 		return i + 2
 	}
 	return i + 1
+}
+
+// strEnd is plainEnd for a single-quoted literal of p's text: where check
+// found no control byte, only the quote and the backslash end a plain run,
+// and the two scans for line breaks are skipped.
+func (p *serpentParser) strEnd(i int, q byte) int {
+	if !p.lineless {
+		return plainEnd(p.data, i, q, false)
+	}
+	rest := p.data[i:]
+	if j := bytes.IndexByte(rest, q); j >= 0 {
+		rest = rest[:j]
+	}
+	if j := bytes.IndexByte(rest, '\\'); j >= 0 {
+		rest = rest[:j]
+	}
+	return i + len(rest)
 }
 
 // plainEnd returns the index of the first byte from i on that ends the

@@ -1143,3 +1143,45 @@ func TestSerpentEncodeDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestSerpentLineless: text whose check found no control byte reads its
+// str literals with two scans fewer (strEnd); it decodes as it does with
+// every scan, escapes, both quotes and errors included.
+func TestSerpentLineless(t *testing.T) {
+	for _, in := range []string{
+		`('a', "b", 'c\'d', "e\"f", 'g\\h', 'i"j', "k'l", '''m''', """n""", u'o', r'p\q', b'r')`,
+		`['` + strings.Repeat("x", 300) + `', '` + strings.Repeat("y", 300) + `\n']`,
+		`{'k': 'v', 'x': ('a', 'b')}`, `('unterminated`, `('a\`, `'a' 'b' "c"`,
+	} {
+		for _, header := range []string{"", serpentHeader} {
+			run := func(lineless bool) (any, string, bool) {
+				p := newSerpentParser([]byte(header + in))
+				defer p.release()
+				if err := p.begin(); err != nil {
+					t.Fatalf("%q: %v", in, err)
+				}
+				got := p.lineless
+				p.lineless = lineless
+				v, err := p.parseTop()
+				msg := ""
+				if err != nil {
+					msg = err.Error()
+				}
+				return v, msg, got
+			}
+			v1, e1, found := run(true)
+			v2, e2, _ := run(false)
+			if !found {
+				t.Errorf("%q: check found a control byte", header+in)
+			}
+			if !serpentSame(v1, v2) || e1 != e2 {
+				t.Errorf("%q: lineless gives (%#v, %q), every scan (%#v, %q)", in, v1, e1, v2, e2)
+			}
+		}
+	}
+	p := newSerpentParser([]byte("('a',\t'b')"))
+	defer p.release()
+	if err := p.begin(); err != nil || p.lineless {
+		t.Errorf("a tab: lineless %v, %v", p.lineless, err)
+	}
+}
