@@ -119,7 +119,10 @@
 // pyval.ExceptionWrapper result, an unknown or private name or a stream
 // failing it whole; it appends the results to a slice the caller reuses.
 // The codecs decode only the usual shape that way, so the exceptions of
-// malformed entries are always Invoke's.
+// malformed entries are always Invoke's. InvokeBatch looks a name up once
+// for the entries that repeat it, and runs calls of a fast shape whose
+// result cannot be a stream itself, under one deferred recover for the
+// batch: a panic ends the batch as that call's exception, as in Invoke.
 //
 // # Instances
 //
