@@ -128,7 +128,7 @@ type serpentParser struct {
 	values int          // atoms parsed so far, against MaxValues
 	gen5   bool         // class dicts carry Pyro5's names (Serpent5)
 	// lineless: no byte below 0x20 after the header, so no line break
-	// can end a string literal's plain run (strEnd)
+	// can end a string literal's plain run (plainEnd)
 	lineless bool
 	strs     strBlock // boxes the message's strs
 }
@@ -383,7 +383,7 @@ func (p *serpentParser) emptyDict() bool {
 func (p *serpentParser) parseElem(depth int) (any, serpentKind, error) {
 	if q := p.peek(); (q == '\'' || q == '"') && depth <= serpentMaxDepth && p.values < maxValues {
 		open := p.pos + 1
-		end := p.strEnd(open, q)
+		end := p.plainEnd(open, q, false)
 		if end < len(p.data) && p.data[end] == q {
 			p.pos = end + 1
 			p.skipSpace()

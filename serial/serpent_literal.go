@@ -201,11 +201,7 @@ func (p *serpentParser) literal() (raw []byte, decoded, isBytes bool, err error)
 	// fast path: a body without backslashes or carriage returns
 	i := open
 	for {
-		if triple {
-			i = plainEnd(p.data, i, q, true)
-		} else {
-			i = p.strEnd(i, q)
-		}
+		i = p.plainEnd(i, q, triple)
 		if i >= len(p.data) {
 			break
 		}
@@ -317,13 +313,14 @@ func (p *serpentParser) newline(i int) int {
 	return i + 1
 }
 
-// strEnd is plainEnd for a single-quoted literal of p's text: where check
-// found no control byte, only the quote and the backslash end a plain run,
-// and the two scans for line breaks are skipped.
-func (p *serpentParser) strEnd(i int, q byte) int {
-	if !p.lineless {
-		return plainEnd(p.data, i, q, false)
-	}
+// plainEnd returns the index of the first byte from i on that ends the
+// plain run of a string literal quoted with q: the quote, a backslash, a
+// carriage return, or a newline unless triple-quoted; len(p.data) if none.
+// Where check found no control byte in p's text (lineless) no line break
+// can be there, and only the first two scans are made. bytes.IndexByte is
+// vectorized, so long strings cost a few passes rather than a branch per
+// byte.
+func (p *serpentParser) plainEnd(i int, q byte, triple bool) int {
 	rest := p.data[i:]
 	if j := bytes.IndexByte(rest, q); j >= 0 {
 		rest = rest[:j]
@@ -331,21 +328,8 @@ func (p *serpentParser) strEnd(i int, q byte) int {
 	if j := bytes.IndexByte(rest, '\\'); j >= 0 {
 		rest = rest[:j]
 	}
-	return i + len(rest)
-}
-
-// plainEnd returns the index of the first byte from i on that ends the
-// plain run of a string literal quoted with q: the quote, a backslash, a
-// carriage return, or a newline unless triple-quoted; len(data) if none.
-// bytes.IndexByte is vectorized, so long strings cost a few passes rather
-// than a branch per byte.
-func plainEnd(data []byte, i int, q byte, triple bool) int {
-	rest := data[i:]
-	if j := bytes.IndexByte(rest, q); j >= 0 {
-		rest = rest[:j]
-	}
-	if j := bytes.IndexByte(rest, '\\'); j >= 0 {
-		rest = rest[:j]
+	if p.lineless {
+		return i + len(rest)
 	}
 	if j := bytes.IndexByte(rest, '\r'); j >= 0 {
 		rest = rest[:j]

@@ -1145,7 +1145,7 @@ func TestSerpentEncodeDepth(t *testing.T) {
 }
 
 // TestSerpentLineless: text whose check found no control byte reads its
-// str literals with two scans fewer (strEnd); it decodes as it does with
+// str literals with two scans fewer (plainEnd); it decodes as it does with
 // every scan, escapes, both quotes and errors included.
 func TestSerpentLineless(t *testing.T) {
 	for _, in := range []string{
