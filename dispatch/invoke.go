@@ -121,6 +121,12 @@ func (r *Registry) invoke(ctx context.Context, cc *CallContext, call *serial.Cal
 	return res, nil
 }
 
+// hasFastPath reports whether a call of m with kwargs may go through
+// fastCall: m has a fast shape and the call no keyword arguments.
+func (m *method) hasFastPath(kwargs *pyval.Dict) bool {
+	return m.fast != fastNone && m.expr != nil && kwargs.Len() == 0
+}
+
 // call runs m on in. The returned exception is ready for the wire.
 func (r *Registry) call(ctx context.Context, cc *CallContext, in *instance, m *method, args []any, kwargs *pyval.Dict, ab *argBlock) (res any, exc *pyval.Exception) {
 	defer func() {
@@ -128,14 +134,12 @@ func (r *Registry) call(ctx context.Context, cc *CallContext, in *instance, m *m
 			res, exc = nil, r.raisePanic(p, debug.Stack(), m)
 		}
 	}()
-	if m.fast != fastNone && kwargs.Len() == 0 {
-		if fn := m.expr; fn != nil {
-			if res, err, ok := fastCall(m.fast, fn, in.ptr, args, ab); ok {
-				if err != nil {
-					return nil, r.raise(err, m)
-				}
-				return res, nil
+	if m.hasFastPath(kwargs) {
+		if res, err, ok := fastCall(m.fast, m.expr, in.ptr, args, ab); ok {
+			if err != nil {
+				return nil, r.raise(err, m)
 			}
+			return res, nil
 		}
 	}
 	vals, exc := m.bind(ctx, cc, args, kwargs)
@@ -467,7 +471,7 @@ func (r *Registry) InvokeBatch(ctx context.Context, cc *CallContext, b *serial.B
 			}
 			lastName = c.Method
 		}
-		if a == nil && m.fast != fastNone && m.expr != nil && !m.stream && !m.dynOut && !c.KwargsNone && c.Kwargs.Len() == 0 {
+		if a == nil && !m.stream && !m.dynOut && !c.KwargsNone && m.hasFastPath(c.Kwargs) {
 			running = m
 			res, ferr, ok := fastCall(m.fast, m.expr, in.ptr, c.Args, &ab)
 			running = nil
