@@ -17,10 +17,7 @@ func (e *echoer) AddCtx(_ context.Context, a, b int) int {
 }
 
 func benchInvoke(b *testing.B, call *serial.Call) {
-	r := NewRegistry(Options{Logger: discardLogger()})
-	if _, err := r.Register(&echoer{}, "e", false); err != nil {
-		b.Fatal(err)
-	}
+	r := registered(b, &echoer{}, "e")
 	ctx := context.Background()
 	cc := &CallContext{Conn: r.NewConn(nil)}
 	b.ReportAllocs()
@@ -51,10 +48,7 @@ func TestInvokeAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
 	}
-	r := NewRegistry(Options{Logger: discardLogger()})
-	if _, err := r.Register(&echoer{}, "e", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, &echoer{}, "e")
 	cc := &CallContext{Conn: r.NewConn(nil)}
 	for _, tt := range []struct {
 		call   *serial.Call
@@ -77,10 +71,7 @@ func TestInvokeAllocs(t *testing.T) {
 // BenchmarkInvokeEchoParallel calls from all Ps at once: the registration
 // snapshot is read through an atomic pointer, so calls share no lock.
 func BenchmarkInvokeEchoParallel(b *testing.B) {
-	r := NewRegistry(Options{Logger: discardLogger()})
-	if _, err := r.Register(&echoer{}, "e", false); err != nil {
-		b.Fatal(err)
-	}
+	r := registered(b, &echoer{}, "e")
 	call := &serial.Call{Object: "e", Method: "echo", Args: []any{"hello, world"}}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

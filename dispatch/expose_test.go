@@ -288,10 +288,7 @@ func TestExposureErrors(t *testing.T) {
 	}
 	// Without REQUIRE_EXPOSE an implicitly exposed method that Python
 	// cannot call is left out, not an error.
-	r := NewRegistry(Options{Logger: discardLogger()})
-	if _, err := r.Register(&skipSignature{}, "s", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, &skipSignature{}, "s")
 	if md, _ := r.Metadata("s"); !slices.Equal(md.Methods, []string{"g"}) {
 		t.Errorf("methods %v, want [g]", md.Methods)
 	}

@@ -111,10 +111,7 @@ func TestFastPaths(t *testing.T) {
 	cases := fastCases
 	for _, obj := range []any{&fastPtr{n: 10}, fastVal{n: 10}} {
 		t.Run(reflect.TypeOf(obj).String(), func(t *testing.T) {
-			r := NewRegistry(Options{Logger: discardLogger()})
-			if _, err := r.Register(obj, "f", false); err != nil {
-				t.Fatal(err)
-			}
+			r := registered(t, obj, "f")
 			e := r.state.Load().byID["f"]
 			for name, m := range e.tab.methods {
 				if m.fast == fastNone || m.expr == nil {
@@ -137,10 +134,7 @@ func TestFastPaths(t *testing.T) {
 // exception.
 func TestFastPathsInBatch(t *testing.T) {
 	for _, obj := range []any{&fastPtr{n: 10}, fastVal{n: 10}} {
-		r := NewRegistry(Options{Logger: discardLogger()})
-		if _, err := r.Register(obj, "f", false); err != nil {
-			t.Fatal(err)
-		}
+		r := registered(t, obj, "f")
 		e := func(m string, args ...any) pyval.Tuple { return pyval.Tuple{m, pyval.Tuple(args), pyval.NewDict(0)} }
 		for _, tc := range fastCases {
 			entries := []pyval.Tuple{e("str_str", "a"), e(tc.method, tc.args...), e("var_tuple", "b"), e("var_tuple", "c")}
@@ -159,11 +153,8 @@ func (k *keeper) Keep(a ...any) any { k.kept = a; return len(a) }
 // a Go callee may; the caller's args array, which the daemon reuses for
 // the next call, must not be it.
 func TestVariadicFastPathCopiesArgs(t *testing.T) {
-	r := NewRegistry(Options{Logger: discardLogger()})
 	k := &keeper{}
-	if _, err := r.Register(k, "k", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, k, "k")
 	args := []any{"first"}
 	if _, err := r.Invoke(context.Background(), nil, &serial.Call{Object: "k", Method: "keep", Args: args}); err != nil {
 		t.Fatal(err)
@@ -189,11 +180,8 @@ func (e *tupleEcho) Other(a ...any) pyval.Tuple { return pyval.Tuple{len(a)} }
 // copy of the caller's array, its result is that copy (boxed with it, in
 // one allocation), and other results come back as they are.
 func TestVarTupleEcho(t *testing.T) {
-	r := NewRegistry(Options{Logger: discardLogger()})
 	e := &tupleEcho{}
-	if _, err := r.Register(e, "e", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, e, "e")
 	ctx := context.Background()
 	for _, args := range [][]any{nil, {"a"}, {"a", int64(2)}, {"a", int64(2), 3.5}} {
 		for _, method := range []string{"echo", "keep", "other"} {
@@ -234,11 +222,8 @@ func (k *keepAll) Hold(a ...any)             { k.kept = append(k.kept, a) }
 // calls of the batch, and the next batch, leave alone, and a batch of them
 // allocates a handful of times rather than once per call.
 func TestBatchArgBlock(t *testing.T) {
-	r := NewRegistry(Options{Logger: discardLogger()})
 	k := &keepAll{}
-	if _, err := r.Register(k, "k", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, k, "k")
 	ctx := context.Background()
 	batch := func(method string, n, width int) *serial.Batch {
 		b := &serial.Batch{Object: "k"}
@@ -292,11 +277,8 @@ func TestBatchArgBlock(t *testing.T) {
 // itself, with no allocation, where Invoke gives it a copy; the methods
 // that are not variadic see no difference.
 func TestInvokeOwned(t *testing.T) {
-	r := NewRegistry(Options{Logger: discardLogger()})
 	k := &keepAll{}
-	if _, err := r.Register(k, "k", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, k, "k")
 	ctx := context.Background()
 	for _, owned := range []bool{false, true} {
 		k.kept = nil

@@ -148,10 +148,7 @@ func TestInvoke(t *testing.T) {
 }
 
 func TestInvokeNoRequireExpose(t *testing.T) {
-	r := NewRegistry(Options{Logger: discardLogger()})
-	if _, err := r.Register(&Svc{verbose: true}, "svc", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, &Svc{verbose: true}, "svc")
 	runInvokeCases(t, r, "svc", []invokeCase{
 		{name: "unlisted", method: "unlisted", want: "unlisted"},
 		{name: "attr as method", method: "verbose", class: typeError, message: "'bool' object is not callable"},

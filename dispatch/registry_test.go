@@ -195,10 +195,7 @@ func TestInstanceModes(t *testing.T) {
 		return got
 	}
 	newReg := func(t *testing.T, cls *Class) *Registry {
-		r := NewRegistry(Options{Logger: discardLogger()})
-		if _, err := r.Register(cls, "c", false); err != nil {
-			t.Fatal(err)
-		}
+		r := registered(t, cls, "c")
 		if _, err := r.Metadata("c"); err != nil {
 			t.Fatal(err)
 		}
@@ -376,10 +373,7 @@ type exposesObj struct{}
 func (*exposesObj) Ping() {}
 
 func TestExposes(t *testing.T) {
-	r := NewRegistry(Options{Logger: discardLogger()})
-	if _, err := r.Register(&exposesObj{}, "thing", false); err != nil {
-		t.Fatal(err)
-	}
+	r := registered(t, &exposesObj{}, "thing")
 	for _, tc := range []struct {
 		id, name string
 		want     bool

@@ -259,4 +259,15 @@ func (h fakeHost) URIFor(objOrID any) (pyval.URI, error) {
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
+// registered returns a registry with default options and obj registered
+// as id.
+func registered(tb testing.TB, obj any, id string) *Registry {
+	tb.Helper()
+	r := NewRegistry(Options{Logger: discardLogger()})
+	if _, err := r.Register(obj, id, false); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
 func (s *Streamer) Blocking() chan int { return make(chan int) }
