@@ -87,8 +87,9 @@ type onewayQueue struct {
 	reaping, noIdle bool // the reaper is armed; the daemon is closing
 	reaper          *time.Timer
 
-	// pending mirrors n for readers that take no lock (the multiplex
-	// loop's decision to yield).
+	// pending is nonzero while calls wait, for readers that take no lock
+	// (the multiplex loop's decision to yield); it changes only when the
+	// queue fills or empties.
 	pending atomic.Int32
 
 	done, seen uint64 // calls finished; done's value at the last check
@@ -106,35 +107,37 @@ func newOnewayQueue(c *Core) *onewayQueue {
 	return q
 }
 
-// enqueue queues a call, copying call and cc, and wakes or starts (with
-// spawn) a worker when one is needed; blk is the session's argument block.
-// It reports false when the call was not queued: the queue is full (run it
-// on the caller), or, with started false, no worker could start because
-// the daemon is closing.
-func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *argslab.Slab, cc *dispatch.CallContext, info *CallInfo, spawn func(func()) bool) (queued, started bool) {
-	q.mu.Lock()
-	if q.n >= q.max {
-		q.mu.Unlock()
-		return false, true
-	}
-	if spawn != nil {
-		q.spawn = spawn
-	}
-	if q.running == 0 && !q.startWorker() {
-		q.mu.Unlock() // nobody would run it
-		return false, false
-	}
-	if q.idle > 0 {
-		q.more.Signal()
-	}
-	if q.n == len(q.ring) {
-		q.grow()
-	}
+// onewayRun is a session's run of threaded oneway calls on their way to
+// the queue. The session fills tasks taken from the free list and hands
+// them to the workers together (push): at most onewayRunMax at a time,
+// and before it does anything else (a call of its own, a yield, the end
+// of Process), so that no call waits behind a later one. A pipelining
+// client's oneways then take the queue's lock once per run, not twice per
+// call. Between Process calls a run holds no tasks.
+type onewayRun struct {
+	tasks []*onewayTask // filled, in the order the calls came
+	spare []*onewayTask // taken from the free list, not filled yet
+}
+
+// onewayRunMax is how many calls a run collects before it is pushed.
+const onewayRunMax = 16
+
+// add copies a call into a task of r, with ctx and cc; blk is the
+// session's argument block. It reports whether r is full and must be
+// pushed.
+func (q *onewayQueue) add(r *onewayRun, ctx context.Context, call *serial.Call, blk *argslab.Slab, cc *dispatch.CallContext, info *CallInfo) (full bool) {
 	var t *onewayTask
-	if k := len(q.free); k > 0 {
-		t, q.free = q.free[k-1], q.free[:k-1]
+	if k := len(r.spare); k > 0 {
+		t, r.spare = r.spare[k-1], r.spare[:k-1]
 	} else {
-		t = new(onewayTask)
+		q.mu.Lock()
+		q.takeFree(r)
+		q.mu.Unlock()
+		if k := len(r.spare); k > 0 {
+			t, r.spare = r.spare[k-1], r.spare[:k-1]
+		} else {
+			t = new(onewayTask)
+		}
 	}
 	args := t.call.Args
 	if args == nil && len(call.Args) > 0 {
@@ -143,18 +146,90 @@ func (q *onewayQueue) enqueue(ctx context.Context, call *serial.Call, blk *argsl
 	args = append(args[:0], call.Args...)
 	t.ctx, t.call, t.cc, t.info = ctx, *call, *cc, info
 	t.call.Args = args
-	q.ring[(q.head+q.n)%len(q.ring)] = t
-	q.n++
-	q.pending.Store(int32(q.n))
-	if q.n > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) {
-		q.startWorker()
+	r.tasks = append(r.tasks, t)
+	return len(r.tasks) >= onewayRunMax
+}
+
+// takeFree moves free tasks into r's spares, enough for a full run; q.mu
+// is held.
+func (q *onewayQueue) takeFree(r *onewayRun) {
+	k := min(len(q.free), onewayRunMax-len(r.tasks)-len(r.spare))
+	if k <= 0 {
+		return
 	}
-	if !q.armed {
-		q.armed = true
-		q.timer.Reset(onewayStall)
+	from := len(q.free) - k
+	r.spare = append(r.spare, q.free[from:]...)
+	clear(q.free[from:])
+	q.free = q.free[:from]
+}
+
+// push queues r's tasks, waking or starting (with spawn) a worker when one
+// is needed, and empties r. With more, r keeps spares for the calls that
+// follow; without, they go back to the free list. The tasks that found
+// the queue full are returned, in order, for the session to run itself
+// (then give them back with release). started is false when no worker
+// could start because the daemon is closing: then none was queued, and
+// the tasks are dropped.
+func (q *onewayQueue) push(r *onewayRun, spawn func(func()) bool, more bool) (full []*onewayTask, started bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if spawn != nil {
+		q.spawn = spawn
+	}
+	if !more {
+		for _, t := range r.spare {
+			q.recycle(t)
+		}
+		clear(r.spare)
+		r.spare = r.spare[:0]
+	}
+	tasks := r.tasks
+	r.tasks = r.tasks[:0] // its array still holds full's tasks until release
+	if len(tasks) == 0 {
+		return nil, true
+	}
+	if q.running == 0 && !q.startWorker() { // nobody would run them
+		for _, t := range tasks {
+			q.recycle(t)
+		}
+		clear(tasks)
+		return nil, false
+	}
+	k := min(len(tasks), max(q.max-q.n, 0))
+	for q.n+k > len(q.ring) {
+		q.grow()
+	}
+	for _, t := range tasks[:k] {
+		q.ring[(q.head+q.n)%len(q.ring)] = t
+		q.n++
+	}
+	clear(tasks[:k]) // the ring's now
+	if k > 0 {
+		q.pending.Store(1)
+		for range min(q.idle, k) {
+			q.more.Signal()
+		}
+		for q.n > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) && q.startWorker() {
+		}
+		if !q.armed {
+			q.armed = true
+			q.timer.Reset(onewayStall)
+		}
+	}
+	if more {
+		q.takeFree(r)
+	}
+	return tasks[k:], true
+}
+
+// release gives back the tasks a session ran itself, clearing full.
+func (q *onewayQueue) release(full []*onewayTask) {
+	q.mu.Lock()
+	for _, t := range full {
+		q.recycle(t)
 	}
 	q.mu.Unlock()
-	return true, true
+	clear(full)
 }
 
 // grow doubles the ring, keeping the waiting tasks in order.
@@ -208,8 +283,9 @@ func (q *onewayQueue) work() {
 		t := q.ring[q.head]
 		q.ring[q.head] = nil
 		q.head = (q.head + 1) % len(q.ring)
-		q.n--
-		q.pending.Store(int32(q.n))
+		if q.n--; q.n == 0 {
+			q.pending.Store(0)
+		}
 		q.mu.Unlock()
 
 		q.c.runOneway(t)

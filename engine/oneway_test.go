@@ -32,6 +32,17 @@ func (o *onewayLog) Note(s string) {
 	}
 }
 
+// Await reports whether a Note ran, waiting for one at most ten seconds:
+// a call that depends on an earlier oneway.
+func (o *onewayLog) Await() bool {
+	select {
+	case <-o.noted:
+		return true
+	case <-time.After(10 * time.Second):
+		return false
+	}
+}
+
 // Block waits for Release: a oneway call that blocks on another.
 func (o *onewayLog) Block() { <-o.gate }
 
@@ -131,6 +142,33 @@ func TestOnewayQueueRunsEveryCall(t *testing.T) {
 	h.runAll()
 	if got := log.order(); !slices.Equal(got, want) {
 		t.Fatalf("ran %d calls %v..., want %d", len(got), got[:min(3, len(got))], len(want))
+	}
+}
+
+// A session hands the threaded oneway calls it read to the workers before
+// it runs a later request itself, even when they came in one read with
+// it: a call that waits for an earlier oneway's effect does not wait
+// forever.
+func TestOnewayQueuedBeforeTheNextRequest(t *testing.T) {
+	var g spawn.Group
+	defer g.Wait(context.Background())
+	_, s, _ := logSession(t, g.Go)
+	in := onewayFrames(t, note("a"))
+	data, err := serial.Serpent.MarshalCall(nil, &serial.Call{Object: "log", Method: "await"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ = wire.Append(in, &wire.Message{Type: wire.MsgInvoke, Seq: 9, SerializerID: serial.IDSerpent, Data: data}, &wire.Options{})
+	n, out, closeAfter := s.Process(context.Background(), in, nil)
+	if n != len(in) || closeAfter {
+		t.Fatalf("Process: consumed %d of %d, close %v", n, len(in), closeAfter)
+	}
+	var m wire.Message
+	if _, err := wire.ParseInto(&m, out, &wire.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := serial.Serpent.Unmarshal(m.Data); err != nil || v != true {
+		t.Fatalf("await returned %v (%v): the oneway before it was not queued when it ran", v, err)
 	}
 }
 

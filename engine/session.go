@@ -58,8 +58,10 @@ type Session struct {
 	// sinceYield counts the threaded oneway calls queued since the session
 	// last yielded.
 	sinceYield int
-	// owArgs is the block the argument arrays of queued oneway calls are
-	// carved from (see onewayTask).
+	// ow is the run of threaded oneway calls not yet handed to the
+	// workers; owArgs is the block their argument arrays are carved from
+	// (see onewayTask).
+	ow     onewayRun
 	owArgs argslab.Slab
 	// release gives back the connection's place under the Limits (set
 	// by server types that keep the session as the connection's state).
@@ -98,7 +100,12 @@ const FlushLimit = 256 << 10
 // to a method aliases in only while Process runs.
 func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byte, closeAfter bool) {
 	s.out = dst
-	defer func() { out, s.out = s.out, nil }()
+	defer func() {
+		out, s.out = s.out, nil
+		if (len(s.ow.tasks) > 0 || len(s.ow.spare) > 0) && s.pushOneways(false) {
+			closeAfter = true
+		}
+	}()
 	if s.gen == 0 {
 		gen, err := wire.DetectProtocol(in)
 		if err != nil {
@@ -137,6 +144,9 @@ func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byt
 		}
 		n += k
 		s.frameLen = k
+		if len(s.ow.tasks) > 0 && (s.msg.Type != wire.MsgInvoke || s.msg.Flags&wire.FlagOneway == 0) && s.pushOneways(true) {
+			return n, nil, true // the oneways before this request go first
+		}
 		if s.dispatchMsg(ctx, &s.msg) || s.broken {
 			return n, nil, true
 		}
@@ -145,6 +155,27 @@ func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byt
 }
 
 var pong = []byte("pong")
+
+// pushOneways hands the session's run of threaded oneway calls to the
+// workers, keeping spare tasks for more when more is set; it runs those
+// that found the queue full itself, as Pyro4's connection would be slowed
+// by a thread it cannot start. It reports true when the connection must
+// close: the daemon is closing and the calls were dropped.
+func (s *Session) pushOneways(more bool) (closeAfter bool) {
+	q := s.c.oneways
+	full, started := q.push(&s.ow, s.spawn, more)
+	if !started {
+		s.c.log.Debug("oneway calls dropped: the daemon is closing")
+		return true
+	}
+	if len(full) > 0 {
+		for _, t := range full {
+			s.c.runOneway(t)
+		}
+		q.release(full)
+	}
+	return false
+}
 
 // failSerializer is what a handshake failure that happened before the
 // serializer was known is encoded with (Pyro4 uses marshal there).
@@ -365,24 +396,25 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 				info = new(CallInfo)
 				*info = s.callInfo
 			}
-			queued, started := s.c.oneways.enqueue(ctx, call, &s.owArgs, cc, info, s.spawn)
-			switch {
-			case !started:
-				s.c.log.Debug("oneway call dropped: the daemon is closing", "object", call.Object, "method", call.Method)
+			if s.c.oneways.add(&s.ow, ctx, call, &s.owArgs, cc, info) && s.pushOneways(true) {
 				return true
-			case queued:
-				if s.observing {
-					s.observing, s.callInfo = false, CallInfo{}
-				}
-				if s.sinceYield++; s.sinceYield >= yieldEvery {
-					// a pipelined run of oneway calls: let the workers
-					// run them now rather than queue them all first
-					s.sinceYield = 0
-					runtime.Gosched()
-				}
-				return false
 			}
-			// the queue is full: this connection runs the call itself
+			if s.observing {
+				s.observing, s.callInfo = false, CallInfo{}
+			}
+			if s.sinceYield++; s.sinceYield >= yieldEvery {
+				// a pipelined run of oneway calls: let the workers run
+				// them now rather than queue them all first
+				s.sinceYield = 0
+				if s.pushOneways(true) {
+					return true
+				}
+				runtime.Gosched()
+			}
+			return false
+		}
+		if s.pushOneways(true) { // the calls before this one go first
+			return true
 		}
 		if _, err := s.invokeCall(ctx); err != nil {
 			s.callErr = err
