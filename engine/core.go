@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/tls"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
@@ -69,6 +70,7 @@ func (c *Core) ShuttingDown() bool {
 // dropped.
 func (c *Core) NewSession(client net.Addr, spawn func(func()) bool) *Session {
 	s := &Session{c: c, client: client, spawn: spawn}
+	s.rng.Seed(rand.Uint64(), rand.Uint64())
 	if c.obs != nil {
 		s.observeOpen()
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"bufio"
 	"encoding/binary"
-	"math/rand/v2"
 	"net"
 
 	"github.com/gyro-rpc/gyro/serial"
@@ -39,7 +38,7 @@ func (s *Session) parse5(b []byte) (int, error) {
 	if m5.Flags&wire.Flag5CorrID != 0 {
 		s.corr = m5.CorrID
 	} else {
-		newCorrelation(&s.corr) // as Pyro5's daemon does
+		s.newCorrelation() // as Pyro5's daemon does
 	}
 	s.msg = wire.Message{
 		Type:         m5.Type,
@@ -73,10 +72,13 @@ func (s *Session) appendFrame5(t wire.MsgType, flags wire.Flags, seq, sid uint16
 	s.out = out
 }
 
-// newCorrelation fills id with a random (version 4) UUID.
-func newCorrelation(id *[16]byte) {
-	binary.BigEndian.PutUint64(id[:8], rand.Uint64())
-	binary.BigEndian.PutUint64(id[8:], rand.Uint64())
+// newCorrelation sets s.corr to a random (version 4) UUID, drawn from the
+// session's generator: correlation ids only tell calls apart in logs and
+// traces, so they need not be unpredictable, only unique.
+func (s *Session) newCorrelation() {
+	id := &s.corr
+	binary.BigEndian.PutUint64(id[:8], s.rng.Uint64())
+	binary.BigEndian.PutUint64(id[8:], s.rng.Uint64())
 	id[6] = id[6]&0x0f | 0x40
 	id[8] = id[8]&0x3f | 0x80
 }

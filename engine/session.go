@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"runtime"
 	"strconv"
@@ -36,6 +37,7 @@ type Session struct {
 	cc   dispatch.CallContext
 	call serial.Call
 	corr [16]byte // the current request's correlation id
+	rng  rand.PCG // draws fresh correlation ids; seeded by NewSession
 
 	// batch and results are the batch being handled (engine/batch.go),
 	// reused like call.
@@ -242,7 +244,7 @@ func (s *Session) correlation(m *wire.Message) *[16]byte {
 		copy(id[:], c)
 		return id
 	}
-	newCorrelation(id)
+	s.newCorrelation()
 	return id
 }
 

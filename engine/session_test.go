@@ -54,3 +54,24 @@ func TestThreadedOnewayKeepsItsArguments(t *testing.T) {
 		})
 	}
 }
+
+// A request without a correlation id gets a fresh version 4 UUID, as
+// Pyro4's uuid.uuid4(): unique within a session and across sessions.
+func TestFreshCorrelationIDs(t *testing.T) {
+	d := benchDaemon(t)
+	seen := make(map[[16]byte]bool)
+	for range 2 {
+		s := d.core.NewSession(nil, nil)
+		for range 1000 {
+			s.newCorrelation()
+			id := s.corr
+			if id[6]>>4 != 4 || id[8]>>6 != 2 {
+				t.Fatalf("%x is not a version 4 UUID", id)
+			}
+			if seen[id] {
+				t.Fatalf("%x drawn twice", id)
+			}
+			seen[id] = true
+		}
+	}
+}
