@@ -221,7 +221,9 @@ func (a Accepted) Has(id int) bool { return id > 0 && id < 16 && a&(1<<id) != 0 
 // method names, dict keys), with their boxed form, so that decoding them
 // costs no allocation once seen; every decoder uses it. A slot holds the last string hashed to it; the
 // table is shared and lock-free.
-var internTable [1024]atomic.Pointer[interned]
+var internTable [1 << internBits]atomic.Pointer[interned]
+
+const internBits = 12
 
 type interned struct {
 	s string
@@ -231,7 +233,7 @@ type interned struct {
 const internMax = 64
 
 func internLookup(b []byte) *interned {
-	slot := &internTable[internHash(b)%uint32(len(internTable))]
+	slot := &internTable[internHash(b)]
 	if e := slot.Load(); e != nil && e.s == string(b) {
 		return e
 	}
@@ -241,20 +243,22 @@ func internLookup(b []byte) *interned {
 	return e
 }
 
-// internHash spreads names over the table: from 8 bytes on it mixes the
-// first and the last eight and the length, two loads instead of a
-// multiply per byte (names recur, so a collision only costs a refill);
-// shorter ones go through FNV-1a.
+// internHash spreads names over the table with a multiply of a word made
+// from two loads: from 8 bytes on, the first and the last eight; from 4,
+// the first and the last four; below, the first, middle and last byte.
+// Names recur, so a collision only costs a refill.
 func internHash(b []byte) uint32 {
-	if n := len(b); n >= 8 {
-		x := binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29) ^ uint64(n)
-		return uint32((x * 0x9e3779b97f4a7c15) >> 32)
+	var x uint64
+	switch n := len(b); {
+	case n >= 8:
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29)
+	case n >= 4:
+		x = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+	case n > 0:
+		x = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
 	}
-	h := uint32(2166136261)
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	return h
+	x ^= uint64(len(b)) << 56
+	return uint32((x * 0x9e3779b97f4a7c15) >> (64 - internBits)) // the product's top bits see all of x
 }
 
 // internString returns b as a string, from the intern table when it is
