@@ -24,6 +24,9 @@ func FuzzSession(f *testing.F) {
 		// a threaded oneway: it goes to the daemon's queue and its workers
 		b, _ = wire.Append(b, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: 2, SerializerID: uint16(codec.ID()), Data: call}, nil)
 		f.Add(b)
+		// and a normal call after it: the session pushes its run of oneways first
+		b, _ = wire.Append(b, &wire.Message{Type: wire.MsgInvoke, Seq: 3, SerializerID: uint16(codec.ID()), Data: call}, nil)
+		f.Add(b)
 	}
 	for _, codec := range []serial.Codec{serial.Serpent5, serial.JSON5, serial.Marshal5, serial.Msgpack5} {
 		hs, _ := codec.Marshal(nil, pyval.DictOf("handshake", "hello", "object", "bench"), nil)
