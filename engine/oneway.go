@@ -111,9 +111,9 @@ func newOnewayQueue(c *Core) *onewayQueue {
 // the queue. The session fills tasks taken from the free list and hands
 // them to the workers together (push): at most onewayRunMax at a time,
 // and before it does anything else (a call of its own, a yield, the end
-// of Process), so that no call waits behind a later one. A pipelining
-// client's oneways then take the queue's lock once per run, not twice per
-// call. Between Process calls a run holds no tasks.
+// of Process), so that no call waits behind a later one. The session then
+// takes the queue's lock once per run of a pipelining client's oneways,
+// not once per call. Between Process calls a run holds no tasks.
 type onewayRun struct {
 	tasks []*onewayTask // filled, in the order the calls came
 	spare []*onewayTask // taken from the free list, not filled yet
@@ -209,7 +209,10 @@ func (q *onewayQueue) push(r *onewayRun, spawn func(func()) bool, more bool) (fu
 		for range min(q.idle, k) {
 			q.more.Signal()
 		}
-		for q.n > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) && q.startWorker() {
+		for q.n > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) {
+			if !q.startWorker() {
+				break
+			}
 		}
 		if !q.armed {
 			q.armed = true
