@@ -104,7 +104,7 @@ func (s *Session) Process(ctx context.Context, in, dst []byte) (n int, out []byt
 	s.out = dst
 	defer func() {
 		out, s.out = s.out, nil
-		if (len(s.ow.tasks) > 0 || len(s.ow.spare) > 0) && s.pushOneways(false) {
+		if s.pushOneways(false) {
 			closeAfter = true
 		}
 	}()
@@ -164,6 +164,9 @@ var pong = []byte("pong")
 // by a thread it cannot start. It reports true when the connection must
 // close: the daemon is closing and the calls were dropped.
 func (s *Session) pushOneways(more bool) (closeAfter bool) {
+	if len(s.ow.tasks) == 0 && (more || len(s.ow.spare) == 0) {
+		return false // nothing to hand over or give back
+	}
 	q := s.c.oneways
 	full, started := q.push(&s.ow, s.spawn, more)
 	if !started {
