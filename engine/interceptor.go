@@ -296,25 +296,25 @@ func (s *Session) invokeCall(ctx context.Context) (any, error) {
 	return o.call(ctx, &s.callInfo, s.next)
 }
 
-// invokeCall invokes a call that outlives its request (a threaded
-// oneway), through the interceptors' Call when there are any.
-func (c *Core) invokeCall(ctx context.Context, info *CallInfo, cc *dispatch.CallContext, call *serial.Call) (any, error) {
-	if c.obs == nil || c.obs.call == nil {
-		return c.reg.Invoke(ctx, cc, call)
-	}
-	return c.obs.call(ctx, info, func(ctx context.Context) (any, error) { return c.reg.Invoke(ctx, cc, call) })
-}
-
 // observedOneway runs a threaded oneway call that interceptors observe.
 //
 //go:noinline
-func (c *Core) observedOneway(ctx context.Context, info *CallInfo, cc *dispatch.CallContext, call *serial.Call) {
+func (c *Core) observedOneway(t *onewayTask) {
 	start := time.Now()
-	_, err := c.invokeCall(ctx, info, cc, call)
-	if err != nil {
-		c.log.Warn("oneway call failed", "object", call.Object, "method", call.Method, "error", err)
+	var err error
+	if c.obs.call == nil {
+		_, err = c.reg.InvokeOwned(t.ctx, &t.cc, &t.call)
+	} else {
+		if t.next == nil {
+			t.next = func(ctx context.Context) (any, error) { return c.reg.InvokeOwned(ctx, &t.cc, &t.call) }
+		}
+		_, err = c.obs.call(t.ctx, &t.info, t.next)
 	}
-	c.obs.done(info, &CallStats{Err: err, Start: start, Duration: time.Since(start)})
+	if err != nil {
+		c.log.Warn("oneway call failed", "object", t.call.Object, "method", t.call.Method, "error", err)
+	}
+	t.stats = CallStats{Err: err, Start: start, Duration: time.Since(start)}
+	c.obs.done(&t.info, &t.stats)
 }
 
 // rejectReason is the ConnRejected reason of a frame that cannot be read.

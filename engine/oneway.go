@@ -56,11 +56,20 @@ const (
 // gets an array carved from the queuing session's block of
 // onewayArgsBlock slots, so a method that keeps its args keeps the
 // arguments of at most that many calls of its connection alive.
+//
+// When interceptors observe the call, the task carries what they get (info
+// and stats, valid until CallDone returns, as CallInfo says) and the
+// handler that runs it (next, made once per task and kept across reuse),
+// so observing a queued call allocates no more than observing one the
+// session runs.
 type onewayTask struct {
-	ctx  context.Context
-	call serial.Call
-	cc   dispatch.CallContext
-	info *CallInfo // non-nil when an interceptor observes the call
+	ctx      context.Context
+	call     serial.Call
+	cc       dispatch.CallContext
+	observed bool
+	info     CallInfo
+	stats    CallStats
+	next     CallHandler
 }
 
 // onewayQueue is a daemon's queue of threaded oneway calls: a ring of
@@ -122,9 +131,9 @@ type onewayRun struct {
 // onewayRunMax is how many calls a run collects before it is pushed.
 const onewayRunMax = 16
 
-// add copies a call into a task of r, with ctx and cc; blk is the
-// session's argument block. It reports whether r is full and must be
-// pushed.
+// add copies a call into a task of r, with ctx and cc, and info when
+// interceptors observe it (else nil); blk is the session's argument block.
+// It reports whether r is full and must be pushed.
 func (q *onewayQueue) add(r *onewayRun, ctx context.Context, call *serial.Call, blk *argslab.Slab, cc *dispatch.CallContext, info *CallInfo) (full bool) {
 	var t *onewayTask
 	if k := len(r.spare); k > 0 {
@@ -144,8 +153,11 @@ func (q *onewayQueue) add(r *onewayRun, ctx context.Context, call *serial.Call, 
 		args = blk.Take(len(call.Args), onewayArgsBlock)
 	}
 	args = append(args[:0], call.Args...)
-	t.ctx, t.call, t.cc, t.info = ctx, *call, *cc, info
+	t.ctx, t.call, t.cc = ctx, *call, *cc
 	t.call.Args = args
+	if info != nil {
+		t.observed, t.info = true, *info
+	}
 	r.tasks = append(r.tasks, t)
 	return len(r.tasks) >= onewayRunMax
 }
@@ -331,11 +343,11 @@ func (q *onewayQueue) quiesce() {
 // method took it, and keeps it for the next call unless enough are kept
 // already; q.mu is held.
 func (q *onewayQueue) recycle(t *onewayTask) {
-	args := t.call.Args
+	args, next := t.call.Args, t.next
 	clear(args)
 	*t = onewayTask{}
 	if len(q.free) < onewayRingKeep {
-		t.call.Args = args[:0]
+		t.call.Args, t.next = args[:0], next
 		q.free = append(q.free, t)
 	}
 }
@@ -370,8 +382,8 @@ func (q *onewayQueue) close() {
 
 // runOneway runs one threaded oneway call on a worker.
 func (c *Core) runOneway(t *onewayTask) {
-	if t.info != nil {
-		c.observedOneway(t.ctx, t.info, &t.cc, &t.call)
+	if t.observed {
+		c.observedOneway(t)
 		return
 	}
 	if _, err := c.reg.InvokeOwned(t.ctx, &t.cc, &t.call); err != nil {

@@ -398,8 +398,7 @@ func (s *Session) invoke(ctx context.Context, m *wire.Message) (closeAfter bool)
 		if s.c.cfg.OnewayThreaded && call.Method != "__getattr__" && call.Method != "__setattr__" {
 			var info *CallInfo
 			if s.observing { // reported by the worker, not the session
-				info = new(CallInfo)
-				*info = s.callInfo
+				info = &s.callInfo // add copies it into the task
 			}
 			if s.c.oneways.add(&s.ow, ctx, call, &s.owArgs, cc, info) && s.pushOneways(true) {
 				return true

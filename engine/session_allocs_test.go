@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gyro-rpc/gyro/serial"
+	"github.com/gyro-rpc/gyro/wire"
 )
 
 // TestSessionInvokeAllocs pins the per-call allocations of the dispatch
@@ -38,5 +39,34 @@ func TestSessionInvokeObservedAllocs(t *testing.T) {
 	call()
 	if n := testing.AllocsPerRun(200, call); n > 1 {
 		t.Errorf("%.1f allocations per observed echo call, want at most 1", n)
+	}
+}
+
+// TestObservedOnewayAllocs: an observed threaded oneway call costs the
+// interceptors no allocation either: its CallInfo travels in the queued
+// task, which the queue reuses.
+func TestObservedOnewayAllocs(t *testing.T) {
+	nop := Interceptor{
+		Call:     func(ctx context.Context, _ *CallInfo, next CallHandler) (any, error) { return next(ctx) },
+		CallDone: func(*CallInfo, *CallStats) {},
+	}
+	d := benchDaemon(t, nop)
+	d.core.oneways.quiesce() // the worker ends with the queue, so it can run here
+	var worker func()
+	s := readySession(t, d, serial.Serpent, func(f func()) bool { worker = f; return true })
+	payload, _ := serial.Serpent.MarshalCall(nil, &serial.Call{Object: "bench", Method: "echo", Args: []any{"hello"}}, nil)
+	frame, _ := wire.Append(nil, &wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagOneway, Seq: 1, SerializerID: serial.IDSerpent, Data: payload}, &wire.Options{})
+	ctx := context.Background()
+	call := func() {
+		if n, out, closeAfter := s.Process(ctx, frame, nil); n != len(frame) || closeAfter || len(out) != 0 {
+			t.Fatalf("oneway: consumed %d of %d, close %v, replies %q", n, len(frame), closeAfter, out)
+		}
+		worker()
+	}
+	call()
+	// the str argument, and the worker's start (a method value): the
+	// queue's worker ends with each call here, where it lingers in a server
+	if n := testing.AllocsPerRun(200, call); n > 2 {
+		t.Errorf("%.1f allocations per observed oneway call, want at most 2", n)
 	}
 }
