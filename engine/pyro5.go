@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"encoding/binary"
 	"net"
 
 	"github.com/gyro-rpc/gyro/serial"
@@ -70,17 +69,6 @@ func (s *Session) appendFrame5(t wire.MsgType, flags wire.Flags, seq, sid uint16
 		return
 	}
 	s.out = out
-}
-
-// newCorrelation sets s.corr to a random (version 4) UUID, drawn from the
-// session's generator: correlation ids only tell calls apart in logs and
-// traces, so they need not be unpredictable, only unique.
-func (s *Session) newCorrelation() {
-	id := &s.corr
-	binary.BigEndian.PutUint64(id[:8], s.rng.Uint64())
-	binary.BigEndian.PutUint64(id[8:], s.rng.Uint64())
-	id[6] = id[6]&0x0f | 0x40
-	id[8] = id[8]&0x3f | 0x80
 }
 
 // codecByID returns the codec for a serializer id of the connection's

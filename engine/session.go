@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"net"
@@ -249,6 +250,17 @@ func (s *Session) correlation(m *wire.Message) *[16]byte {
 	}
 	s.newCorrelation()
 	return id
+}
+
+// newCorrelation sets s.corr to a random (version 4) UUID, drawn from the
+// session's generator: correlation ids only tell calls apart in logs and
+// traces, so they need not be unpredictable, only unique.
+func (s *Session) newCorrelation() {
+	id := &s.corr
+	binary.BigEndian.PutUint64(id[:8], s.rng.Uint64())
+	binary.BigEndian.PutUint64(id[8:], s.rng.Uint64())
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
 }
 
 func (s *Session) handshake(m *wire.Message) (closeAfter bool) {
