@@ -302,19 +302,20 @@ func (s *Session) invokeCall(ctx context.Context) (any, error) {
 func (c *Core) observedOneway(t *onewayTask) {
 	start := time.Now()
 	var err error
+	o := t.obs
 	if c.obs.call == nil {
 		_, err = c.reg.InvokeOwned(t.ctx, &t.cc, &t.call)
 	} else {
-		if t.next == nil {
-			t.next = func(ctx context.Context) (any, error) { return c.reg.InvokeOwned(ctx, &t.cc, &t.call) }
+		if o.next == nil {
+			o.next = func(ctx context.Context) (any, error) { return c.reg.InvokeOwned(ctx, &t.cc, &t.call) }
 		}
-		_, err = c.obs.call(t.ctx, &t.info, t.next)
+		_, err = c.obs.call(t.ctx, &o.info, o.next)
 	}
 	if err != nil {
 		c.log.Warn("oneway call failed", "object", t.call.Object, "method", t.call.Method, "error", err)
 	}
-	t.stats = CallStats{Err: err, Start: start, Duration: time.Since(start)}
-	c.obs.done(&t.info, &t.stats)
+	o.stats = CallStats{Err: err, Start: start, Duration: time.Since(start)}
+	c.obs.done(&o.info, &o.stats)
 }
 
 // rejectReason is the ConnRejected reason of a frame that cannot be read.

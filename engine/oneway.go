@@ -56,21 +56,28 @@ const (
 // gets an array carved from the queuing session's block of
 // onewayArgsBlock slots, so a method that keeps its args keeps the
 // arguments of at most that many calls of its connection alive.
-//
-// When interceptors observe the call, the task carries what they get (info
-// and stats, valid until CallDone returns, as CallInfo says) and the
-// handler that runs it (next, made once per task and kept across reuse),
-// so observing a queued call allocates no more than observing one the
-// session runs.
 type onewayTask struct {
-	ctx      context.Context
-	call     serial.Call
-	cc       dispatch.CallContext
-	observed bool
-	info     CallInfo
-	stats    CallStats
-	next     CallHandler
+	ctx  context.Context
+	call serial.Call
+	cc   dispatch.CallContext
+	obs  *onewayObs // what interceptors get, when they observe the call (obs.on)
 }
+
+// onewayObs is what interceptors get for a queued call: info and stats,
+// valid until CallDone returns (as CallInfo says), and the handler that
+// runs the call. A task makes it on its first observed call and keeps it
+// across reuse, so observing a queued call allocates no more than
+// observing one the session runs, and tasks of unobserved calls stay
+// small.
+type onewayObs struct {
+	on    bool // the task's current call is observed
+	info  CallInfo
+	stats CallStats
+	next  CallHandler
+}
+
+// observed reports whether interceptors observe t's call.
+func (t *onewayTask) observed() bool { return t.obs != nil && t.obs.on }
 
 // onewayQueue is a daemon's queue of threaded oneway calls: a ring of
 // tasks taken from a free list, so queuing a call copies it once and
@@ -156,7 +163,10 @@ func (q *onewayQueue) add(r *onewayRun, ctx context.Context, call *serial.Call, 
 	t.ctx, t.call, t.cc = ctx, *call, *cc
 	t.call.Args = args
 	if info != nil {
-		t.observed, t.info = true, *info
+		if t.obs == nil {
+			t.obs = new(onewayObs)
+		}
+		t.obs.on, t.obs.info = true, *info
 	}
 	r.tasks = append(r.tasks, t)
 	return len(r.tasks) >= onewayRunMax
@@ -343,11 +353,14 @@ func (q *onewayQueue) quiesce() {
 // method took it, and keeps it for the next call unless enough are kept
 // already; q.mu is held.
 func (q *onewayQueue) recycle(t *onewayTask) {
-	args, next := t.call.Args, t.next
+	args, obs := t.call.Args, t.obs
 	clear(args)
+	if t.observed() {
+		obs.on, obs.info, obs.stats = false, CallInfo{}, CallStats{}
+	}
 	*t = onewayTask{}
 	if len(q.free) < onewayRingKeep {
-		t.call.Args, t.next = args[:0], next
+		t.call.Args, t.obs = args[:0], obs
 		q.free = append(q.free, t)
 	}
 }
@@ -382,7 +395,7 @@ func (q *onewayQueue) close() {
 
 // runOneway runs one threaded oneway call on a worker.
 func (c *Core) runOneway(t *onewayTask) {
-	if t.observed {
+	if t.observed() {
 		c.observedOneway(t)
 		return
 	}
