@@ -72,8 +72,23 @@ func isASCII[T string | []byte](s T) bool {
 // zero), shows in the top bits of x|(x-0x01..01); one below 0x20 in those
 // of (x-0x20..20)&^x.
 func asciiScan(b []byte) (asciiNoNUL, noControl bool) {
-	var ctl uint64
+	// Most messages are printable ASCII throughout: words with neither a
+	// top bit nor a byte below 0x20, x|(x-0x20..20), are skipped with
+	// half the arithmetic of the test below, which goes on from the first
+	// word that has either and tells the two apart.
 	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		x, y, z, w := word8(b, i), word8(b, i+8), word8(b, i+16), word8(b, i+24)
+		if (x|(x-swarLo*0x20)|y|(y-swarLo*0x20)|z|(z-swarLo*0x20)|w|(w-swarLo*0x20))&swarHi != 0 {
+			break
+		}
+	}
+	return asciiScanFrom(b, i)
+}
+
+// asciiScanFrom is asciiScan of b[i:].
+func asciiScanFrom(b []byte, i int) (asciiNoNUL, noControl bool) {
+	var ctl uint64
 	// four words a test: the test's branch, not the arithmetic, bounds
 	// the loop
 	for ; i+32 <= len(b); i += 32 {

@@ -45,6 +45,9 @@ func TestWordScans(t *testing.T) {
 					t.Fatalf("skipPlain differs between string and []byte: %d, %d", got, got2)
 				}
 			}
+			if got, want := reprPlain(str), v >= 0x20 && v < 0x7f && v != '\\' && v != '\'' && v != '"'; got != want {
+				t.Fatalf("reprPlain(%q) = %v", str, got)
+			}
 			if got, want := isASCII(str), v < 0x80; got != want {
 				t.Fatalf("isASCII(%q) = %v", str, got)
 			}
@@ -76,5 +79,27 @@ func TestASCIINoNUL(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// asciiBenchEntries is a <batch> of echo calls as serpent writes it, what
+// asciiScan checks before a batch is decoded.
+var asciiBenchEntries = bytes.Repeat([]byte("('echo',('"+strings.Repeat("x", 64)+"',),{}),"), 65)
+
+var asciiSink bool
+
+func BenchmarkASCIIScan(b *testing.B) {
+	b.SetBytes(int64(len(asciiBenchEntries)))
+	for b.Loop() {
+		ok, noCtl := asciiScan(asciiBenchEntries)
+		asciiSink = ok && noCtl
+	}
+}
+
+func BenchmarkReprPlain(b *testing.B) {
+	s := strings.Repeat("x", 64)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		asciiSink = reprPlain(s)
 	}
 }
