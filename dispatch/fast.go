@@ -299,7 +299,10 @@ func varTuple(fn exprVarTuple, p unsafe.Pointer, args []any, ab *argBlock) any {
 	if len(res) != len(own) || &res[0] != &own[0] {
 		return res
 	}
-	*hdr = res
+	// The header points into its own box, which the interface value keeps
+	// alive: stored as plain words (as serial's boxIn stores a str's), it
+	// skips the write barrier that has nothing to do here.
+	*(*[3]uintptr)(unsafe.Pointer(hdr)) = [3]uintptr{uintptr(unsafe.Pointer(&own[0])), uintptr(len(own)), uintptr(len(own))}
 	v := any(pyval.Tuple(nil)) // a nil slice boxes without allocating
 	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(hdr)
 	return v

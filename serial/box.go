@@ -45,7 +45,13 @@ func boxIn(blk []byte) any {
 // decode when it was made (at most strBlockMax), so a kept str pins at
 // most about its own message. A decoder drops its block when it is done
 // with a message.
-type strBlock struct{ free []byte }
+type strBlock struct {
+	// blk is the current block and off how much of it is handed out: an
+	// offset, not a resliced blk, as storing the advanced slice would take
+	// the write barrier for every str while the collector marks.
+	blk []byte
+	off int
+}
 
 const (
 	// strBlockedMax is the longest str that goes into a shared block;
@@ -71,18 +77,18 @@ func (a *strBlock) box(b []byte, rest int) any {
 		return boxString(b)
 	}
 	need := (strHdr + len(b) + 7) &^ 7 // keeps the next header 8-byte aligned
-	if len(a.free) < need {
+	if len(a.blk)-a.off < need {
 		size := need
 		if rest >= strBlockMinRest {
 			size += min(rest, strBlockMax)
 		}
-		a.free = make([]byte, size)
+		a.blk, a.off = make([]byte, size), 0
 	}
-	blk := a.free[: strHdr+len(b) : strHdr+len(b)]
-	a.free = a.free[need:]
+	blk := a.blk[a.off : a.off+strHdr+len(b) : a.off+strHdr+len(b)]
+	a.off += need
 	copy(blk[strHdr:], b)
 	return boxIn(blk)
 }
 
 // drop forgets the current block, so the next message starts its own.
-func (a *strBlock) drop() { a.free = nil }
+func (a *strBlock) drop() { a.blk, a.off = nil, 0 }

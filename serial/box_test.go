@@ -63,16 +63,16 @@ func TestStrBlock(t *testing.T) {
 func TestStrBlockBounds(t *testing.T) {
 	var a strBlock
 	a.box([]byte("x"), strBlockMinRest-1)
-	if len(a.free) != 0 {
-		t.Errorf("with %d bytes left the block has %d spare bytes, want none", strBlockMinRest-1, len(a.free))
+	if spare := len(a.blk) - a.off; spare != 0 {
+		t.Errorf("with %d bytes left the block has %d spare bytes, want none", strBlockMinRest-1, spare)
 	}
 	a.drop()
 	a.box([]byte("x"), 1<<30)
-	if len(a.free) != strBlockMax {
-		t.Errorf("spare bytes after a str with 1 GiB left = %d, want strBlockMax (%d)", len(a.free), strBlockMax)
+	if spare := len(a.blk) - a.off; spare != strBlockMax {
+		t.Errorf("spare bytes after a str with 1 GiB left = %d, want strBlockMax (%d)", spare, strBlockMax)
 	}
 	a.drop()
-	if a.free != nil {
+	if a.blk != nil {
 		t.Error("drop kept the block")
 	}
 }
@@ -122,7 +122,7 @@ func TestStrBlockDropped(t *testing.T) {
 	m.strs.box([]byte("x"), 1<<10)
 	m.release()
 	for name, a := range map[string]*strBlock{"serpent": &p.strs, "json": &j.strs, "marshal": &m.strs} {
-		if a.free != nil {
+		if a.blk != nil {
 			t.Errorf("%s decoder kept its block after release", name)
 		}
 	}
