@@ -19,6 +19,15 @@ const MethodBatch = "<batch>"
 type Batch struct {
 	Object string
 	Calls  []Call
+	// args holds the Args of the calls back to back, in one array kept
+	// from batch to batch: the collector marks one object per connection
+	// where an array per call made it mark one per call. A call whose
+	// args did not fit has its own array (spilled counts their values, to
+	// size args for the next batch); dirty says values may lie past
+	// len(args), written before a spill or a failed decode.
+	args    []any
+	spilled int
+	dirty   bool
 }
 
 // BatchUnmarshaler is the capability of a codec that decodes a batch
@@ -38,7 +47,7 @@ type BatchUnmarshaler interface {
 // one odd batch's memory for the connection's lifetime.
 const (
 	batchKeepCalls = 4096
-	batchKeepArgs  = 256
+	batchKeepArgs  = 4096
 )
 
 // Reset clears every value b holds, keeping its arrays for the next batch.
@@ -46,19 +55,35 @@ const (
 // not rewriting them saves every call of the batch a write the collector
 // has to watch.
 func (b *Batch) Reset() {
+	used := len(b.args) + b.spilled
+	if b.dirty {
+		clear(b.args[:cap(b.args)])
+	} else {
+		clear(b.args)
+	}
+	b.args = b.args[:0]
 	for i := range b.Calls {
 		c := &b.Calls[i]
-		clear(c.Args)
-		if cap(c.Args) > batchKeepArgs {
+		if b.spilled > 0 {
+			clear(c.Args) // a spilled array, or a part of b.args again
 			c.Args = nil
-		} else {
-			c.Args = c.Args[:0]
 		}
 		if c.Kwargs != nil {
 			c.Kwargs = nil
 		}
 		c.KwargsNone = false
 	}
+	if grow, drop := used > cap(b.args) && used <= batchKeepArgs, cap(b.args) > batchKeepArgs; grow || drop {
+		b.args = nil
+		if grow {
+			b.args = make([]any, 0, used)
+		}
+		full := b.Calls[:cap(b.Calls)]
+		for i := range full {
+			full[i].Args = nil // nor keep the old array alive
+		}
+	}
+	b.spilled, b.dirty = 0, false
 	b.Object = ""
 	b.Calls = b.Calls[:0]
 	if cap(b.Calls) > batchKeepCalls {
@@ -66,17 +91,36 @@ func (b *Batch) Reset() {
 	}
 }
 
-// next appends a call to b and returns it, with its Args array emptied
-// for reuse.
+// next appends a call to b and returns it. Its Args are those of the
+// call of the last batch at its place until setArgs stores the new ones.
 func (b *Batch) next() *Call {
 	if n := len(b.Calls); n < cap(b.Calls) {
 		b.Calls = b.Calls[:n+1]
 	} else {
 		b.Calls = append(b.Calls, Call{})
 	}
-	c := &b.Calls[len(b.Calls)-1]
-	c.Args = c.Args[:0]
-	return c
+	return &b.Calls[len(b.Calls)-1]
+}
+
+// argsDst returns the empty array a decoder appends the next call's args
+// to: the free end of b's array of args.
+func (b *Batch) argsDst() []any { return b.args[len(b.args):] }
+
+// setArgs makes args, appended to argsDst(), c's Args.
+func (b *Batch) setArgs(c *Call, args []any) {
+	n := len(b.args)
+	switch {
+	case len(args) == 0:
+		c.Args = c.Args[:0] // no store of a pointer, which the collector would watch
+		return
+	case n < cap(b.args) && unsafe.SliceData(args) == unsafe.SliceData(b.args[n:cap(b.args)]):
+		b.args = b.args[:n+len(args)]
+		args = b.args[n:len(b.args):len(b.args)] // a call's args cannot grow into the next one's
+	default:
+		b.spilled += len(args)
+		b.dirty = true
+	}
+	c.setArgs(args)
 }
 
 // setMethod and setArgs store a decoded entry's name and args in c where
@@ -99,6 +143,7 @@ func (c *Call) setArgs(args []any) {
 
 // fail resets b and reports false, for UnmarshalBatch's fallbacks.
 func (b *Batch) fail() bool {
+	b.dirty = true // args decoded into b.args's free end, never set
 	b.Reset()
 	return false
 }

@@ -257,27 +257,65 @@ func TestUnmarshalBatchSerpentText(t *testing.T) {
 
 // TestBatchReset: a batch keeps its arrays from batch to batch, and no
 // value once reset (method names stay, for the next batch to overwrite).
+// The first batch sizes the array of args the next ones are decoded into;
+// one that outgrows it, or fails halfway, leaves nothing behind either.
 func TestBatchReset(t *testing.T) {
-	data, _ := Serpent.MarshalCall(nil, &Call{Object: "o", Method: "<batch>", KwargsNone: true,
-		Args: []any{entry("f", pyval.Tuple{"a", "b"}, pyval.DictOf("k", "v")), entry("g", pyval.Tuple{"c"}, nil)}}, nil)
-	var b Batch
-	if !Serpent.(BatchUnmarshaler).UnmarshalBatch(data, &b) {
-		t.Fatal("not decoded")
+	batch := func(entries ...any) []byte {
+		data, _ := Serpent.MarshalCall(nil, &Call{Object: "o", Method: "<batch>", KwargsNone: true, Args: entries}, nil)
+		return data
 	}
-	calls, args := &b.Calls[0], &b.Calls[0].Args[0]
-	b.Reset()
-	full := b.Calls[:cap(b.Calls)]
-	for i := range full {
-		if a := full[i].Args[:cap(full[i].Args)]; full[i].Kwargs != nil || full[i].KwargsNone || slicesHoldValue(a) {
-			t.Fatalf("call %d holds values after Reset: %+v", i, full[i])
+	data := batch(entry("f", pyval.Tuple{"a", "b"}, pyval.DictOf("k", "v")), entry("g", pyval.Tuple{"c"}, nil))
+	bigger := batch(entry("f", pyval.Tuple{"a", "b"}, nil), entry("g", pyval.Tuple{"c", "d", "e"}, nil))
+	var b Batch
+	decode := func(data []byte) {
+		t.Helper()
+		if !Serpent.(BatchUnmarshaler).UnmarshalBatch(data, &b) {
+			t.Fatal("not decoded")
 		}
 	}
-	if !Serpent.(BatchUnmarshaler).UnmarshalBatch(data, &b) {
-		t.Fatal("not decoded again")
+	reset := func() {
+		t.Helper()
+		b.Reset()
+		if slicesHoldValue(b.args[:cap(b.args)]) {
+			t.Fatal("the array of args holds values after Reset")
+		}
+		full := b.Calls[:cap(b.Calls)]
+		for i := range full {
+			if a := full[i].Args[:cap(full[i].Args)]; full[i].Kwargs != nil || full[i].KwargsNone || slicesHoldValue(a) {
+				t.Fatalf("call %d holds values after Reset: %+v", i, full[i])
+			}
+		}
 	}
+	decode(data)
+	reset()
+	decode(data)
+	calls, args := &b.Calls[0], &b.Calls[0].Args[0]
+	if got := b.Calls[1].Args; len(got) != 1 || got[0] != "c" || cap(got) != 1 {
+		t.Errorf("second call's args %v, cap %d: want [c], cap 1", got, cap(got))
+	}
+	reset()
+	decode(data)
 	if &b.Calls[0] != calls || &b.Calls[0].Args[0] != args {
-		t.Error("the second batch did not reuse the arrays")
+		t.Error("the next batch did not reuse the arrays")
 	}
+	reset()
+	decode(bigger) // spills: its second call's args do not fit
+	if got := b.Calls[1].Args; len(got) != 3 || got[2] != "e" {
+		t.Errorf("spilled args %v, want [c d e]", got)
+	}
+	reset()
+	if cap(b.args) < 5 {
+		t.Errorf("after a batch of 5 args the array has room for %d", cap(b.args))
+	}
+	// msgpack decodes args straight into the array: cut in the last
+	// entry's args, after "d", the batch leaves two values past the end
+	// of what it had set
+	cut, _ := Msgpack.MarshalCall(nil, &Call{Object: "o", Method: "<batch>", KwargsNone: true,
+		Args: []any{entry("f", pyval.Tuple{"a", "b"}, nil), entry("g", pyval.Tuple{"c", "d", "e"}, nil)}}, nil)
+	if Msgpack.(BatchUnmarshaler).UnmarshalBatch(cut[:len(cut)-3], &b) {
+		t.Fatal("a cut batch decoded")
+	}
+	reset()
 }
 
 func slicesHoldValue(a []any) bool {

@@ -128,7 +128,12 @@ func (d *jsonDecoder) batchEntry(b *Batch) bool {
 	}
 	c := b.next()
 	c.setMethod(internString(name))
-	if c.Args, err = d.arrayElems(c.Args, true); err != nil || !d.comma() {
+	args, err := d.arrayElems(b.argsDst(), true)
+	if err != nil {
+		return false
+	}
+	b.setArgs(c, args)
+	if !d.comma() {
 		return false
 	}
 	d.values += 3 // the entry, its name and its vargs

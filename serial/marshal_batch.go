@@ -115,9 +115,11 @@ func (d *marshalDecoder) batchEntry(b *Batch) bool {
 	switch code := d.data[d.pos]; code &^ mFlagRef {
 	case mSmallTuple, mTuple, mList:
 		d.pos++
-		if c.Args, _, err = d.containerElems(code&^mFlagRef, code&mFlagRef != 0, c.Args, true); err != nil {
+		args, _, err := d.containerElems(code&^mFlagRef, code&mFlagRef != 0, b.argsDst(), true)
+		if err != nil {
 			return false
 		}
+		b.setArgs(c, args)
 	case mRef:
 		d.depth = 3
 		v, _, err := d.value()
@@ -126,9 +128,9 @@ func (d *marshalDecoder) batchEntry(b *Batch) bool {
 		}
 		switch x := v.(type) {
 		case pyval.Tuple:
-			c.Args = append(c.Args, x...)
+			b.setArgs(c, append(b.argsDst(), x...))
 		case []any:
-			c.Args = append(c.Args, x...)
+			b.setArgs(c, append(b.argsDst(), x...))
 		default:
 			return false
 		}

@@ -73,11 +73,11 @@ func (d *mpDecoder) batchEntry(b *Batch) bool {
 	}
 	c := b.next()
 	c.setMethod(name)
-	args, err := d.arrayInto(c.Args, 3)
+	args, err := d.arrayInto(b.argsDst(), 3)
 	if err != nil {
 		return false
 	}
-	c.setArgs(args)
+	b.setArgs(c, args)
 	if len(d.data) > 0 && d.data[0] == 0x80 {
 		d.data = d.data[1:]
 		return true

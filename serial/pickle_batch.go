@@ -65,9 +65,9 @@ func (pc pickleCodec) UnmarshalBatch(data []byte, b *Batch) bool {
 		c.setMethod(name)
 		switch v := parts[1].(type) {
 		case pyval.Tuple:
-			c.Args = append(c.Args, v...)
+			b.setArgs(c, append(b.argsDst(), v...))
 		case []any:
-			c.Args = append(c.Args, v...)
+			b.setArgs(c, append(b.argsDst(), v...))
 		default:
 			return b.fail()
 		}

@@ -172,12 +172,12 @@ func (p *serpentParser) batchEntry(b *Batch, last *batchName) bool {
 		return false
 	}
 	c := b.next()
-	args, seq, _, err := p.parseArgsAt(3, c.Args)
+	args, seq, _, err := p.parseArgsAt(3, b.argsDst())
 	if err != nil || !seq || !p.comma() {
 		return false
 	}
 	c.setMethod(name)
-	c.setArgs(args)
+	b.setArgs(c, args)
 	p.values += 3 // the entry, its name and its vargs
 	var kwargs any = emptyKwargs{}
 	if p.emptyDict() {
@@ -215,7 +215,7 @@ func (p *serpentParser) compactEntry(b *Batch, last *batchName) bool {
 	save, values := p.pos, p.values
 	p.pos = i + n + 3
 	c := b.next()
-	args := c.Args[:0]
+	args := b.argsDst()
 	ok := true
 	if p.pos < len(d) && d[p.pos] == ')' {
 		p.pos++ // ()
@@ -244,10 +244,11 @@ func (p *serpentParser) compactEntry(b *Batch, last *batchName) bool {
 		p.pos += 4
 		p.values += 4 // the entry, its name, its vargs and its kwargs
 		c.setMethod(last.name)
-		c.setArgs(args)
+		b.setArgs(c, args)
 		return true
 	}
 	clear(args)
+	b.dirty = true // args that spilled filled b.args's free end first
 	b.Calls = b.Calls[:len(b.Calls)-1]
 	p.pos, p.values = save, values
 	return false
