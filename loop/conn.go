@@ -90,7 +90,7 @@ const directWrite = 32 << 10
 func (c *Conn) writeSome(p []byte) (int, error) {
 	done := 0
 	for done < len(p) {
-		n, err := unix.Write(c.fd, p[done:])
+		n, err := writeSocket(c.fd, p[done:])
 		if n > 0 {
 			done += n
 			c.lastActive = c.l.now

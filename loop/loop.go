@@ -594,7 +594,7 @@ func (l *Loop) open(fd int, sa unix.Sockaddr, ln *listener) {
 }
 
 func (l *Loop) read(c *Conn) {
-	n, err := unix.Read(c.fd, l.buf)
+	n, err := readSocket(c.fd, l.buf)
 	switch {
 	case n > 0:
 		l.deliver(c, l.buf[:n])
