@@ -70,13 +70,13 @@ func (d *marshalDecoder) sequenceHeader() (n int, ok bool) {
 }
 
 // emptyDict reads an empty dict; if it is flagged, a back-reference to it
-// gets a dict.
+// gets a dict, made then.
 func (d *marshalDecoder) emptyDict() bool {
 	if d.pos+1 >= len(d.data) || d.data[d.pos]&^mFlagRef != mDict || d.data[d.pos+1] != mNull {
 		return false
 	}
 	if idx := d.reserve(d.data[d.pos]&mFlagRef != 0); idx >= 0 {
-		d.fill(idx, pyval.NewDict(0), false)
+		d.fillLazy(idx, lazyEmptyDict, nil, false)
 	}
 	d.pos += 2
 	return true

@@ -51,17 +51,20 @@ const (
 )
 
 // Lazy kinds of a call's vargs decoded into the caller's reused Args
-// array: a back-reference to them gets a copy of the elements.
+// array: a back-reference to them gets a copy of the elements. A batch
+// entry's empty kwargs, flagged as CPython flags every dict, get their
+// dict only if something refers back to them (lazyEmptyDict).
 const (
 	lazyVargsList  = 'L'
 	lazyVargsTuple = 'T'
+	lazyEmptyDict  = 'D'
 )
 
 type marshalRef struct {
 	v any
 	// A str or a list, tuple or set not yet boxed into v: boxing costs
 	// an allocation, so it waits for a back-reference that needs it.
-	lazy     byte // 0, or 's', '[', ')', '<', or lazyVargsList/lazyVargsTuple
+	lazy     byte // 0, or 's', '[', ')', '<', or lazyVargsList/lazyVargsTuple/lazyEmptyDict
 	s        string
 	elems    []any
 	hashable bool
@@ -261,6 +264,8 @@ func (d *marshalDecoder) value1() (v any, hashable bool, err error) {
 			r.v = slices.Clone(r.elems)
 		case lazyVargsTuple:
 			r.v = pyval.Tuple(slices.Clone(r.elems))
+		case lazyEmptyDict:
+			r.v = pyval.NewDict(0)
 		}
 		r.lazy = 0
 		return r.v, r.hashable, d.count(r.weight)
