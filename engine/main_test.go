@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/gyro-rpc/gyro/config"
 	_ "github.com/gyro-rpc/gyro/multicore" // the suite runs on every server type
@@ -30,9 +32,16 @@ func TestMain(m *testing.M) {
 	if code != 0 || os.Getenv(serverTypeEnv) != "" || benchmarking || testing.Short() {
 		os.Exit(code)
 	}
+	// Each run gets a third of the time the whole test binary has, so that
+	// a run that hangs times out, with its own goroutine dump, before the
+	// binary that waits for it does.
+	args := os.Args[1:]
+	if d, err := time.ParseDuration(flag.Lookup("test.timeout").Value.String()); err == nil && d > 0 {
+		args = append(slices.Clone(args), "-test.timeout="+(d/3).String())
+	}
 	for _, st := range []string{"multiplex", "multicore"} {
 		fmt.Println("=== engine suite again with SERVERTYPE=" + st)
-		cmd := exec.Command(os.Args[0], os.Args[1:]...)
+		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), serverTypeEnv+"="+st)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
