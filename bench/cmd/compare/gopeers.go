@@ -45,7 +45,7 @@ var (
 	gpOnly     = flag.String("gopeers-targets", "", "Go peers: comma-separated client names to run, as in the tables (default all)")
 )
 
-// grpcEchoMethod is the method bench/cmd/server's peer-grpc serves.
+// grpcEchoMethod is the method bench/cmd/peerserver's peer-grpc serves.
 const grpcEchoMethod = "/gyro.bench.Echo/Echo"
 
 // peer families, for the ratios
@@ -65,7 +65,7 @@ const (
 // peerTarget is one client shape against one server process.
 type peerTarget struct {
 	name, family, shape string
-	server              string // the server process, a kind of bench/cmd/server
+	server              string // the server process, a kind of bench/cmd/server or bench/cmd/peerserver
 }
 
 // peerCell is one payload size at one number of callers.
@@ -109,8 +109,9 @@ func peerTargets(types []string) []peerTarget {
 }
 
 // runGoPeers runs the section and returns its Markdown and its rows. The
-// servers are processes of srvBin, pinned like the others.
-func runGoPeers(srvBin string, pin bool) (string, []peerRow, error) {
+// servers are processes of srvBin (gyro) and peerBin (the peers), pinned
+// like the others.
+func runGoPeers(srvBin, peerBin string, pin bool) (string, []peerRow, error) {
 	start := time.Now()
 	d, reps, warmD := *gpDur, *gpReps, 100*time.Millisecond
 	if *quick {
@@ -144,7 +145,11 @@ func runGoPeers(srvBin string, pin bool) (string, []peerRow, error) {
 		if _, ok := procs[t.server]; ok {
 			continue
 		}
-		cmd := []string{srvBin, "-kind", t.server}
+		bin := srvBin
+		if strings.HasPrefix(t.server, "peer-") {
+			bin = peerBin
+		}
+		cmd := []string{bin, "-kind", t.server}
 		if t.server == "gyro-thread" {
 			// a connection per caller, up to the most callers, on a
 			// type whose pool bounds its connections

@@ -3,7 +3,9 @@
 // net/rpc and raw echo servers of Pyro4's 24-byte framing on gnet, evio
 // and gyro's loop, plus a plain ping-pong floor; and Pyro4's test echo
 // server against `gyro echoserver` on oneway_echo calls. Servers run as separate
-// processes (bench/cmd/server, bench/pyro4server.py, bench/pyro5server.py), pinned to another
+// processes (bench/cmd/server, built twice: with the nometrics tag for the plain gyro targets and
+// without it for the +metrics ones; bench/cmd/peerserver for the Go peers; bench/pyro4server.py,
+// bench/pyro5server.py), pinned to another
 // core than the client when taskset is there. Then two sections: scaling
 // with 1 to 10,000 concurrent clients per server type, and the multicore
 // type on one core and on two, with a projection to more cores. It prints
@@ -20,7 +22,7 @@
 // before it (the machine's speed drifts too much between runs for two
 // runs to compare):
 //
-//	git worktree add /tmp/base HEAD && (cd /tmp/base/bench && go build -o /tmp/base-server ./cmd/server)
+//	git worktree add /tmp/base HEAD && (cd /tmp/base/bench && go build -tags nometrics -o /tmp/base-server ./cmd/server)
 //	go run ./bench/cmd/compare -baseline /tmp/base-server \
 //		-targets gyro-multiplex,gyro-multiplex@base,echo-gnet -workloads "32 pipelined batch 64B serpent"
 package main
@@ -58,7 +60,7 @@ var (
 	reps     = flag.Int("reps", 5, "repetitions per workload (median and range)")
 	only     = flag.String("targets", "", "comma-separated target names (default all)")
 	onlyW    = flag.String("workloads", "", "comma-separated workload names, as in the report's headings, and sections \""+scalingSection+"\" and \""+coresSection+"\" (default all)")
-	baseBin  = flag.String("baseline", "", "a server binary (bench/cmd/server) built from another revision: its gyro kinds join the run as <kind>@base, for an A/B of a change in one run")
+	baseBin  = flag.String("baseline", "", "a server binary (bench/cmd/server, built with -tags nometrics as compare builds its own) from another revision: its gyro kinds join the run as <kind>@base, for an A/B of a change in one run")
 	profDir  = flag.String("profile", "", "write a CPU profile of each Go server into this directory (<target>.pprof), for go tool pprof")
 	idle     = flag.Int("idle", 10000, "idle connections for the RSS check (0 skips it)")
 	pinned   = flag.Bool("pin", true, "pin client and servers to separate cores with taskset")
@@ -184,11 +186,20 @@ func run(pin bool) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srvBin := filepath.Join(dir, "server")
-	build := exec.Command("go", "build", "-o", srvBin, "github.com/gyro-rpc/gyro/bench/cmd/server")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building the server: %w", err)
+	// The gyro daemons run from a build that links neither Prometheus nor
+	// grpc-go (see bench/cmd/server's doc), the +metrics ones from one
+	// that links Prometheus, the Go peers from bench/cmd/peerserver.
+	srvBin, metricsBin, peerBin := filepath.Join(dir, "server"), filepath.Join(dir, "server-metrics"), filepath.Join(dir, "peerserver")
+	for _, b := range [][]string{
+		{"-tags", "nometrics", "-o", srvBin, "github.com/gyro-rpc/gyro/bench/cmd/server"},
+		{"-o", metricsBin, "github.com/gyro-rpc/gyro/bench/cmd/server"},
+		{"-o", peerBin, "github.com/gyro-rpc/gyro/bench/cmd/peerserver"},
+	} {
+		build := exec.Command("go", append([]string{"build"}, b...)...)
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building %s: %w", b[len(b)-1], err)
+		}
 	}
 	py := *pyScript
 	if py == "" {
@@ -207,7 +218,7 @@ func run(pin bool) error {
 	}
 	// the same with Prometheus metrics on: the report gives the ratio
 	for _, k := range []string{"gyro-thread", "gyro-multiplex", "gyro-multicore"} {
-		targets = append(targets, target{name: k + metricsSuffix, kind: kPyro, cmd: []string{srvBin, "-kind", k, "-metrics"}})
+		targets = append(targets, target{name: k + metricsSuffix, kind: kPyro, cmd: []string{metricsBin, "-kind", k, "-metrics"}})
 	}
 	// and with TLS on: the report gives the TLS/plain ratio
 	tlsT, err := tlsTargets(srvBin, dir, gyroKinds)
@@ -239,7 +250,7 @@ func run(pin bool) error {
 	}
 	if *profDir != "" {
 		for i, t := range targets {
-			if t.cmd[0] == srvBin || t.cmd[0] == *baseBin {
+			if t.cmd[0] == srvBin || t.cmd[0] == metricsBin || t.cmd[0] == *baseBin {
 				targets[i].cmd = append(slices.Clip(t.cmd), "-cpuprofile", filepath.Join(*profDir, t.name+".pprof"))
 			}
 		}
@@ -314,7 +325,7 @@ func run(pin bool) error {
 	allocs := dispatchAllocs()
 	var peers string // the Go peers section (gopeers.go)
 	if *gopeers {
-		if peers, _, err = runGoPeers(srvBin, pin); err != nil {
+		if peers, _, err = runGoPeers(srvBin, peerBin, pin); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,15 @@
 // "READY <addr>" once it listens: a gyro daemon of any server type with
 // bench.py's object, net/rpc with an equivalent service, or a raw echo of
 // Pyro4's framing on gnet, evio or gyro's loop, or a plain ping-pong echo.
+//
+// The gyro daemons run in a process that links what a program serving gyro
+// links: the packages a program links put their data on the heap the
+// collector marks on every cycle, and grpc-go's and Prometheus' (with
+// protobuf's registry) made that cycle half as dear again in the batch
+// workload. So the Go peers (net/rpc of bytes, grpc-go) are
+// bench/cmd/peerserver's, and -metrics needs a build without the
+// nometrics tag: compare builds this command twice, with the tag for the
+// plain gyro targets and without it for the +metrics ones.
 package main
 
 import (
@@ -13,33 +22,30 @@ import (
 	"net"
 	"net/rpc"
 	"os"
-	"os/signal"
-	"runtime/pprof"
 	"strings"
-	"syscall"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/tidwall/evio"
 
+	"github.com/gyro-rpc/gyro/bench/internal/benchserve"
 	"github.com/gyro-rpc/gyro/bench/internal/benchtls"
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/internal/benchobj"
 	"github.com/gyro-rpc/gyro/loop"
-	"github.com/gyro-rpc/gyro/metrics"
 	_ "github.com/gyro-rpc/gyro/multicore" // -kind gyro-multicore
 	"github.com/gyro-rpc/gyro/wire"
 )
 
 func main() {
-	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong|peer-netrpc|peer-grpc")
+	kind := flag.String("kind", "gyro-multicore", "gyro-thread|gyro-multiplex|gyro-multicore|netrpc|echo-gnet|echo-evio|echo-loop|pingpong")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, ended by SIGTERM or SIGINT")
 	withMetrics := flag.Bool("metrics", false, "gyro kinds: observe calls with package metrics (Prometheus), to measure its cost")
 	threads := flag.Int("threads", 200, "gyro-thread: THREADPOOL_SIZE, the most connections it serves at once (200: Pyro4's and bench/pyro4server.py's)")
 	tlsDir := flag.String("tls", "", "gyro kinds: serve TLS (Pyro's SSL_* items) with the certificates of package benchtls in this directory, made at startup when it has none")
 	flag.Parse()
 	if *cpuProfile != "" {
-		if err := profileUntilSignal(*cpuProfile); err != nil {
+		if err := benchserve.ProfileUntilSignal(*cpuProfile); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -57,37 +63,12 @@ func main() {
 		err = serveLoop()
 	case *kind == "pingpong":
 		err = servePingPong()
-	case strings.HasPrefix(*kind, "peer-"):
-		err = servePeer(*kind)
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
 	if err != nil {
 		log.Fatal(err)
 	}
-}
-
-func ready(addr string) { fmt.Printf("READY %s\n", addr) }
-
-// profileUntilSignal profiles the process until SIGTERM or SIGINT, then
-// writes the profile and exits: the servers otherwise run until killed.
-func profileUntilSignal(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
-	go func() {
-		<-sig
-		pprof.StopCPUProfile()
-		f.Close()
-		os.Exit(0)
-	}()
-	return nil
 }
 
 func serveGyro(st string, threads int, withMetrics bool, tlsDir string) error {
@@ -105,11 +86,11 @@ func serveGyro(st string, threads int, withMetrics bool, tlsDir string) error {
 	}
 	opts := engine.Options{Host: "127.0.0.1", Config: &cfg}
 	if withMetrics {
-		m, err := metrics.New(metrics.Options{})
+		icpt, err := metricsInterceptor()
 		if err != nil {
 			return err
 		}
-		opts.Interceptors = []engine.Interceptor{m.Interceptor()}
+		opts.Interceptors = []engine.Interceptor{icpt}
 	}
 	d, err := engine.New(opts)
 	if err != nil {
@@ -118,7 +99,7 @@ func serveGyro(st string, threads int, withMetrics bool, tlsDir string) error {
 	if _, err := d.Register(benchobj.Bench{}, benchobj.ObjectID, false); err != nil {
 		return err
 	}
-	ready(d.Addr().String())
+	benchserve.Ready(d.Addr().String())
 	return d.RequestLoop(nil)
 }
 
@@ -137,7 +118,7 @@ func serveRPC() error {
 	if err != nil {
 		return err
 	}
-	ready(ln.Addr().String())
+	benchserve.Ready(ln.Addr().String())
 	srv.Accept(ln)
 	return nil
 }
@@ -164,7 +145,7 @@ type gnetEcho struct {
 	addr string
 }
 
-func (g *gnetEcho) OnBoot(gnet.Engine) gnet.Action { ready(g.addr); return gnet.None }
+func (g *gnetEcho) OnBoot(gnet.Engine) gnet.Action { benchserve.Ready(g.addr); return gnet.None }
 
 // OnTraffic echoes every whole frame of the batch with one write.
 func (g *gnetEcho) OnTraffic(c gnet.Conn) gnet.Action {
@@ -204,7 +185,7 @@ func serveEvio() error {
 	}
 	var ev evio.Events
 	ev.NumLoops = -1 // one per core
-	ev.Serving = func(evio.Server) evio.Action { ready(addr); return evio.None }
+	ev.Serving = func(evio.Server) evio.Action { benchserve.Ready(addr); return evio.None }
 	ev.Opened = func(c evio.Conn) ([]byte, evio.Options, evio.Action) {
 		c.SetContext(&evio.InputStream{})
 		return nil, evio.Options{TCPKeepAlive: 0}, evio.None
@@ -251,7 +232,7 @@ func serveLoop() error {
 	if _, err := l.AddListener(ln); err != nil {
 		return err
 	}
-	ready(ln.Addr().String())
+	benchserve.Ready(ln.Addr().String())
 	return l.Run(context.Background())
 }
 
@@ -261,7 +242,7 @@ func servePingPong() error {
 	if err != nil {
 		return err
 	}
-	ready(ln.Addr().String())
+	benchserve.Ready(ln.Addr().String())
 	for {
 		c, err := ln.Accept()
 		if err != nil {
