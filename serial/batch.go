@@ -14,17 +14,18 @@ const MethodBatch = "<batch>"
 // has Method, Args, Kwargs and KwargsNone as UnmarshalCall sets them (its
 // Object is unset: every call goes to Object). Like Call, a Batch is
 // meant to be kept per connection: decoding reuses the array of calls and
-// each call's Args array; Reset drops the values after the batch ran so
-// the Batch keeps nothing alive.
+// one array that holds every call's Args; Reset drops the values after the
+// batch ran so the Batch keeps nothing alive.
 type Batch struct {
 	Object string
 	Calls  []Call
 	// args holds the Args of the calls back to back, in one array kept
-	// from batch to batch: the collector marks one object per connection
-	// where an array per call made it mark one per call. A call whose
-	// args did not fit has its own array (spilled counts their values, to
-	// size args for the next batch); dirty says values may lie past
-	// len(args), written before a spill or a failed decode.
+	// from batch to batch: one clear per batch where an array per call
+	// took one per call, and one object for the collector to mark per
+	// connection. A call whose args did not fit has its own array
+	// (spilled counts their values, to size args for the next batch);
+	// dirty says values may lie past len(args), written before a spill
+	// or a failed decode.
 	args    []any
 	spilled int
 	dirty   bool
