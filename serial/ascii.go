@@ -23,10 +23,12 @@ func word8[T string | []byte](s T, i int) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// hasByte reports whether any byte of x is c.
-func hasByte(x uint64, c byte) bool {
+// byteMask sets the top bit of some byte of x if, and only if, a byte of x
+// is c. The masks below OR together: a loop tests several conditions of a
+// word with one branch.
+func byteMask(x uint64, c byte) uint64 {
 	v := x ^ (swarLo * uint64(c))
-	return (v-swarLo)&^v&swarHi != 0
+	return (v - swarLo) &^ v
 }
 
 // plainStop says which bytes besides the controls (below 0x20) and the two
@@ -38,17 +40,19 @@ const (
 	stopDel                        // 0x7f
 )
 
-// hasStop reports whether any byte of x is below 0x20 or, as stop says,
-// 0x7f or from 0x80 on.
-func hasStop(x uint64, stop plainStop) bool {
-	m := (x - swarLo*0x20) &^ x // a byte below 0x20
+// stopMask sets the top bit of some byte of x if, and only if, a byte of x
+// is below 0x20 or, as stop says, 0x7f or from 0x80 on.
+func stopMask(x uint64, stop plainStop) uint64 {
+	m := x - swarLo*0x20 // a byte below 0x20 borrows, into its top bit
 	if stop&stopHigh != 0 {
-		m |= x
+		m |= x // and so does one from 0x80 on: (m &^ x) | x, in one step
+	} else {
+		m &^= x
 	}
 	if stop&stopDel != 0 {
 		m |= x + swarLo // 0x7f becomes 0x80
 	}
-	return m&swarHi != 0
+	return m
 }
 
 func isASCII[T string | []byte](s T) bool {
@@ -122,7 +126,7 @@ func asciiScanFrom(b []byte, i int) (asciiNoNUL, noControl bool) {
 func skipPlain[T string | []byte](s T, i int, stop plainStop, a, b byte) int {
 	for ; i+8 <= len(s); i += 8 {
 		x := word8(s, i)
-		if hasStop(x, stop) || hasByte(x, a) || hasByte(x, b) {
+		if (stopMask(x, stop)|byteMask(x, a)|byteMask(x, b))&swarHi != 0 {
 			break
 		}
 	}
@@ -133,7 +137,7 @@ func skipPlain[T string | []byte](s T, i int, stop plainStop, a, b byte) int {
 func ctlIndex(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		if hasStop(word8(b, i), 0) {
+		if stopMask(word8(b, i), 0)&swarHi != 0 {
 			break
 		}
 	}

@@ -572,19 +572,14 @@ func appendPyRepr(dst []byte, s string) []byte {
 // reprPlain reports whether s is printable ASCII without a quote or a
 // backslash, which most strs are: its repr is s in single quotes, found in
 // one pass instead of the three the general case makes. The tests of a
-// word share one mask and two words one branch (see ascii.go).
+// word share one mask and one branch (see ascii.go).
 func reprPlain(s string) bool {
 	i := 0
-	for ; i+16 <= len(s); i += 16 {
-		if (reprStops(word8(s, i))|reprStops(word8(s, i+8)))&swarHi != 0 {
+	for ; i+8 <= len(s); i += 8 {
+		x := word8(s, i)
+		if (stopMask(x, stopHigh|stopDel)|byteMask(x, '\\')|byteMask(x, '\'')|byteMask(x, '"'))&swarHi != 0 {
 			return false
 		}
-	}
-	if i+8 <= len(s) {
-		if reprStops(word8(s, i))&swarHi != 0 {
-			return false
-		}
-		i += 8
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' || c == '\'' || c == '"' {
@@ -592,15 +587,6 @@ func reprPlain(s string) bool {
 		}
 	}
 	return true
-}
-
-// reprStops marks, in the top bit of some byte, a word with a byte that
-// is not plain in a repr: a control, DEL or a byte from 0x80 on, a
-// backslash or either quote.
-func reprStops(x uint64) uint64 {
-	bs, sq, dq := x^(swarLo*'\\'), x^(swarLo*'\''), x^(swarLo*'"')
-	return (x - swarLo*0x20) | x | (x + swarLo) |
-		(bs-swarLo)&^bs | (sq-swarLo)&^sq | (dq-swarLo)&^dq
 }
 
 func serpentAppendHex(dst []byte, v uint32, n int) []byte {
