@@ -32,11 +32,20 @@ func accept(fd int) (int, unix.Sockaddr, error) {
 // peer that reset the connection gets the write an EPIPE, not the process
 // a SIGPIPE. Errors are raw errnos, as from unix.Read and unix.Write, so
 // the callers can tell EAGAIN apart.
+//
+// Both are raw system calls, without the runtime's syscall bookkeeping:
+// the sockets are non-blocking, so the call never waits, and with the
+// bookkeeping a loop that spends much of its time in short sends and
+// receives keeps sysmon at its shortest period taking the P away from
+// it mid-call, which the loop then has to win back (on a loaded core a
+// context switch or two per round). The loop's one blocking call,
+// epoll_wait, keeps the bookkeeping so the P serves other goroutines
+// while it waits.
 func readSocket(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
+	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
 	if e != 0 {
 		return 0, e
 	}
@@ -47,7 +56,7 @@ func writeSocket(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
+	n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
 	if e != 0 {
 		return 0, e
 	}
