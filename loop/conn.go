@@ -8,6 +8,8 @@ import (
 
 	"github.com/valyala/bytebufferpool"
 	"golang.org/x/sys/unix"
+
+	"github.com/gyro-rpc/gyro/internal/sockio"
 )
 
 const (
@@ -90,7 +92,7 @@ const directWrite = 32 << 10
 func (c *Conn) writeSome(p []byte) (int, error) {
 	done := 0
 	for done < len(p) {
-		n, err := writeSocket(c.fd, p[done:])
+		n, err := sockio.Write(c.fd, p[done:])
 		if n > 0 {
 			done += n
 			c.lastActive = c.l.now

@@ -17,6 +17,8 @@ import (
 
 	"github.com/valyala/bytebufferpool"
 	"golang.org/x/sys/unix"
+
+	"github.com/gyro-rpc/gyro/internal/sockio"
 )
 
 const (
@@ -594,7 +596,7 @@ func (l *Loop) open(fd int, sa unix.Sockaddr, ln *listener) {
 }
 
 func (l *Loop) read(c *Conn) {
-	n, err := readSocket(c.fd, l.buf)
+	n, err := sockio.Read(c.fd, l.buf)
 	switch {
 	case n > 0:
 		l.deliver(c, l.buf[:n])

@@ -5,7 +5,6 @@ package loop
 import (
 	"encoding/binary"
 	"os"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,44 +22,6 @@ func socket(family int) (int, error) {
 // errnos so the caller can tell EAGAIN from real failures.
 func accept(fd int) (int, unix.Sockaddr, error) {
 	return unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-}
-
-// readSocket and writeSocket read and write a connection's socket.
-// recvfrom and sendto without an address go from the socket layer straight
-// to the protocol, where read and write pass through the file layer
-// first; every connection the loop serves is a socket. MSG_NOSIGNAL: a
-// peer that reset the connection gets the write an EPIPE, not the process
-// a SIGPIPE. Errors are raw errnos, as from unix.Read and unix.Write, so
-// the callers can tell EAGAIN apart.
-//
-// Both are raw system calls, without the runtime's syscall bookkeeping:
-// the sockets are non-blocking, so the call never waits, and with the
-// bookkeeping a loop that spends much of its time in short sends and
-// receives keeps sysmon at its shortest period taking the P away from
-// it mid-call, which the loop then has to win back (on a loaded core a
-// context switch or two per round). The loop's one blocking call,
-// epoll_wait, keeps the bookkeeping so the P serves other goroutines
-// while it waits.
-func readSocket(fd int, p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
-
-func writeSocket(fd int, p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
 }
 
 // waker is an eventfd: one descriptor, readable while its counter is non-zero.

@@ -9,10 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readSocket and writeSocket read and write a connection's socket.
-func readSocket(fd int, p []byte) (int, error)  { return unix.Read(fd, p) }
-func writeSocket(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
-
 func socket(family int) (int, error) {
 	// ForkLock keeps a concurrent fork+exec from inheriting the descriptor
 	// before it is marked close-on-exec.
