@@ -1,0 +1,109 @@
+//go:build unix
+
+package engine
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gyro-rpc/gyro/internal/sockio"
+)
+
+// rawIO reads and writes a plain connection of the thread type through
+// its syscall.RawConn with sockio's calls, as the reactors do: the
+// runtime's netpoller still parks the goroutine until the socket is ready
+// and still applies the connection's deadlines, but the reads and writes,
+// which never wait, skip the syscall bookkeeping that keeps sysmon taking
+// the P from a busy server mid-call (see sockio).
+type rawIO struct {
+	rc      syscall.RawConn
+	p       []byte
+	n       int
+	err     error
+	readFn  func(fd uintptr) bool
+	writeFn func(fd uintptr) bool
+}
+
+// plainIO returns what the thread type reads and writes for a connection
+// without TLS: a rawIO where nc has a RawConn, nc itself otherwise.
+func plainIO(nc net.Conn) io.ReadWriter {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nc
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nc
+	}
+	r := &rawIO{rc: rc}
+	r.readFn, r.writeFn = r.read, r.write
+	return r
+}
+
+func (r *rawIO) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r.p, r.n, r.err = p, 0, nil
+	err := r.rc.Read(r.readFn)
+	n, rerr := r.n, r.err
+	r.p = nil
+	switch {
+	case err != nil: // a deadline, a close
+		return 0, err
+	case rerr != nil:
+		return 0, os.NewSyscallError("recvfrom", rerr)
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// read is the RawConn callback of Read: false asks to wait for the socket.
+func (r *rawIO) read(fd uintptr) bool {
+	for {
+		r.n, r.err = sockio.Read(int(fd), r.p)
+		switch r.err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			r.err = nil
+			return false
+		}
+		return true
+	}
+}
+
+func (r *rawIO) Write(p []byte) (int, error) {
+	r.p, r.n, r.err = p, 0, nil
+	err := r.rc.Write(r.writeFn)
+	n, werr := r.n, r.err
+	r.p = nil
+	if err == nil && werr != nil {
+		err = os.NewSyscallError("sendto", werr)
+	}
+	return n, err
+}
+
+// write is the RawConn callback of Write: it writes all of r.p, asking to
+// wait whenever the socket's buffer is full.
+func (r *rawIO) write(fd uintptr) bool {
+	for r.n < len(r.p) {
+		n, err := sockio.Write(int(fd), r.p[r.n:])
+		switch err {
+		case nil:
+			r.n += n
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return false
+		default:
+			r.err = err
+			return true
+		}
+	}
+	return true
+}
