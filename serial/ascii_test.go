@@ -103,3 +103,25 @@ func BenchmarkReprPlain(b *testing.B) {
 		asciiSink = reprPlain(s)
 	}
 }
+
+// TestReprPlainLengths checks reprPlain against a byte loop at every
+// length up to a few vector blocks, with each byte value at each
+// position: the vector version's blocks and its overlapping last block,
+// and the word loop's tail below 16 bytes.
+func TestReprPlainLengths(t *testing.T) {
+	plain := func(c byte) bool { return c >= 0x20 && c < 0x7f && c != '\\' && c != '\'' && c != '"' }
+	for n := 0; n <= 70; n++ {
+		if !reprPlain(strings.Repeat("a", n)) {
+			t.Fatalf("reprPlain of %d plain bytes = false", n)
+		}
+		for pos := 0; pos < n; pos++ {
+			s := []byte(strings.Repeat("a", n))
+			for v := 0; v < 256; v++ {
+				s[pos] = byte(v)
+				if got := reprPlain(string(s)); got != plain(byte(v)) {
+					t.Fatalf("reprPlain(%q) = %v", s, got)
+				}
+			}
+		}
+	}
+}

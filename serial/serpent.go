@@ -569,11 +569,12 @@ func appendPyRepr(dst []byte, s string) []byte {
 	return append(dst, quote)
 }
 
-// reprPlain reports whether s is printable ASCII without a quote or a
+// reprPlainGo reports whether s is printable ASCII without a quote or a
 // backslash, which most strs are: its repr is s in single quotes, found in
 // one pass instead of the three the general case makes. The tests of a
-// word share one mask and one branch (see ascii.go).
-func reprPlain(s string) bool {
+// word share one mask and one branch (see ascii.go). reprPlain is this
+// function, or on amd64 a vector version of it for strs of 16 bytes on.
+func reprPlainGo(s string) bool {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		x := word8(s, i)

@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package serial
+
+func reprPlain(s string) bool { return reprPlainGo(s) }
