@@ -70,12 +70,12 @@ func isASCII[T string | []byte](s T) bool {
 	return true
 }
 
-// asciiScan reports whether b is ASCII without a NUL byte, and if so
+// asciiScanGo reports whether b is ASCII without a NUL byte, and if so
 // whether it has no control byte (below 0x20) either, a word at a time: a
 // byte with its top bit set, or one that borrows when 1 is subtracted (a
 // zero), shows in the top bits of x|(x-0x01..01); one below 0x20 in those
 // of (x-0x20..20)&^x.
-func asciiScan(b []byte) (asciiNoNUL, noControl bool) {
+func asciiScanGo(b []byte) (asciiNoNUL, noControl bool) {
 	// Most messages are printable ASCII throughout: words with neither a
 	// top bit nor a byte below 0x20, x|(x-0x20..20), are skipped with
 	// half the arithmetic of the test below, which goes on from the first
@@ -90,7 +90,7 @@ func asciiScan(b []byte) (asciiNoNUL, noControl bool) {
 	return asciiScanFrom(b, i)
 }
 
-// asciiScanFrom is asciiScan of b[i:].
+// asciiScanFrom is asciiScanGo of b[i:].
 func asciiScanFrom(b []byte, i int) (asciiNoNUL, noControl bool) {
 	var ctl uint64
 	// four words a test: the test's branch, not the arithmetic, bounds

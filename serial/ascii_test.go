@@ -77,6 +77,9 @@ func TestASCIINoNUL(t *testing.T) {
 				if got, noCtl := asciiScan(b); got != want || noCtl != wantNoCtl {
 					t.Fatalf("asciiScan(%q) = %v, %v, want %v, %v", b, got, noCtl, want, wantNoCtl)
 				}
+				if got, noCtl := asciiScanGo(b); got != want || noCtl != wantNoCtl {
+					t.Fatalf("asciiScanGo(%q) = %v, %v, want %v, %v", b, got, noCtl, want, wantNoCtl)
+				}
 			}
 		}
 	}
@@ -104,7 +107,8 @@ func BenchmarkReprPlain(b *testing.B) {
 	}
 }
 
-// TestReprPlainLengths checks reprPlain against a byte loop at every
+// TestReprPlainLengths checks reprPlain (and the word loop it may stand
+// for) against a byte loop at every
 // length up to a few vector blocks, with each byte value at each
 // position: the vector version's blocks and its overlapping last block,
 // and the word loop's tail below 16 bytes.
@@ -120,6 +124,41 @@ func TestReprPlainLengths(t *testing.T) {
 				s[pos] = byte(v)
 				if got := reprPlain(string(s)); got != plain(byte(v)) {
 					t.Fatalf("reprPlain(%q) = %v", s, got)
+				}
+				if got := reprPlainGo(string(s)); got != plain(byte(v)) {
+					t.Fatalf("reprPlainGo(%q) = %v", s, got)
+				}
+			}
+		}
+	}
+}
+
+// TestIndexQuote checks indexQuote at every length up to a few vector
+// blocks with a quote and a backslash at every pair of positions, for
+// both quotes, against bytes.IndexAny.
+func TestIndexQuote(t *testing.T) {
+	for _, q := range []byte{'\'', '"'} {
+		other := byte('"' + '\'' - q)
+		for n := 0; n <= 50; n++ {
+			for i := 0; i <= n; i++ {
+				for j := i; j <= n; j++ {
+					b := bytes.Repeat([]byte{'a'}, n)
+					if i < n {
+						b[i] = q
+					}
+					if j < n && j > i {
+						b[j] = '\\'
+					}
+					if n > 0 {
+						b[n-1-i%n] = other // the other quote is plain here
+					}
+					want := bytes.IndexAny(b, string([]byte{q, '\\'}))
+					if want < 0 {
+						want = n
+					}
+					if got := indexQuote(b, q); got != want {
+						t.Fatalf("indexQuote(%q, %q) = %d, want %d", b, q, got, want)
+					}
 				}
 			}
 		}

@@ -573,7 +573,7 @@ func appendPyRepr(dst []byte, s string) []byte {
 // backslash, which most strs are: its repr is s in single quotes, found in
 // one pass instead of the three the general case makes. The tests of a
 // word share one mask and one branch (see ascii.go). reprPlain is this
-// function, or on amd64 a vector version of it for strs of 16 bytes on.
+// function, or on amd64 a vector version of it (scan_amd64.go).
 func reprPlainGo(s string) bool {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {

@@ -317,17 +317,12 @@ func (p *serpentParser) newline(i int) int {
 // plain run of a string literal quoted with q: the quote, a backslash, a
 // carriage return, or a newline unless triple-quoted; len(p.data) if none.
 // Where check found no control byte in p's text (lineless) no line break
-// can be there, and only the first two scans are made. bytes.IndexByte is
-// vectorized, so long strings cost a few passes rather than a branch per
-// byte.
+// can be there, and only the first scan is made. The scans are vectorized
+// (indexQuote, bytes.IndexByte), so long strings cost a few passes rather
+// than a branch per byte.
 func (p *serpentParser) plainEnd(i int, q byte, triple bool) int {
 	rest := p.data[i:]
-	if j := bytes.IndexByte(rest, q); j >= 0 {
-		rest = rest[:j]
-	}
-	if j := bytes.IndexByte(rest, '\\'); j >= 0 {
-		rest = rest[:j]
-	}
+	rest = rest[:indexQuote(rest, q)]
 	if p.lineless {
 		return i + len(rest)
 	}

@@ -41,9 +41,6 @@ GLOBL reprPlainConst<>(SB), RODATA|NOPTR, $80
 	CMPL     AX, $0xffff
 
 // func reprPlainSSE2(s string) bool
-//
-// The last block overlaps the one before it where len(s) is not a
-// multiple of 16, so nothing is read past s.
 TEXT ·reprPlainSSE2(SB), NOSPLIT, $0-17
 	MOVQ  s_base+0(FP), SI
 	MOVQ  s_len+8(FP), CX
@@ -72,4 +69,101 @@ last:
 
 no:
 	MOVB  $0, ret+16(FP)
+	RET
+
+DATA scanConst<>+0x00(SB)/8, $0x2020202020202020
+DATA scanConst<>+0x08(SB)/8, $0x2020202020202020
+GLOBL scanConst<>(SB), RODATA|NOPTR, $16
+
+// ASCII16 adds the 16 bytes in X0 to asciiScan's state: it jumps to no
+// at a byte from 0x80 on (its top bit, in AX) or a NUL (equal to X7's
+// zeros), and ORs the bytes below 0x20 into X6 (a signed compare, right
+// once the top bits are known clear); it clobbers X1, X2 and AX.
+#define ASCII16 \
+	PMOVMSKB X0, AX  \
+	MOVO     X0, X1  \
+	PCMPEQB  X7, X1  \
+	PMOVMSKB X1, BX  \
+	ORL      BX, AX  \
+	JNZ      no      \
+	MOVO     X8, X2  \
+	PCMPGTB  X0, X2  \
+	POR      X2, X6
+
+// func asciiScanSSE2(b []byte) (asciiNoNUL, noControl bool)
+TEXT ·asciiScanSSE2(SB), NOSPLIT, $0-26
+	MOVQ  b_base+0(FP), SI
+	MOVQ  b_len+8(FP), CX
+	MOVOU scanConst<>+0x00(SB), X8
+	PXOR  X7, X7
+	PXOR  X6, X6
+	LEAQ  -16(SI)(CX*1), DX // the last block
+
+loop:
+	CMPQ  SI, DX
+	JAE   last
+	MOVOU (SI), X0
+	ADDQ  $16, SI
+	ASCII16
+	JMP   loop
+
+last:
+	MOVOU    (DX), X0
+	ASCII16
+	MOVB     $1, asciiNoNUL+24(FP)
+	PMOVMSKB X6, AX
+	TESTL    AX, AX
+	SETEQ    noControl+25(FP)
+	RET
+
+no:
+	MOVB $0, asciiNoNUL+24(FP)
+	MOVB $0, noControl+25(FP)
+	RET
+
+// func indexQuoteSSE2(b []byte, q byte) int
+TEXT ·indexQuoteSSE2(SB), NOSPLIT, $0-40
+	MOVQ       b_base+0(FP), SI
+	MOVQ       b_len+8(FP), CX
+	MOVBQZX    q+24(FP), AX
+	MOVQ       $0x0101010101010101, BX
+	IMULQ      BX, AX
+	MOVQ       AX, X1
+	PUNPCKLQDQ X1, X1 // q in every byte
+	MOVOU      reprPlainConst<>+0x40(SB), X2 // the backslash in every byte
+	MOVQ       SI, DI
+	LEAQ       -16(SI)(CX*1), DX // the last block
+
+loop:
+	CMPQ     SI, DX
+	JAE      last
+	MOVOU    (SI), X0
+	MOVO     X0, X3
+	PCMPEQB  X1, X3
+	PCMPEQB  X2, X0
+	POR      X3, X0
+	PMOVMSKB X0, AX
+	TESTL    AX, AX
+	JNZ      found
+	ADDQ     $16, SI
+	JMP      loop
+
+last:
+	MOVQ     DX, SI
+	MOVOU    (SI), X0
+	MOVO     X0, X3
+	PCMPEQB  X1, X3
+	PCMPEQB  X2, X0
+	POR      X3, X0
+	PMOVMSKB X0, AX
+	TESTL    AX, AX
+	JNZ      found
+	MOVQ     CX, ret+32(FP)
+	RET
+
+found:
+	BSFL AX, AX
+	SUBQ DI, SI
+	ADDQ SI, AX
+	MOVQ AX, ret+32(FP)
 	RET

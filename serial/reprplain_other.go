@@ -1,5 +1,0 @@
-//go:build !amd64 || purego
-
-package serial
-
-func reprPlain(s string) bool { return reprPlainGo(s) }
