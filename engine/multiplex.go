@@ -111,15 +111,18 @@ func (m *multiplexServer) Serve(cond func() bool) error {
 	return nil
 }
 
-// yield lets the workers run the oneway calls a step queued before the
-// loop blocks in epoll_wait again: there the loop goroutine would keep its
-// P in a system call until sysmon takes it away, which on one core
-// (GOMAXPROCS=1) leaves them waiting and costs a thread handoff for each
-// batch. (Within a step, the session yields every yieldEvery of them.)
+// yield gives the processor to the process's other goroutines once a
+// step: the workers that run the oneway calls the step queued, and the
+// collector's background mark worker. The loop goroutine otherwise keeps
+// its P until it blocks in epoll_wait, and there in a system call until
+// sysmon takes it away: on one core (GOMAXPROCS=1) the workers would wait,
+// at a thread handoff per batch, and the collector would mark only
+// through the assists the loop's allocations pay, which spreads a cycle's
+// marking, and the write barrier with it, over most of the cycle. A yield
+// with nothing else to run costs little. (Within a step, the session
+// yields every yieldEvery oneways.)
 func (m *multiplexServer) yield() {
-	if m.c.oneways.pending.Load() > 0 {
-		runtime.Gosched()
-	}
+	runtime.Gosched()
 }
 
 func (m *multiplexServer) Sockets() []int      { return m.l.Sockets() }
