@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -78,6 +79,11 @@ func TestCloseContextExpired(t *testing.T) {
 		t.Errorf("CloseContext(expired) with a call in progress = %v, want context.Canceled", err)
 	}
 	if d.ServerType() != "multiplex" {
+		// the client sees its connection end while the call still runs
+		c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := c.nc.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("client read after CloseContext(expired) = %d, %v; want the connection ended", n, err)
+		}
 		close(g.open) // the user's call may now return; its reply goes nowhere
 	}
 	if err := <-done; err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -201,50 +202,77 @@ func (t *threadServer) run(nc net.Conn) {
 	if !ok {
 		return
 	}
-	ct := t.c.cfg.CommTimeout
-	buf := make([]byte, 0, readChunk)
-	var out []byte
-	consumed := true
+	c := &threadConn{t: t, nc: nc, s: s, w: rw, buf: make([]byte, 0, readChunk), consumed: true}
+	if r, ok := rw.(connServer); ok {
+		r.serve(c)
+		return
+	}
 	for {
-		// COMMTIMEOUT counts from the first byte of a request, not from
-		// the last read, so a trickling client cannot hold the
-		// connection (the rule is in limits.go). The deadline goes first, the
-		// shutdown check second: stopConns sets a past deadline after
-		// marking shutdown, so either this check sees the shutdown or the
-		// read sees that deadline.
-		if ct > 0 && (len(buf) == 0 || consumed) {
-			nc.SetReadDeadline(time.Now().Add(ct))
-		}
-		consumed = false
-		if t.c.ShuttingDown() {
+		if !c.ready() {
 			return
 		}
-		k, rerr := rw.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+k]
-		for {
-			n, o, closeAfter := s.Process(t.ctx, buf, out[:0])
-			out = o
-			if len(out) > 0 {
-				if ct > 0 {
-					nc.SetWriteDeadline(time.Now().Add(ct))
-				}
-				if _, err := rw.Write(out); err != nil {
-					return
-				}
+		k, rerr := rw.Read(c.buf[len(c.buf):cap(c.buf)])
+		if c.handle(k) || rerr != nil {
+			return
+		}
+	}
+}
+
+// connServer is what serves a connection with a read loop of its own
+// instead of run's: plainIO's rawIO (rawio_unix.go).
+type connServer interface{ serve(c *threadConn) }
+
+// threadConn is the state of a connection the thread type serves, shared
+// by run's read loop and rawIO's.
+type threadConn struct {
+	t        *threadServer
+	nc       net.Conn
+	s        *Session
+	w        io.Writer
+	buf, out []byte
+	consumed bool // a request was consumed since the read deadline was set
+}
+
+// ready prepares a read: it reports false once the daemon shuts down.
+//
+// COMMTIMEOUT counts from the first byte of a request, not from the last
+// read, so a trickling client cannot hold the connection (the rule is in
+// limits.go). The deadline goes first, the shutdown check second:
+// stopConns sets a past deadline after marking shutdown, so either this
+// check sees the shutdown or the read sees that deadline.
+func (c *threadConn) ready() bool {
+	if ct := c.t.c.cfg.CommTimeout; ct > 0 && (len(c.buf) == 0 || c.consumed) {
+		c.nc.SetReadDeadline(time.Now().Add(ct))
+	}
+	c.consumed = false
+	return !c.t.c.ShuttingDown()
+}
+
+// handle answers the complete requests in c.buf, which a read has just
+// grown by k bytes, and reports whether the connection is to be closed.
+func (c *threadConn) handle(k int) (closeConn bool) {
+	t := c.t
+	c.buf = c.buf[:len(c.buf)+k]
+	for {
+		n, out, closeAfter := c.s.Process(t.ctx, c.buf, c.out[:0])
+		c.out = out
+		if len(out) > 0 {
+			if ct := t.c.cfg.CommTimeout; ct > 0 {
+				c.nc.SetWriteDeadline(time.Now().Add(ct))
 			}
-			if closeAfter {
-				return
-			}
-			consumed = consumed || n > 0
-			buf = t.compact(buf, n)
-			// Process stops at FlushLimit bytes of replies: go on with
-			// the requests already here before reading more
-			if size, _ := wire.FrameLen(buf, &t.c.wopts); n == 0 || size == 0 || size > len(buf) {
-				break
+			if _, err := c.w.Write(out); err != nil {
+				return true
 			}
 		}
-		if rerr != nil {
-			return
+		if closeAfter {
+			return true
+		}
+		c.consumed = c.consumed || n > 0
+		c.buf = t.compact(c.buf, n)
+		// Process stops at FlushLimit bytes of replies: go on with the
+		// requests already here before reading more
+		if size, _ := wire.FrameLen(c.buf, &t.c.wopts); n == 0 || size == 0 || size > len(c.buf) {
+			return false
 		}
 	}
 }
@@ -293,10 +321,27 @@ func (t *threadServer) Close(ctx context.Context) error {
 		// calls are still running: close their connections under them
 		t.mu.Lock()
 		for nc := range t.conns {
-			nc.Close()
+			closeUnder(nc)
 		}
 		t.mu.Unlock()
 	}
 	t.cancel()
 	return err
+}
+
+// closeUnder ends nc under the call its goroutine runs: the client sees
+// the connection end now, and the goroutine's next read or write fails,
+// after which run closes nc. A socket is shut down rather than closed:
+// one served inside a RawConn read (rawIO.serve) stays open until that
+// read returns, and Close would wait for it, that is for the call.
+func closeUnder(nc net.Conn) {
+	if hc, ok := nc.(interface {
+		CloseRead() error
+		CloseWrite() error
+	}); ok {
+		hc.CloseRead()
+		hc.CloseWrite()
+		return
+	}
+	nc.Close()
 }
