@@ -121,6 +121,18 @@ no:
 	MOVB $0, noControl+25(FP)
 	RET
 
+// QUOTE16 sets AX to the mask of the bytes at SI that are q (X1) or the
+// backslash (X2), and the flags to not equal where there is one; it
+// clobbers X0 and X3.
+#define QUOTE16 \
+	MOVOU    (SI), X0 \
+	MOVO     X0, X3   \
+	PCMPEQB  X1, X3   \
+	PCMPEQB  X2, X0   \
+	POR      X3, X0   \
+	PMOVMSKB X0, AX   \
+	TESTL    AX, AX
+
 // func indexQuoteSSE2(b []byte, q byte) int
 TEXT ·indexQuoteSSE2(SB), NOSPLIT, $0-40
 	MOVQ       b_base+0(FP), SI
@@ -135,30 +147,18 @@ TEXT ·indexQuoteSSE2(SB), NOSPLIT, $0-40
 	LEAQ       -16(SI)(CX*1), DX // the last block
 
 loop:
-	CMPQ     SI, DX
-	JAE      last
-	MOVOU    (SI), X0
-	MOVO     X0, X3
-	PCMPEQB  X1, X3
-	PCMPEQB  X2, X0
-	POR      X3, X0
-	PMOVMSKB X0, AX
-	TESTL    AX, AX
-	JNZ      found
-	ADDQ     $16, SI
-	JMP      loop
+	CMPQ  SI, DX
+	JAE   last
+	QUOTE16
+	JNZ   found
+	ADDQ  $16, SI
+	JMP   loop
 
 last:
-	MOVQ     DX, SI
-	MOVOU    (SI), X0
-	MOVO     X0, X3
-	PCMPEQB  X1, X3
-	PCMPEQB  X2, X0
-	POR      X3, X0
-	PMOVMSKB X0, AX
-	TESTL    AX, AX
-	JNZ      found
-	MOVQ     CX, ret+32(FP)
+	MOVQ  DX, SI
+	QUOTE16
+	JNZ   found
+	MOVQ  CX, ret+32(FP)
 	RET
 
 found:
