@@ -20,12 +20,20 @@ import (
 // which never wait, skip the syscall bookkeeping that keeps sysmon taking
 // the P from a busy server mid-call (see sockio).
 type rawIO struct {
-	rc      syscall.RawConn
-	p       []byte
-	n       int
-	err     error
+	rc syscall.RawConn
+	// what a Read and a Write have in hand, apart as for a net.Conn
+	// one goroutine may read while another writes
+	rd, wr  rawOp
 	readFn  func(fd uintptr) bool
 	writeFn func(fd uintptr) bool
+}
+
+// rawOp is a read or write in progress: its buffer, the bytes done, the
+// errno that ended it.
+type rawOp struct {
+	p   []byte
+	n   int
+	err error
 }
 
 // plainIO returns what the thread type reads and writes for a connection
@@ -48,10 +56,10 @@ func (r *rawIO) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r.p, r.n, r.err = p, 0, nil
+	r.rd = rawOp{p: p}
 	err := r.rc.Read(r.readFn)
-	n, rerr := r.n, r.err
-	r.p = nil
+	n, rerr := r.rd.n, r.rd.err
+	r.rd = rawOp{}
 	switch {
 	case err != nil: // a deadline, a close
 		return 0, err
@@ -66,12 +74,12 @@ func (r *rawIO) Read(p []byte) (int, error) {
 // read is the RawConn callback of Read: false asks to wait for the socket.
 func (r *rawIO) read(fd uintptr) bool {
 	for {
-		r.n, r.err = sockio.Read(int(fd), r.p)
-		switch r.err {
+		r.rd.n, r.rd.err = sockio.Read(int(fd), r.rd.p)
+		switch r.rd.err {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			r.err = nil
+			r.rd.err = nil
 			return false
 		}
 		return true
@@ -79,29 +87,30 @@ func (r *rawIO) read(fd uintptr) bool {
 }
 
 func (r *rawIO) Write(p []byte) (int, error) {
-	r.p, r.n, r.err = p, 0, nil
+	r.wr = rawOp{p: p}
 	err := r.rc.Write(r.writeFn)
-	n, werr := r.n, r.err
-	r.p = nil
+	n, werr := r.wr.n, r.wr.err
+	r.wr = rawOp{}
 	if err == nil && werr != nil {
 		err = os.NewSyscallError("sendto", werr)
 	}
 	return n, err
 }
 
-// write is the RawConn callback of Write: it writes all of r.p, asking to
-// wait whenever the socket's buffer is full.
+// write is the RawConn callback of Write: it writes all of r.wr.p, asking
+// to wait whenever the socket's buffer is full.
 func (r *rawIO) write(fd uintptr) bool {
-	for r.n < len(r.p) {
-		n, err := sockio.Write(int(fd), r.p[r.n:])
+	w := &r.wr
+	for w.n < len(w.p) {
+		n, err := sockio.Write(int(fd), w.p[w.n:])
 		switch err {
 		case nil:
-			r.n += n
+			w.n += n
 		case unix.EINTR:
 		case unix.EAGAIN:
 			return false
 		default:
-			r.err = err
+			w.err = err
 			return true
 		}
 	}

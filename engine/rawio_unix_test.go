@@ -72,6 +72,28 @@ func TestRawIO(t *testing.T) {
 			t.Fatalf("Read after the peer closed = %d, %v; want 0, EOF", n, err)
 		}
 	})
+	t.Run("read while writing", func(t *testing.T) {
+		// as on a net.Conn, one goroutine may read while another writes
+		c, s := tcpPair(t)
+		rw := plainIO(s)
+		big := bytes.Repeat([]byte("x"), 1<<20)
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := rw.Write(big)
+			wrote <- err
+		}()
+		go func() {
+			c.Write([]byte("ping"))
+			io.Copy(io.Discard, io.LimitReader(c, int64(len(big))))
+		}()
+		buf := make([]byte, 4)
+		if _, err := io.ReadFull(rw, buf); err != nil || string(buf) != "ping" {
+			t.Fatalf("Read while writing = %q, %v", buf, err)
+		}
+		if err := <-wrote; err != nil {
+			t.Fatalf("Write while reading: %v", err)
+		}
+	})
 	t.Run("reset", func(t *testing.T) {
 		c, s := tcpPair(t)
 		c.SetLinger(0) // close sends a RST
