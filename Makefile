@@ -49,7 +49,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./wire ./serial ./dispatch ./engine
 
 # A short fuzzing pass over every parser: the frame parser, the
-# decompressor, each decoder and the dict-key rule they share, FUZZTIME
+# decompressor, each decoder, the text scans under them (vectorized on
+# amd64) and the dict-key rule they share, FUZZTIME
 # each (default 30s), seeded from the golden files and the targets' own
 # f.Add corpora.
 FUZZTIME ?= 30s
@@ -63,6 +64,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMsgpackDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzPickleDecode$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzBatchDecode$$' -fuzztime $(FUZZTIME) ./serial
+	$(GO) test -run '^$$' -fuzz '^FuzzScans$$' -fuzztime $(FUZZTIME) ./serial
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyEqual$$' -fuzztime $(FUZZTIME) ./pyval
 
 # Compare gyro's server types with Pyro4, Pyro5, net/rpc and raw echo

@@ -164,3 +164,42 @@ func TestIndexQuote(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScans holds the scans that have vector versions (scan_amd64.s) to
+// plain byte loops on any input: every length, every mix of bytes.
+func FuzzScans(f *testing.F) {
+	f.Add([]byte("plain ascii text, long enough for a vector block"), byte('\''))
+	f.Add([]byte("a\x00b\x7f\"quoted\" and 'single', back\\slash, \xc3\xa9t\xc3\xa9\n"), byte('"'))
+	f.Fuzz(func(t *testing.T, b []byte, q byte) {
+		ascii, noCtl := true, true
+		plain := true
+		for _, c := range b {
+			if c == 0 || c >= 0x80 {
+				ascii = false
+			}
+			if c < 0x20 {
+				noCtl = false
+			}
+			if c < 0x20 || c >= 0x7f || c == '\\' || c == '\'' || c == '"' {
+				plain = false
+			}
+		}
+		noCtl = noCtl && ascii
+		if got, gotNoCtl := asciiScan(b); got != ascii || gotNoCtl != noCtl {
+			t.Fatalf("asciiScan(%q) = %v, %v; want %v, %v", b, got, gotNoCtl, ascii, noCtl)
+		}
+		if got := reprPlain(string(b)); got != plain {
+			t.Fatalf("reprPlain(%q) = %v, want %v", b, got, plain)
+		}
+		want := len(b)
+		for i, c := range b {
+			if c == q || c == '\\' {
+				want = i
+				break
+			}
+		}
+		if got := indexQuote(b, q); got != want {
+			t.Fatalf("indexQuote(%q, %q) = %d, want %d", b, q, got, want)
+		}
+	})
+}
