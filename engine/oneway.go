@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gyro-rpc/gyro/dispatch"
@@ -102,11 +101,6 @@ type onewayQueue struct {
 	idle, retire    int
 	reaping, noIdle bool // the reaper is armed; the daemon is closing
 	reaper          *time.Timer
-
-	// pending is nonzero while calls wait, for readers that take no lock
-	// (the multiplex loop's decision to yield); it changes only when the
-	// queue fills or empties.
-	pending atomic.Int32
 
 	done, seen uint64 // calls finished; done's value at the last check
 	armed      bool   // the watchdog timer is set
@@ -227,7 +221,6 @@ func (q *onewayQueue) push(r *onewayRun, spawn func(func()) bool, more bool) (fu
 	}
 	clear(tasks[:k]) // the ring's now
 	if k > 0 {
-		q.pending.Store(1)
 		for range min(q.idle, k) {
 			q.more.Signal()
 		}
@@ -308,9 +301,7 @@ func (q *onewayQueue) work() {
 		t := q.ring[q.head]
 		q.ring[q.head] = nil
 		q.head = (q.head + 1) % len(q.ring)
-		if q.n--; q.n == 0 {
-			q.pending.Store(0)
-		}
+		q.n--
 		q.mu.Unlock()
 
 		q.c.runOneway(t)
