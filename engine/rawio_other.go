@@ -2,11 +2,8 @@
 
 package engine
 
-import (
-	"io"
-	"net"
-)
+import "net"
 
-// plainIO returns what the thread type reads and writes for a connection
-// without TLS: the connection itself.
-func plainIO(nc net.Conn) io.ReadWriter { return nc }
+// rawServer: where there are no raw socket calls, run's read loop serves
+// every connection.
+func rawServer(net.Conn) connServer { return nil }

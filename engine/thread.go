@@ -203,7 +203,8 @@ func (t *threadServer) run(nc net.Conn) {
 		return
 	}
 	c := &threadConn{t: t, nc: nc, s: s, w: rw, buf: make([]byte, 0, readChunk), consumed: true}
-	if r, ok := rw.(connServer); ok {
+	if r := rawServer(rw); r != nil { // rw is nc unless TLS wraps it
+		c.w = r
 		r.serve(c)
 		return
 	}
@@ -218,9 +219,12 @@ func (t *threadServer) run(nc net.Conn) {
 	}
 }
 
-// connServer is what serves a connection with a read loop of its own
-// instead of run's: plainIO's rawIO (rawio_unix.go).
-type connServer interface{ serve(c *threadConn) }
+// connServer serves a connection with a read loop of its own instead of
+// run's, writing the replies itself: rawServer's rawIO (rawio_unix.go).
+type connServer interface {
+	io.Writer
+	serve(c *threadConn)
+}
 
 // threadConn is the state of a connection the thread type serves, shared
 // by run's read loop and rawIO's.

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"time"
@@ -85,14 +84,13 @@ func (c *Core) tlsWrap(nc net.Conn) net.Conn {
 	return tls.Server(nc, c.tls)
 }
 
-// secure returns what the thread type reads and writes for nc: nc itself
-// (through plainIO), or with SSL on the TLS connection once its handshake
-// succeeded, with the client's certificates recorded in s. false means
-// the handshake failed (or the daemon is closing) and the connection is to
-// be closed.
-func (t *threadServer) secure(nc net.Conn, s *Session) (io.ReadWriter, bool) {
+// secure returns what the thread type reads and writes for nc: nc itself,
+// or with SSL on the TLS connection once its handshake succeeded, with the
+// client's certificates recorded in s. false means the handshake failed
+// (or the daemon is closing) and the connection is to be closed.
+func (t *threadServer) secure(nc net.Conn, s *Session) (net.Conn, bool) {
 	if t.c.tls == nil {
-		return plainIO(nc), true
+		return nc, true
 	}
 	tc, err := t.c.tlsHandshake(t.ctx, nc)
 	if err != nil {
