@@ -2,26 +2,28 @@
 
 #include "textflag.h"
 
-// the bytes reprPlainSSE2 compares with, 16 of each
-DATA reprPlainConst<>+0x00(SB)/8, $0x1f1f1f1f1f1f1f1f
-DATA reprPlainConst<>+0x08(SB)/8, $0x1f1f1f1f1f1f1f1f
-DATA reprPlainConst<>+0x10(SB)/8, $0x7f7f7f7f7f7f7f7f
-DATA reprPlainConst<>+0x18(SB)/8, $0x7f7f7f7f7f7f7f7f
-DATA reprPlainConst<>+0x20(SB)/8, $0x2222222222222222
-DATA reprPlainConst<>+0x28(SB)/8, $0x2222222222222222
-DATA reprPlainConst<>+0x30(SB)/8, $0x2727272727272727
-DATA reprPlainConst<>+0x38(SB)/8, $0x2727272727272727
-DATA reprPlainConst<>+0x40(SB)/8, $0x5c5c5c5c5c5c5c5c
-DATA reprPlainConst<>+0x48(SB)/8, $0x5c5c5c5c5c5c5c5c
-GLOBL reprPlainConst<>(SB), RODATA|NOPTR, $80
+// the bytes the scans compare with, 16 of each
+DATA scanConst<>+0x00(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA scanConst<>+0x08(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA scanConst<>+0x10(SB)/8, $0x7f7f7f7f7f7f7f7f
+DATA scanConst<>+0x18(SB)/8, $0x7f7f7f7f7f7f7f7f
+DATA scanConst<>+0x20(SB)/8, $0x2222222222222222
+DATA scanConst<>+0x28(SB)/8, $0x2222222222222222
+DATA scanConst<>+0x30(SB)/8, $0x2727272727272727
+DATA scanConst<>+0x38(SB)/8, $0x2727272727272727
+DATA scanConst<>+0x40(SB)/8, $0x5c5c5c5c5c5c5c5c
+DATA scanConst<>+0x48(SB)/8, $0x5c5c5c5c5c5c5c5c
+DATA scanConst<>+0x50(SB)/8, $0x2020202020202020
+DATA scanConst<>+0x58(SB)/8, $0x2020202020202020
+GLOBL scanConst<>(SB), RODATA|NOPTR, $96
 
 // PLAIN16 tests the 16 bytes in X0 with the constants in X8-X12 and sets
 // the flags to equal where all of them are plain; it clobbers X1-X4 and AX.
 // Compared as a signed byte, a plain byte is above 0x1f and below 0x7f,
 // which leaves out the controls, DEL and every byte from 0x80 on
 // (negative), and is none of the quotes and the backslash: X1 gets the
-// bytes in range (above 0x1f and below 0x7f), X3 the quotes and the
-// backslash, then the plain bytes, whose top bits AX collects.
+// bytes in range, X3 the quotes and the backslash, then the plain bytes,
+// whose top bits AX collects.
 #define PLAIN16 \
 	MOVO     X0, X1   \
 	PCMPGTB  X8, X1   \
@@ -44,11 +46,11 @@ GLOBL reprPlainConst<>(SB), RODATA|NOPTR, $80
 TEXT ·reprPlainSSE2(SB), NOSPLIT, $0-17
 	MOVQ  s_base+0(FP), SI
 	MOVQ  s_len+8(FP), CX
-	MOVOU reprPlainConst<>+0x00(SB), X8
-	MOVOU reprPlainConst<>+0x10(SB), X9
-	MOVOU reprPlainConst<>+0x20(SB), X10
-	MOVOU reprPlainConst<>+0x30(SB), X11
-	MOVOU reprPlainConst<>+0x40(SB), X12
+	MOVOU scanConst<>+0x00(SB), X8
+	MOVOU scanConst<>+0x10(SB), X9
+	MOVOU scanConst<>+0x20(SB), X10
+	MOVOU scanConst<>+0x30(SB), X11
+	MOVOU scanConst<>+0x40(SB), X12
 	LEAQ  -16(SI)(CX*1), DX // the last block
 
 loop:
@@ -71,14 +73,10 @@ no:
 	MOVB  $0, ret+16(FP)
 	RET
 
-DATA scanConst<>+0x00(SB)/8, $0x2020202020202020
-DATA scanConst<>+0x08(SB)/8, $0x2020202020202020
-GLOBL scanConst<>(SB), RODATA|NOPTR, $16
-
 // ASCII16 adds the 16 bytes in X0 to asciiScan's state: it jumps to no
 // at a byte from 0x80 on (its top bit, in AX) or a NUL (equal to X7's
 // zeros), and ORs the bytes below 0x20 into X6 (a signed compare, right
-// once the top bits are known clear); it clobbers X1, X2 and AX.
+// once the top bits are known clear); it clobbers X1, X2, AX and BX.
 #define ASCII16 \
 	PMOVMSKB X0, AX  \
 	MOVO     X0, X1  \
@@ -94,7 +92,7 @@ GLOBL scanConst<>(SB), RODATA|NOPTR, $16
 TEXT ·asciiScanSSE2(SB), NOSPLIT, $0-26
 	MOVQ  b_base+0(FP), SI
 	MOVQ  b_len+8(FP), CX
-	MOVOU scanConst<>+0x00(SB), X8
+	MOVOU scanConst<>+0x50(SB), X8
 	PXOR  X7, X7
 	PXOR  X6, X6
 	LEAQ  -16(SI)(CX*1), DX // the last block
@@ -142,7 +140,7 @@ TEXT ·indexQuoteSSE2(SB), NOSPLIT, $0-40
 	IMULQ      BX, AX
 	MOVQ       AX, X1
 	PUNPCKLQDQ X1, X1 // q in every byte
-	MOVOU      reprPlainConst<>+0x40(SB), X2 // the backslash in every byte
+	MOVOU      scanConst<>+0x40(SB), X2 // the backslash in every byte
 	MOVQ       SI, DI
 	LEAQ       -16(SI)(CX*1), DX // the last block
 
