@@ -539,7 +539,7 @@ func (e *pickleEncoder) value(v any, depth int) error {
 		switch n := len(x); {
 		case n < 256:
 			e.buf = append(e.buf, 'C', byte(n))
-		case n <= math.MaxUint32:
+		case uint64(n) <= math.MaxUint32:
 			e.buf = binary.LittleEndian.AppendUint32(append(e.buf, 'B'), uint32(n))
 		default:
 			e.buf = binary.LittleEndian.AppendUint64(append(e.buf, 0x8e), uint64(n))
@@ -684,7 +684,7 @@ func (e *pickleEncoder) str(s string) {
 	switch n := len(s); {
 	case n < 256:
 		e.buf = append(e.buf, 0x8c, byte(n))
-	case n <= math.MaxUint32:
+	case uint64(n) <= math.MaxUint32:
 		e.buf = binary.LittleEndian.AppendUint32(append(e.buf, 'X'), uint32(n))
 	default:
 		e.buf = binary.LittleEndian.AppendUint64(append(e.buf, 0x8d), uint64(n))

@@ -33,7 +33,7 @@ func Append5(dst []byte, m *Message5, opts *Options) ([]byte, error) {
 		annLen += chunkHeader5 + len(a.Value)
 	}
 	if uint64(annLen) > maxLen5 {
-		return dst, fmt.Errorf("%w: annotations take %d bytes, max %d", ErrAnnotation, annLen, maxLen5)
+		return dst, fmt.Errorf("%w: annotations take %d bytes, max %d", ErrAnnotation, annLen, uint64(maxLen5))
 	}
 	if uint64(len(m.Data)) > maxLen5 {
 		return dst, ErrDataLength
