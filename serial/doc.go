@@ -51,6 +51,9 @@
 // error reply has), and github.com/hydrogen18/stalecucumber, which is
 // unmaintained and not on the module proxy. gopickle has no encoder;
 // gyro's writer emits protocol 4 opcodes, which every Python 3.4+ reads.
+// Where int has 32 bits gopickle would truncate an int beyond int32 that
+// fits 64 bits; gyro rewrites such opcodes first (pickle_long.go), so the
+// table below holds on every platform.
 //
 // What decodes into what:
 //

@@ -105,7 +105,7 @@ func unpickle(data []byte) (v any, err error) {
 	if err := pickleScan(data); err != nil {
 		return nil, err
 	}
-	u := pickle.NewUnpickler(bytes.NewReader(data))
+	u := pickle.NewUnpickler(bytes.NewReader(widenLongs(data)))
 	u.GetExtension = func(int) (any, error) {
 		return nil, pickleError("the copyreg extension registry is not supported")
 	}

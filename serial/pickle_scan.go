@@ -13,7 +13,11 @@ import (
 // otherwise allocate gigabytes. It also rejects unknown opcodes and a
 // missing STOP up front. Argument layouts are those of Python's
 // pickletools.
-func pickleScan(data []byte) error {
+func pickleScan(data []byte) error { return pickleWalk(data, nil) }
+
+// pickleWalk is pickleScan's walk; visit, when not nil, sees each opcode
+// that passed the checks, with its offset and the end of its argument.
+func pickleWalk(data []byte, visit func(op byte, at, end int)) error {
 	i := 0
 	need := func(n uint64) error {
 		if n > uint64(len(data)-i) {
@@ -47,11 +51,14 @@ func pickleScan(data []byte) error {
 		return need(n)
 	}
 	for i < len(data) {
-		op := data[i]
+		at, op := i, data[i]
 		i++
 		var err error
 		switch op {
 		case '.': // STOP
+			if visit != nil {
+				visit(op, at, i)
+			}
 			return nil
 		case '(', '0', '1', '2', 'N', 'R', 'a', 'b', 'd', '}', 'e', 'l', ']', 'o', 's', 't', ')', 'u',
 			0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x97, 0x98, 'Q':
@@ -86,6 +93,9 @@ func pickleScan(data []byte) error {
 		}
 		if err != nil {
 			return err
+		}
+		if visit != nil {
+			visit(op, at, i)
 		}
 	}
 	return pickleError("pickle data was truncated")
