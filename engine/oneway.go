@@ -85,7 +85,8 @@ func (t *onewayTask) observed() bool { return t.obs != nil && t.obs.on }
 type onewayQueue struct {
 	c *Core
 
-	max int // onewayQueueMax; tests lower it
+	max     int           // onewayQueueMax; tests lower it
+	idleFor time.Duration // onewayIdle; tests change it
 
 	mu      sync.Mutex
 	ring    []*onewayTask
@@ -108,7 +109,7 @@ type onewayQueue struct {
 }
 
 func newOnewayQueue(c *Core) *onewayQueue {
-	q := &onewayQueue{c: c, max: onewayQueueMax, ring: make([]*onewayTask, onewayRingMin)}
+	q := &onewayQueue{c: c, max: onewayQueueMax, idleFor: onewayIdle, ring: make([]*onewayTask, onewayRingMin)}
 	q.timer = time.AfterFunc(time.Hour, q.check)
 	q.timer.Stop()
 	q.more = sync.NewCond(&q.mu)
@@ -292,7 +293,7 @@ func (q *onewayQueue) work() {
 			q.idle++
 			if !q.reaping {
 				q.reaping = true
-				q.reaper.Reset(onewayIdle)
+				q.reaper.Reset(q.idleFor)
 			}
 			q.more.Wait()
 			q.idle--
@@ -324,7 +325,7 @@ func (q *onewayQueue) reap() {
 	}
 	if q.n > 0 {
 		q.reaping = true
-		q.reaper.Reset(onewayIdle)
+		q.reaper.Reset(q.idleFor)
 		return
 	}
 	q.retire = q.idle

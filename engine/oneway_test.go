@@ -283,6 +283,11 @@ func TestOnewayWorkerWaitsForMore(t *testing.T) {
 		}
 		s := readySession(t, d, serial.Serpent, sp)
 		q := d.core.oneways
+		// idle for longer than the test could take between two bursts,
+		// however slow the machine (an emulator, a loaded CI box)
+		q.mu.Lock()
+		q.idleFor = time.Hour
+		q.mu.Unlock()
 		for i := range 5 {
 			processAll(t, s, onewayFrames(t, note("burst-"+itoa(i))))
 			<-log.noted
@@ -297,6 +302,14 @@ func TestOnewayWorkerWaitsForMore(t *testing.T) {
 		}
 		if closeIt {
 			d.Close()
+		} else {
+			// now the idle period runs out at once
+			q.mu.Lock()
+			q.idleFor = time.Millisecond
+			if q.reaping {
+				q.reaper.Reset(q.idleFor)
+			}
+			q.mu.Unlock()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := g.Wait(ctx)
