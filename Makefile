@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GO ?= go
 
-.PHONY: run test deps crossbuild bench fuzz
+.PHONY: run test deps crossbuild test-arm32 bench fuzz
 
 run:
 	$(GO) run ./cmd/gyro echoserver $(ARGS)
@@ -18,6 +18,8 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pyro4 pyro4-examples python3-msgpack; }
 	@# Pyro5 conflicts with Pyro4 as a Debian package: fetched into a cache dir instead.
 	@scripts/pyro5-deps.sh >/dev/null
+	@command -v qemu-arm >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq qemu-user; }
 	@[ -x /usr/bin/etcd ] || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq etcd-server; }
 	$(GO) mod download
@@ -29,19 +31,33 @@ deps:
 			libgles-dev libwayland-dev libvulkan-dev libegl-mesa0 libgl1-mesa-dri; }
 
 # Pyro4 runs wherever Python does: everything must build (and vet) on the
-# other systems too. The reactor (loop, combine, the multiplex type) needs
-# Unix and says so at run time elsewhere.
-CROSS_GOOS := darwin freebsd windows
+# other systems too, and where int has 32 bits. The reactor (loop, combine,
+# the multiplex type) needs Unix and says so at run time elsewhere.
+CROSS := darwin/amd64 freebsd/amd64 windows/amd64 linux/386 linux/arm
 
 crossbuild:
-	@set -e; for os in $(CROSS_GOOS); do \
-		echo "GOOS=$$os: go build ./... && go vet ./..."; \
-		GOOS=$$os $(GO) build ./...; \
-		GOOS=$$os $(GO) vet ./...; \
+	@set -e; for t in $(CROSS); do \
+		echo "GOOS=$${t%/*} GOARCH=$${t#*/}: go build ./... && go vet ./..."; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./...; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; \
+	done
+
+# Pyro runs on 32-bit boards too (a Raspberry Pi's armhf): the tests of the
+# packages that parse, size and serve run as 32-bit ARM under qemu's
+# user-mode emulator, the engine suite with the thread type. Skipped: the
+# test that re-executes its own binary, which the emulator cannot.
+ARM32_PKGS := wire serial pyval dispatch config proxy gyrotls loop engine
+test-arm32:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; for p in $(ARM32_PKGS); do \
+		GOOS=linux GOARCH=arm GOARM=7 $(GO) test -c -o "$$dir/$$p.test" ./$$p; \
+		echo "qemu-arm $$p.test"; \
+		(cd $$p && GYRO_TEST_SERVERTYPE=thread qemu-arm "$$dir/$$p.test" -test.count=1 -test.timeout 10m \
+			-test.skip '^TestAcceptSurvivesFDExhaustion$$'); \
 	done
 
 test: deps crossbuild
 	GYRO_REQUIRE_PYRO4=1 $(GO) test -count=1 -timeout 12m ./...
+	$(MAKE) test-arm32
 	cd bench && $(GO) test -count=1 ./...
 	cd examples/gui_eventloop && $(GO) test -count=1 ./...
 
