@@ -30,3 +30,25 @@ func WaitingForRoom(p *Proxy) int {
 	defer pp.mu.Unlock()
 	return len(pp.roomq)
 }
+
+// Sent returns the number of calls waiting for their reply on a
+// pipelining proxy's connection whose requests have gone out: none is
+// still being encoded, queued or written.
+func Sent(p *Proxy) int {
+	pp := p.livePipe()
+	if pp == nil {
+		return 0
+	}
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	if len(pp.queue) > 0 || pp.writing {
+		return 0
+	}
+	n := 0
+	for _, w := range pp.pending {
+		if w.size > 0 { // set when the frame was queued
+			n++
+		}
+	}
+	return n
+}

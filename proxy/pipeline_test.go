@@ -192,8 +192,9 @@ func TestPipelineServerCloses(t *testing.T) {
 			errc <- err
 		}()
 	}
-	// both in flight behind wait; then drop the connection under all three
-	waitFor(t, func() bool { return proxy.InFlight(p) == 3 })
+	// both sent behind wait; then drop the connection under all three
+	// (a call still being written would fail "sending", as it should)
+	waitFor(t, func() bool { return proxy.Sent(p) == 3 })
 	f.mu.Lock()
 	for c := range f.conns {
 		c.Close()
