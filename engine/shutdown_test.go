@@ -45,7 +45,7 @@ func TestShutdownRefusesNewClients(t *testing.T) {
 // already returns at once, even with a call in progress, and leaves no
 // goroutine and no descriptor of gyro's behind once that call returns.
 func TestCloseContextExpired(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ignore := goleak.IgnoreCurrent()
 	before := openFds(t)
 	cfg := testConfig()
 	d, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg})
@@ -90,6 +90,9 @@ func TestCloseContextExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.nc.Close()
+	// CloseContext returned before the call did: the goroutine that ran
+	// it closes the connection as it ends, which VerifyNone waits for
+	goleak.VerifyNone(t, ignore)
 	if after := openFds(t); after != before {
 		t.Fatalf("open fds: %d before, %d after CloseContext", before, after)
 	}
