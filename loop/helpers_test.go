@@ -5,26 +5,19 @@ package loop
 import (
 	"context"
 	"net"
-	"os"
-	"runtime"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/gyro-rpc/gyro/internal/fdcount"
 )
 
 // guard bounds every wait in the tests; it is a safety net against hangs,
 // never a synchronisation device.
 const guard = 20 * time.Second
 
-func TestMain(m *testing.M) {
-	// Initialise the runtime's netpoller (its epoll and wakeup descriptors)
-	// before any test takes a descriptor count.
-	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
-		ln.Close()
-	}
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // handler adapts functions to Handler and BackpressureHandler; a nil data
 // function echoes.
@@ -79,16 +72,14 @@ func checkLeaks(t *testing.T) {
 	})
 }
 
-// countFDs counts this process's open descriptors (Linux), or returns -1.
+// countFDs counts this process's open descriptors, or returns -1 where it
+// cannot.
 func countFDs() int {
-	if runtime.GOOS != "linux" {
+	n, ok := fdcount.Open()
+	if !ok {
 		return -1
 	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(ents)
+	return n
 }
 
 // serve runs l on its own goroutine until the test ends, then shuts it down
