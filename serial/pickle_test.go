@@ -233,30 +233,32 @@ func TestParseAcceptedPickle(t *testing.T) {
 	}
 }
 
+// longPickles are TestRewriteLongs's cases, and seeds of FuzzPickleDecode.
+var longPickles = []struct {
+	name, hex string
+	rewrite   bool
+}{
+	// pickle.dumps([2**40, -2**40, 2**63-1, -2**63, 5, 2**31, -2**31-1, 2**64], protocol=4): LONG1s in a FRAME
+	{"long1", "80049544000000000000005d94288a060000000000018a060000000000ff8a08ffffffffffffff7f8a0800000000000000804b058a0500000080008a05ffffff7fff8a09000000000000000001652e", true},
+	// pickle.dumps([2**40, -2**40, 7], protocol=0): LONG and INT text
+	{"long text", "286c70300a4c313039393531313632373737364c0a614c2d313039393531313632373737364c0a6149370a612e", true},
+	// pickle.dumps((2**33,), protocol=2)
+	{"tuple", "80028a0500000000028571002e", true},
+	// what Python 2 writes for its 64-bit ints, even in binary protocols: INT text; I01 is True
+	{"python 2 int", hex.EncodeToString([]byte("(I4294967296\nI-4294967297\nI01\nt.")), true},
+	// LONG4 of 5 bytes, as no Python writes it but the format allows
+	{"long4", "8b050000000000000080" + "2e", true},
+	// ints within int32 (BININT, a LONG1 of 4 bytes) stay as they are
+	{"int32", "80045d94284a000000808a04ffffff7f652e", false},
+}
+
 // TestRewriteLongs checks the rewrite that keeps ints beyond int32 whole
 // where int has 32 bits (widenLongs): on this platform both pickles must
 // decode to the same value, and the rewritten one must hold no opcode
 // gopickle would truncate there, nor a FRAME. Under GOARCH=arm (or 386)
 // TestPickleGolden's int_int64_max checks the path unpickle takes.
 func TestRewriteLongs(t *testing.T) {
-	tests := []struct {
-		name, hex string
-		rewrite   bool
-	}{
-		// pickle.dumps([2**40, -2**40, 2**63-1, -2**63, 5, 2**31, -2**31-1, 2**64], protocol=4): LONG1s in a FRAME
-		{"long1", "80049544000000000000005d94288a060000000000018a060000000000ff8a08ffffffffffffff7f8a0800000000000000804b058a0500000080008a05ffffff7fff8a09000000000000000001652e", true},
-		// pickle.dumps([2**40, -2**40, 7], protocol=0): LONG and INT text
-		{"long text", "286c70300a4c313039393531313632373737364c0a614c2d313039393531313632373737364c0a6149370a612e", true},
-		// pickle.dumps((2**33,), protocol=2)
-		{"tuple", "80028a0500000000028571002e", true},
-		// what Python 2 writes for its 64-bit ints, even in binary protocols: INT text; I01 is True
-		{"python 2 int", hex.EncodeToString([]byte("(I4294967296\nI-4294967297\nI01\nt.")), true},
-		// LONG4 of 5 bytes, as no Python writes it but the format allows
-		{"long4", "8b050000000000000080" + "2e", true},
-		// ints within int32 (BININT, a LONG1 of 4 bytes) stay as they are
-		{"int32", "80045d94284a000000808a04ffffff7f652e", false},
-	}
-	for _, tt := range tests {
+	for _, tt := range longPickles {
 		data, err := hex.DecodeString(tt.hex)
 		if err != nil {
 			t.Fatal(err)
