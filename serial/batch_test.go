@@ -3,6 +3,7 @@ package serial
 import (
 	"encoding/hex"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,8 @@ func sameBatch(a, b *Batch) bool {
 }
 
 // sameValue is reflect.DeepEqual with NaN equal to itself, as a decoded
-// float('nan') is the same value both ways.
+// float('nan') is the same value both ways, and sets equal in any order
+// (pickle's come out of Go maps).
 func sameValue(a, b any) bool {
 	switch x := a.(type) {
 	case float64:
@@ -103,6 +105,17 @@ func sameValue(a, b any) bool {
 		}
 		for i := range x {
 			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case pyval.Set:
+		y, ok := b.(pyval.Set)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for _, e := range x {
+			if !slices.ContainsFunc(y, func(f any) bool { return sameValue(e, f) }) {
 				return false
 			}
 		}
