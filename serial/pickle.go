@@ -102,10 +102,11 @@ func unpickle(data []byte) (v any, err error) {
 			v, err = nil, pickleError(fmt.Sprint("invalid pickle: ", p))
 		}
 	}()
-	if err := pickleScan(data); err != nil {
+	data, err = scanPickle(data)
+	if err != nil {
 		return nil, err
 	}
-	u := pickle.NewUnpickler(bytes.NewReader(widenLongs(data)))
+	u := pickle.NewUnpickler(bytes.NewReader(data))
 	u.GetExtension = func(int) (any, error) {
 		return nil, pickleError("the copyreg extension registry is not supported")
 	}

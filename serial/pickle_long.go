@@ -17,44 +17,48 @@ import (
 // opcodes, whose lengths the rewrite would make wrong: frames are only a
 // reading aid, and a pickle means the same without them.
 
-// widenLongs returns data, or where int has 32 bits and data holds an int
-// gopickle would truncate, the rewritten pickle. data has passed
-// pickleScan.
-func widenLongs(data []byte) []byte {
+// scanPickle checks data as pickleScan does and returns the pickle to
+// decode: data, or where int has 32 bits and data holds an int gopickle
+// would truncate, the rewritten pickle.
+func scanPickle(data []byte) ([]byte, error) {
 	if strconv.IntSize == 64 {
-		return data
+		return data, pickleScan(data)
 	}
 	return rewriteLongs(data)
 }
 
-// rewriteLongs does widenLongs's rewrite on any platform, for the tests.
-func rewriteLongs(data []byte) []byte {
-	needed := false
-	_ = pickleWalk(data, func(op byte, at, end int) {
-		if _, ok := narrowLong(data, op, at, end); ok {
-			needed = true
+// rewriteLongs is scanPickle's check and rewrite on any platform, for the
+// tests: one walk notes the FRAMEs and the ints to widen, and the pickle
+// is copied only when there is an int.
+func rewriteLongs(data []byte) ([]byte, error) {
+	type edit struct {
+		at, end int
+		frame   bool
+		v       int64
+	}
+	var edits []edit
+	longs := false
+	err := pickleWalk(data, func(op byte, at, end int) {
+		if op == 0x95 { // FRAME
+			edits = append(edits, edit{at: at, end: end, frame: true})
+		} else if v, ok := narrowLong(data, op, at, end); ok {
+			edits, longs = append(edits, edit{at: at, end: end, v: v}), true
 		}
 	})
-	if !needed {
-		return data
+	if err != nil || !longs {
+		return data, err
 	}
 	out := make([]byte, 0, len(data)+len(data)/2)
 	last := 0 // data[last:] is not in out yet
-	_ = pickleWalk(data, func(op byte, at, end int) {
-		if op == 0x95 { // FRAME
-			out, last = append(out, data[last:at]...), end
-			return
+	for _, e := range edits {
+		out, last = append(out, data[last:e.at]...), e.end
+		if !e.frame {
+			out = append(out, 0x8a, 9) // LONG1, 9 bytes
+			out = binary.LittleEndian.AppendUint64(out, uint64(e.v))
+			out = append(out, byte(e.v>>63)) // the sign, extended
 		}
-		v, ok := narrowLong(data, op, at, end)
-		if !ok {
-			return
-		}
-		out = append(append(out, data[last:at]...), 0x8a, 9) // LONG1, 9 bytes
-		out = binary.LittleEndian.AppendUint64(out, uint64(v))
-		out = append(out, byte(v>>63)) // the sign, extended
-		last = end
-	})
-	return append(out, data[last:]...)
+	}
+	return append(out, data[last:]...), nil
 }
 
 // narrowLong reports the value of an int opcode at data[at:end] that

@@ -253,7 +253,7 @@ var longPickles = []struct {
 }
 
 // TestRewriteLongs checks the rewrite that keeps ints beyond int32 whole
-// where int has 32 bits (widenLongs): on this platform both pickles must
+// where int has 32 bits (scanPickle): on this platform both pickles must
 // decode to the same value, and the rewritten one must hold no opcode
 // gopickle would truncate there, nor a FRAME. Under GOARCH=arm (or 386)
 // TestPickleGolden's int_int64_max checks the path unpickle takes.
@@ -267,7 +267,10 @@ func TestRewriteLongs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		out := rewriteLongs(data)
+		out, err := rewriteLongs(data)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
 		if rewritten := &out[0] != &data[0]; rewritten != tt.rewrite {
 			t.Errorf("%s: rewritten %v, want %v", tt.name, rewritten, tt.rewrite)
 		}
