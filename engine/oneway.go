@@ -8,6 +8,7 @@ import (
 
 	"github.com/gyro-rpc/gyro/dispatch"
 	"github.com/gyro-rpc/gyro/internal/argslab"
+	"github.com/gyro-rpc/gyro/internal/fifo"
 	"github.com/gyro-rpc/gyro/serial"
 )
 
@@ -89,8 +90,7 @@ type onewayQueue struct {
 	idleFor time.Duration // onewayIdle; tests change it
 
 	mu      sync.Mutex
-	ring    []*onewayTask
-	head, n int
+	ring    fifo.Queue[*onewayTask]
 	free    []*onewayTask
 	running int // workers started and not yet ended
 	spawn   func(func()) bool
@@ -109,7 +109,8 @@ type onewayQueue struct {
 }
 
 func newOnewayQueue(c *Core) *onewayQueue {
-	q := &onewayQueue{c: c, max: onewayQueueMax, idleFor: onewayIdle, ring: make([]*onewayTask, onewayRingMin)}
+	q := &onewayQueue{c: c, max: onewayQueueMax, idleFor: onewayIdle}
+	q.ring.Reset(onewayRingMin)
 	q.timer = time.AfterFunc(time.Hour, q.check)
 	q.timer.Stop()
 	q.more = sync.NewCond(&q.mu)
@@ -212,20 +213,16 @@ func (q *onewayQueue) push(r *onewayRun, spawn func(func()) bool, more bool) (fu
 		clear(tasks)
 		return nil, false
 	}
-	k := min(len(tasks), max(q.max-q.n, 0))
-	for q.n+k > len(q.ring) {
-		q.grow()
-	}
+	k := min(len(tasks), max(q.max-q.ring.Len(), 0))
 	for _, t := range tasks[:k] {
-		q.ring[(q.head+q.n)%len(q.ring)] = t
-		q.n++
+		q.ring.Push(t)
 	}
 	clear(tasks[:k]) // the ring's now
 	if k > 0 {
 		for range min(q.idle, k) {
 			q.more.Signal()
 		}
-		for q.n > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) {
+		for q.ring.Len() > onewayPerWorker*q.running && q.running < runtime.GOMAXPROCS(0) {
 			if !q.startWorker() {
 				break
 			}
@@ -251,15 +248,6 @@ func (q *onewayQueue) release(full []*onewayTask) {
 	clear(full)
 }
 
-// grow doubles the ring, keeping the waiting tasks in order.
-func (q *onewayQueue) grow() {
-	ring := make([]*onewayTask, 2*len(q.ring))
-	for i := range q.n {
-		ring[i] = q.ring[(q.head+i)%len(q.ring)]
-	}
-	q.ring, q.head = ring, 0
-}
-
 // startWorker starts a worker; q.mu is held.
 func (q *onewayQueue) startWorker() bool {
 	if q.closed || q.spawn == nil || !q.spawn(q.work) {
@@ -281,10 +269,12 @@ func (q *onewayQueue) work() {
 			q.recycle(last)
 			last = nil
 		}
-		if q.n == 0 {
-			if len(q.ring) > onewayRingKeep {
+		t, ok := q.ring.Pop()
+		if !ok {
+			if q.ring.Cap() > onewayRingKeep {
 				// a flood is over: give its memory back
-				q.ring, q.head, q.free = make([]*onewayTask, onewayRingMin), 0, nil
+				q.ring.Reset(onewayRingMin)
+				q.free = nil
 			}
 			if q.noIdle || q.closed || q.retire > 0 {
 				q.retire = max(q.retire-1, 0)
@@ -299,10 +289,6 @@ func (q *onewayQueue) work() {
 			q.idle--
 			continue
 		}
-		t := q.ring[q.head]
-		q.ring[q.head] = nil
-		q.head = (q.head + 1) % len(q.ring)
-		q.n--
 		q.mu.Unlock()
 
 		q.c.runOneway(t)
@@ -323,7 +309,7 @@ func (q *onewayQueue) reap() {
 	if q.idle == 0 {
 		return
 	}
-	if q.n > 0 {
+	if q.ring.Len() > 0 {
 		q.reaping = true
 		q.reaper.Reset(q.idleFor)
 		return
@@ -363,7 +349,7 @@ func (q *onewayQueue) recycle(t *onewayTask) {
 func (q *onewayQueue) check() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.n == 0 || q.closed {
+	if q.ring.Len() == 0 || q.closed {
 		q.armed = false
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/engine"
 	"github.com/gyro-rpc/gyro/gyrotls"
+	"github.com/gyro-rpc/gyro/internal/fifo"
 	"github.com/gyro-rpc/gyro/internal/spawn"
 	"github.com/gyro-rpc/gyro/wire"
 )
@@ -521,7 +522,7 @@ const workerIdle = time.Second
 type workerPool struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
-	jobs    []func()
+	jobs    fifo.Queue[func()] // at most one per connection (gconn.scheduled)
 	size    int
 	running int
 	idle    int
@@ -548,7 +549,7 @@ func (p *workerPool) submit(fn func()) {
 		p.mu.Unlock()
 		return
 	}
-	p.jobs = append(p.jobs, fn)
+	p.jobs.Push(fn)
 	if p.idle > 0 {
 		p.cond.Signal()
 	} else if p.running < p.size && p.g.Go(p.work) {
@@ -594,13 +595,14 @@ func (p *workerPool) reap() {
 func (p *workerPool) work() {
 	p.mu.Lock()
 	for {
-		for len(p.jobs) == 0 && !p.closed && p.retire == 0 {
+		for p.jobs.Len() == 0 && !p.closed && p.retire == 0 {
 			p.idle++
 			p.cond.Wait()
 			p.idle--
 			p.idleMin = min(p.idleMin, p.idle)
 		}
-		if len(p.jobs) == 0 {
+		fn, ok := p.jobs.Pop()
+		if !ok {
 			if p.retire > 0 {
 				p.retire--
 			}
@@ -608,9 +610,6 @@ func (p *workerPool) work() {
 			p.mu.Unlock()
 			return
 		}
-		fn := p.jobs[0]
-		p.jobs[0] = nil
-		p.jobs = p.jobs[1:]
 		p.mu.Unlock()
 		fn()
 		p.mu.Lock()

@@ -1,0 +1,55 @@
+package fifo
+
+// Queue is a FIFO ring of T; the zero value is an empty queue.
+type Queue[T any] struct {
+	ring    []T
+	head, n int
+}
+
+// Len is how many values wait.
+func (q *Queue[T]) Len() int { return q.n }
+
+// Cap is how many values fit before the ring grows.
+func (q *Queue[T]) Cap() int { return len(q.ring) }
+
+// Push adds v at the back, doubling the ring (to at least minRing) when
+// it is full.
+func (q *Queue[T]) Push(v T) {
+	if q.n == len(q.ring) {
+		q.grow()
+	}
+	q.ring[(q.head+q.n)%len(q.ring)] = v
+	q.n++
+}
+
+// Pop takes the value at the front; false when the queue is empty. The slot
+// is cleared, so the queue does not keep what it handed out alive.
+func (q *Queue[T]) Pop() (T, bool) {
+	var zero T
+	if q.n == 0 {
+		return zero, false
+	}
+	v := q.ring[q.head]
+	q.ring[q.head] = zero
+	q.head = (q.head + 1) % len(q.ring)
+	q.n--
+	return v, true
+}
+
+// Reset empties the queue onto a new ring of size slots, dropping the values
+// that wait: a pool gives back what a flood grew its queue to this way.
+func (q *Queue[T]) Reset(size int) {
+	q.ring, q.head, q.n = make([]T, size), 0, 0
+}
+
+// minRing is the size of a ring's first allocation.
+const minRing = 16
+
+// grow doubles the ring, keeping the waiting values in order.
+func (q *Queue[T]) grow() {
+	ring := make([]T, max(2*len(q.ring), minRing))
+	for i := range q.n {
+		ring[i] = q.ring[(q.head+i)%len(q.ring)]
+	}
+	q.ring, q.head = ring, 0
+}
