@@ -35,6 +35,10 @@ type server struct {
 	pool   workerPool
 
 	conns sync.Map // *gconn → struct{}, for the ticker
+	// epoch is when the server started; connections time their activity
+	// by its monotonic clock (since): one clock read where time.Now takes
+	// two, and immune to the wall clock being set
+	epoch time.Time
 
 	stopOnce  sync.Once
 	closeOnce sync.Once
@@ -58,7 +62,7 @@ const acceptBackoff = 100 * time.Millisecond
 // SERVERTYPE "multicore".
 func New(c *engine.Core, ln net.Listener) (engine.Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{c: c, cfg: c.Config(), ln: ln, ctx: ctx, cancel: cancel}
+	s := &server{c: c, cfg: c.Config(), ln: ln, ctx: ctx, cancel: cancel, epoch: time.Now()}
 	s.pool.init(max(s.cfg.ThreadPoolSize, 1))
 	cli, err := gnet.NewClient(s.handler(),
 		gnet.WithMulticore(true),
@@ -146,9 +150,9 @@ type gconn struct {
 
 	pendingOut  atomic.Int64 // bytes given to AsyncWrite, not yet written
 	outBuffered atomic.Int64 // gnet's outbound buffer, as last seen on the loop
-	lastActive  atomic.Int64 // unix nanos of the last request taken or reply written
+	lastActive  atomic.Int64 // server.since of the last request taken or reply written
 	// partialSince is when the request gnet's inbound buffer holds the
-	// start of began to arrive (unix nanos), 0 when it holds none
+	// start of began to arrive (server.since), 0 when it holds none
 	partialSince atomic.Int64
 	release      func() // gives back the connection's place under the daemon's Limits
 }
@@ -171,7 +175,7 @@ func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	g.c, g.fd = c, c.Fd()
 	g.drainFn = func() { h.s.drain(g) }
 	g.s = h.s.c.NewSession(c.RemoteAddr(), h.s.spawn)
-	g.lastActive.Store(time.Now().UnixNano())
+	g.lastActive.Store(h.s.since())
 	h.s.conns.Store(g, struct{}{})
 	return nil, gnet.None
 }
@@ -199,7 +203,7 @@ func (h *handler) OnClose(c gnet.Conn, _ error) gnet.Action {
 // closes the connection.
 func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	g := c.Context().(*gconn)
-	defer g.trackPartial(c, time.Now().UnixNano(), c.InboundBuffered())
+	defer g.trackPartial(c, h.s.since(), c.InboundBuffered())
 	g.outBuffered.Store(int64(c.OutboundBuffered()))
 	return h.frame(g, c)
 }
@@ -290,7 +294,7 @@ func (h *handler) OnTick() (time.Duration, gnet.Action) {
 	s := h.s
 	s.c.Housekeep()
 	ct := s.cfg.CommTimeout
-	now := time.Now().UnixNano()
+	now := s.since()
 	s.conns.Range(func(k, _ any) bool {
 		g := k.(*gconn)
 		g.mu.Lock()
@@ -415,7 +419,7 @@ func (s *server) send(g *gconn, buf *[]byte, closeAfter bool) {
 		if n == len(out) {
 			g.mu.Unlock()
 			*buf = (*buf)[:0]
-			g.lastActive.Store(time.Now().UnixNano())
+			g.lastActive.Store(s.since())
 			if closeAfter {
 				g.c.Close()
 			}
@@ -441,7 +445,7 @@ func (s *server) send(g *gconn, buf *[]byte, closeAfter bool) {
 	g.mu.Unlock()
 	err := g.c.AsyncWrite(out, func(c gnet.Conn, _ error) error {
 		left := g.pendingOut.Add(-size)
-		g.lastActive.Store(time.Now().UnixNano())
+		g.lastActive.Store(s.since())
 		g.mu.Lock()
 		if len(g.outFree) < 2 {
 			g.outFree = append(g.outFree, out[:0])
@@ -466,6 +470,10 @@ func (s *server) send(g *gconn, buf *[]byte, closeAfter bool) {
 		g.c.Close()
 	}
 }
+
+// since is the time on the server's monotonic clock, in nanoseconds: more
+// than 0 from the start, so 0 can mean "none".
+func (s *server) since() int64 { return int64(time.Since(s.epoch)) + 1 }
 
 // spawn starts a worker of threaded oneway calls off the pool.
 func (s *server) spawn(fn func()) bool { return s.g.Go(fn) }

@@ -3,7 +3,6 @@ package multicore
 import (
 	"errors"
 	"io"
-	"time"
 
 	"github.com/panjf2000/gnet/v2"
 
@@ -58,7 +57,7 @@ func (h *tlsHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 func (h *tlsHandler) OnTraffic(c gnet.Conn) gnet.Action {
 	g := c.Context().(*gconn)
 	s := h.s
-	g.lastActive.Store(time.Now().UnixNano())
+	g.lastActive.Store(s.since())
 	g.outBuffered.Store(int64(c.OutboundBuffered()))
 	g.mu.Lock()
 	closed := g.closed
