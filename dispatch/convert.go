@@ -298,11 +298,11 @@ func makeConv(t reflect.Type, building map[reflect.Type]bool) (converter, error)
 			for _, it := range d.Items() {
 				kv, cerr := kc(it.Key)
 				if cerr != nil {
-					return reflect.Value{}, cerr.under(" key " + repr(it.Key))
+					return reflect.Value{}, cerr.under(" key " + serial.Repr(it.Key))
 				}
 				vv, cerr := vc(it.Value)
 				if cerr != nil {
-					return reflect.Value{}, cerr.under("[" + repr(it.Key) + "]")
+					return reflect.Value{}, cerr.under("[" + serial.Repr(it.Key) + "]")
 				}
 				out.SetMapIndex(kv, vv)
 			}
@@ -607,51 +607,18 @@ func structConv(t reflect.Type) converter {
 				continue
 			}
 			if fc.err != nil {
-				return reflect.Value{}, &convError{path: "[" + repr(name) + "]", detail: "cannot be set: " + fc.err.Error()}
+				return reflect.Value{}, &convError{path: "[" + serial.Repr(name) + "]", detail: "cannot be set: " + fc.err.Error()}
 			}
 			fv, cerr := fc.conv(it.Value)
 			if cerr != nil {
-				return reflect.Value{}, cerr.under("[" + repr(name) + "]")
+				return reflect.Value{}, cerr.under("[" + serial.Repr(name) + "]")
 			}
-			dst, ok := fieldAlloc(out, fc.index)
+			dst, ok := pyval.StructField(out, fc.index)
 			if !ok {
-				return reflect.Value{}, &convError{path: "[" + repr(name) + "]", detail: "cannot be set (unexported embedded pointer)"}
+				return reflect.Value{}, &convError{path: "[" + serial.Repr(name) + "]", detail: "cannot be set (unexported embedded pointer)"}
 			}
 			dst.Set(fv)
 		}
 		return out, nil
 	}
-}
-
-// fieldAlloc is FieldByIndex that allocates nil embedded pointers.
-func fieldAlloc(v reflect.Value, index []int) (reflect.Value, bool) {
-	for i, x := range index {
-		if i > 0 && v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				if !v.CanSet() {
-					return reflect.Value{}, false
-				}
-				v.Set(reflect.New(v.Type().Elem()))
-			}
-			v = v.Elem()
-		}
-		v = v.Field(x)
-	}
-	return v, v.CanSet()
-}
-
-// repr renders a dict key as Python would in a message.
-func repr(k any) string {
-	switch x := k.(type) {
-	case string:
-		return serial.ReprString(x)
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	}
-	return fmt.Sprint(k)
 }

@@ -131,9 +131,6 @@ func tagList(tags []string) []any {
 	return out
 }
 
-// pyRepr returns Python's repr of a str.
-func pyRepr(s string) string { return serial.ReprString(s) }
-
 // setRepr returns Python's repr of a set of str (sorted, as gyro has no
 // hash order to imitate): {'a', 'b'}, or set() when empty.
 func setRepr(tags []string) string {
@@ -142,7 +139,7 @@ func setRepr(tags []string) string {
 	}
 	parts := make([]string, len(tags))
 	for i, t := range tags {
-		parts[i] = pyRepr(t)
+		parts[i] = serial.ReprString(t)
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }

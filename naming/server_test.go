@@ -13,6 +13,7 @@ import (
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
 )
 
 // lineWriter hands every complete line written to it to a channel, so a
@@ -138,12 +139,12 @@ func seedStores(t *testing.T, pySpec, gyroSpec string, regs []Registration) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	b.WriteString("from Pyro4.naming_storage import SqlStorage\ns = SqlStorage(" + pyRepr(strings.TrimPrefix(pySpec, "sql:")) + ")\n")
+	b.WriteString("from Pyro4.naming_storage import SqlStorage\ns = SqlStorage(" + serial.ReprString(strings.TrimPrefix(pySpec, "sql:")) + ")\n")
 	for _, r := range regs {
 		if err := st.Set(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
-		b.WriteString("s[" + pyRepr(r.Name) + "] = (" + pyRepr(r.URI) + ", None)\n")
+		b.WriteString("s[" + serial.ReprString(r.Name) + "] = (" + serial.ReprString(r.URI) + ", None)\n")
 	}
 	st.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

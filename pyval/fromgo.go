@@ -183,6 +183,26 @@ func StructFieldIndex(t reflect.Type, name string) ([]int, bool) {
 	return nil, false
 }
 
+// StructField is v.FieldByIndex(index) for an index from StructFieldIndex
+// that allocates the nil embedded pointers on the way, as decoding into a
+// struct must; false when the field cannot be set (it lies behind an
+// unexported embedded pointer, or v is not addressable).
+func StructField(v reflect.Value, index []int) (reflect.Value, bool) {
+	for i, x := range index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				if !v.CanSet() {
+					return reflect.Value{}, false
+				}
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v, v.CanSet()
+}
+
 // SnakeCase maps a Go identifier to the Python name gyro exposes it under:
 // "OnewayEcho" -> "oneway_echo", "URIFor" -> "uri_for", "Echo2" -> "echo2",
 // "HTTPServer" -> "http_server", "ID" -> "id".

@@ -668,7 +668,7 @@ func structDecoder(t reflect.Type) decoder {
 			if !ok {
 				continue
 			}
-			f, ok := fieldByIndexAlloc(dst, idx)
+			f, ok := StructField(dst, idx)
 			if !ok {
 				return &ConvertError{From: TypeName(it.Value), To: t, Path: "[" + reprKey(name) + "]",
 					Detail: "field is behind an unexported embedded pointer"}
@@ -679,24 +679,6 @@ func structDecoder(t reflect.Type) decoder {
 		}
 		return nil
 	}
-}
-
-// fieldByIndexAlloc is FieldByIndex that allocates nil embedded pointers
-// on the way.
-func fieldByIndexAlloc(v reflect.Value, index []int) (reflect.Value, bool) {
-	for i, x := range index {
-		if i > 0 && v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				if !v.CanSet() {
-					return reflect.Value{}, false
-				}
-				v.Set(reflect.New(v.Type().Elem()))
-			}
-			v = v.Elem()
-		}
-		v = v.Field(x)
-	}
-	return v, v.CanSet()
 }
 
 // reprKey renders a dict key for a path, as Python shows it.

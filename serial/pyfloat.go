@@ -87,9 +87,3 @@ func pyFloatExp(b []byte) int {
 	}
 	return n
 }
-
-// ReprString returns Python's repr() of the str s, exactly as serpent
-// writes strings (the quoting and escaping rules of appendPyRepr). Tools
-// that print Python values the way Pyro4's do (gyro nsc, error messages)
-// use it rather than their own approximations.
-func ReprString(s string) string { return string(appendPyRepr(nil, s)) }

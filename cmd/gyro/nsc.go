@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gyro-rpc/gyro/config"
@@ -219,7 +218,7 @@ func (c *nscCall) list(kwargs map[string]any, title string) error {
 		uri, meta := uriAndMeta(it.Value)
 		fmt.Fprintf(c.out, "%s --> %s\n", pyStr(it.Key), pyStr(uri))
 		if truthy(meta) {
-			fmt.Fprintf(c.out, "    metadata: %s\n", pyRepr(meta))
+			fmt.Fprintf(c.out, "    metadata: %s\n", serial.Repr(meta))
 		}
 	}
 	fmt.Fprintf(c.out, "--------END LIST %s\n", title)
@@ -237,7 +236,7 @@ func nscLookup(c *nscCall) error {
 	uri, meta := uriAndMeta(res)
 	fmt.Fprintln(c.out, pyStr(uri))
 	if truthy(meta) {
-		fmt.Fprintf(c.out, "metadata: %s\n", pyRepr(meta))
+		fmt.Fprintf(c.out, "metadata: %s\n", serial.Repr(meta))
 	}
 	return nil
 }
@@ -364,58 +363,5 @@ func pyStr(v any) string {
 	case pyval.URI:
 		return x.String()
 	}
-	return pyRepr(v)
-}
-
-// pyRepr is Python's repr() for the values nsc prints: strings and
-// containers of them, numbers, None and booleans.
-func pyRepr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return reprString(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []any:
-		return "[" + joinRepr(x) + "]"
-	case pyval.Tuple:
-		if len(x) == 1 {
-			return "(" + pyRepr(x[0]) + ",)"
-		}
-		return "(" + joinRepr(x) + ")"
-	case pyval.Set:
-		if len(x) == 0 {
-			return "set()"
-		}
-		return "{" + joinRepr(x) + "}"
-	case *pyval.Dict:
-		parts := make([]string, 0, x.Len())
-		for _, it := range x.Items() {
-			parts = append(parts, pyRepr(it.Key)+": "+pyRepr(it.Value))
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-func joinRepr(vs []any) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = pyRepr(v)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// reprString quotes s as Python 3's repr does: single quotes unless s has
-// a single quote and no double quote, printable characters as they are.
-func reprString(s string) string {
-	return serial.ReprString(s)
+	return serial.Repr(v)
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gyro-rpc/gyro/internal/pyrotest"
 	"github.com/gyro-rpc/gyro/naming"
-	"github.com/gyro-rpc/gyro/pyval"
 )
 
 // syncBuilder is a strings.Builder that a server goroutine may write to
@@ -285,32 +284,5 @@ func TestNSCUnixSocketAndHMAC(t *testing.T) {
 				t.Errorf("got %q, %q, code %d; want %q, %q, code %d", out, errOut, code, tt.out, tt.errText, tt.code)
 			}
 		})
-	}
-}
-
-func TestReprString(t *testing.T) {
-	// expectations are Python 3's repr()
-	tests := map[string]string{
-		"":           "''",
-		"abc":        "'abc'",
-		"it's":       `"it's"`,
-		`x"y`:        `'x"y'`,
-		`it's "x"`:   `'it\'s "x"'`,
-		`a\b`:        `'a\\b'`,
-		"t\tn\nr\r":  `'t\tn\nr\r'`,
-		"\x00\x7f":   `'\x00\x7f'`,
-		"ünï €":      "'ünï €'",
-		"\u00a0":     `'\xa0'`,
-		"\u200b":     `'\u200b'`,
-		"\U0001F600": "'\U0001F600'",
-		"\U000E0001": `'\U000e0001'`,
-	}
-	for in, want := range tests {
-		if got := reprString(in); got != want {
-			t.Errorf("reprString(%q) = %s, want %s", in, got, want)
-		}
-	}
-	if got := pyRepr([]any{"a", pyval.Tuple{int64(1)}, pyval.Set{}, nil, true}); got != "['a', (1,), set(), None, True]" {
-		t.Errorf("pyRepr = %s", got)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"iter"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,7 +70,7 @@ func (s *EchoServer) logf(format string, a ...any) {
 // Echo returns its argument.
 func (s *EchoServer) Echo(message any) any {
 	if s.verbose.Load() { // repr costs more than the call
-		s.logf("echo: %s", repr(message))
+		s.logf("echo: %s", serial.Repr(message))
 	}
 	return message
 }
@@ -95,7 +94,7 @@ func (s *EchoServer) ErrorWithText() error {
 // OnewayEcho is echo as a oneway call; its return value never travels.
 func (s *EchoServer) OnewayEcho(message any) any {
 	if s.verbose.Load() {
-		s.logf("oneway_echo: %s", repr(message))
+		s.logf("oneway_echo: %s", serial.Repr(message))
 	}
 	return "bogus return value"
 }
@@ -149,17 +148,3 @@ func (s *EchoServer) Verbose() bool { return s.verbose.Load() }
 
 // SetVerbose is its setter; like Python's bool(), any value is accepted.
 func (s *EchoServer) SetVerbose(v any) { s.verbose.Store(pyval.Truthy(v)) }
-
-// repr renders a value as Python's repr() would, using serpent's encoding
-// (which is repr for literals) without its header line.
-func repr(v any) string {
-	b, err := serial.Serpent.Marshal(nil, v, nil)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	s := string(b)
-	if i := strings.IndexByte(s, '\n'); i >= 0 && strings.HasPrefix(s, "#") {
-		s = s[i+1:]
-	}
-	return s
-}

@@ -43,7 +43,7 @@ func TestVerboseCallsPrintRepr(t *testing.T) {
 		t.Errorf("oneway_echo returned %q", got)
 	}
 	want := regexp.MustCompile(`^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} - echo: "it's"\n` +
-		`\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} - oneway_echo: \[1,'a'\]\n$`)
+		`\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} - oneway_echo: \[1, 'a'\]\n$`)
 	if !want.MatchString(out.String()) {
 		t.Errorf("verbose output %q does not match %v", out.String(), want)
 	}
