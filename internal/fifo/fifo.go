@@ -1,6 +1,7 @@
 package fifo
 
-// Queue is a FIFO ring of T; the zero value is an empty queue.
+// Queue is a FIFO ring of T; the zero value is an empty queue. The ring's
+// size is a power of two, so that wrapping around is a mask.
 type Queue[T any] struct {
 	ring    []T
 	head, n int
@@ -18,7 +19,7 @@ func (q *Queue[T]) Push(v T) {
 	if q.n == len(q.ring) {
 		q.grow()
 	}
-	q.ring[(q.head+q.n)%len(q.ring)] = v
+	q.ring[(q.head+q.n)&(len(q.ring)-1)] = v
 	q.n++
 }
 
@@ -31,15 +32,20 @@ func (q *Queue[T]) Pop() (T, bool) {
 	}
 	v := q.ring[q.head]
 	q.ring[q.head] = zero
-	q.head = (q.head + 1) % len(q.ring)
+	q.head = (q.head + 1) & (len(q.ring) - 1)
 	q.n--
 	return v, true
 }
 
-// Reset empties the queue onto a new ring of size slots, dropping the values
-// that wait: a pool gives back what a flood grew its queue to this way.
+// Reset empties the queue onto a new ring of at least size slots (the next
+// power of two), dropping the values that wait: a pool gives back what a
+// flood grew its queue to this way.
 func (q *Queue[T]) Reset(size int) {
-	q.ring, q.head, q.n = make([]T, size), 0, 0
+	n := 1
+	for n < size {
+		n *= 2
+	}
+	q.ring, q.head, q.n = make([]T, n), 0, 0
 }
 
 // minRing is the size of a ring's first allocation.
@@ -49,7 +55,7 @@ const minRing = 16
 func (q *Queue[T]) grow() {
 	ring := make([]T, max(2*len(q.ring), minRing))
 	for i := range q.n {
-		ring[i] = q.ring[(q.head+i)%len(q.ring)]
+		ring[i] = q.ring[(q.head+i)&(len(q.ring)-1)]
 	}
 	q.ring, q.head = ring, 0
 }

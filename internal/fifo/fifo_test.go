@@ -75,9 +75,30 @@ func TestQueueReset(t *testing.T) {
 	if q.Len() != 0 || q.Cap() != 8 {
 		t.Fatalf("after Reset(8): Len %d, Cap %d; want 0, 8", q.Len(), q.Cap())
 	}
-	q.Push(7)
-	if v, ok := q.Pop(); !ok || v != 7 {
-		t.Fatalf("Pop after Reset = %v, %v; want 7, true", v, ok)
+	q.Reset(5) // rounded up to a power of two: wrapping is a mask
+	if q.Cap() != 8 {
+		t.Fatalf("after Reset(5): Cap %d, want 8", q.Cap())
+	}
+	// wrap the rounded ring, then grow it, and get everything back in order
+	var out []int
+	for i := range 20 {
+		q.Push(i)
+		if i%3 == 0 {
+			v, _ := q.Pop()
+			out = append(out, v)
+		}
+	}
+	for q.Len() > 0 {
+		v, _ := q.Pop()
+		out = append(out, v)
+	}
+	for i, v := range out {
+		if v != i {
+			t.Fatalf("after Reset(5), values came out as %v", out)
+		}
+	}
+	if len(out) != 20 || q.Cap() != 16 {
+		t.Fatalf("got %d values back and Cap %d; want 20 and 16", len(out), q.Cap())
 	}
 }
 
