@@ -38,17 +38,9 @@ func daemon(t *testing.T, serverType string) *engine.Daemon {
 	return d
 }
 
-func fdCount(t *testing.T) int {
-	n, ok := fdcount.Open()
-	if !ok {
-		t.Skip("no /proc/self/fd")
-	}
-	return n
-}
-
 func TestCombinedDaemons(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	before := fdCount(t)
+	before := fdcount.Count(t)
 	master, other := daemon(t, "multiplex"), daemon(t, "multiplex")
 	u1, _ := master.Register(&Adder{"master"}, "adder", false)
 	u2, _ := other.Register(&Adder{"other"}, "adder", false)
@@ -100,7 +92,7 @@ print(a.name(), b.name(), a.add(1, 2) + b.add(3, 4))
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if after := fdCount(t); after != before {
+	if after := fdcount.Count(t); after != before {
 		t.Errorf("open fds %d before, %d after Close", before, after)
 	}
 }

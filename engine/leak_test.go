@@ -9,21 +9,11 @@ import (
 	"github.com/gyro-rpc/gyro/internal/fdcount"
 )
 
-// openFds counts the open descriptors, skipping the test where it cannot.
-func openFds(t *testing.T) int {
-	t.Helper()
-	n, ok := fdcount.Open()
-	if !ok {
-		t.Skip("no /proc/self/fd here")
-	}
-	return n
-}
-
 // TestCloseLeavesNothing: after clients came and went and the daemon was
 // closed, no goroutine and no file descriptor of it remains.
 func TestCloseLeavesNothing(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	before := openFds(t)
+	before := fdcount.Count(t)
 	cfg := testConfig()
 	d, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg})
 	if err != nil {
@@ -51,7 +41,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 	for _, c := range clients {
 		c.nc.Close()
 	}
-	if after := openFds(t); after != before {
+	if after := fdcount.Count(t); after != before {
 		t.Fatalf("open fds: %d before, %d after Close: %v", before, after, fdcount.Targets())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gyro-rpc/gyro/engine"
+	"github.com/gyro-rpc/gyro/internal/fdcount"
 )
 
 // TestShutdownRefusesNewClients: between Shutdown and Close the listening
@@ -46,7 +47,7 @@ func TestShutdownRefusesNewClients(t *testing.T) {
 // goroutine and no descriptor of gyro's behind once that call returns.
 func TestCloseContextExpired(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
-	before := openFds(t)
+	before := fdcount.Count(t)
 	cfg := testConfig()
 	d, err := engine.New(engine.Options{Host: "127.0.0.1", Config: &cfg})
 	if err != nil {
@@ -93,7 +94,7 @@ func TestCloseContextExpired(t *testing.T) {
 	// CloseContext returned before the call did: the goroutine that ran
 	// it closes the connection as it ends, which VerifyNone waits for
 	goleak.VerifyNone(t, ignore)
-	if after := openFds(t); after != before {
+	if after := fdcount.Count(t); after != before {
 		t.Fatalf("open fds: %d before, %d after CloseContext", before, after)
 	}
 }

@@ -63,23 +63,13 @@ type closeEvent struct {
 // no goroutine and no file descriptor outlived it.
 func checkLeaks(t *testing.T) {
 	t.Helper()
-	before := countFDs()
+	before, counted := fdcount.Open()
 	t.Cleanup(func() {
 		goleak.VerifyNone(t)
-		if after := countFDs(); after != before {
+		if after, _ := fdcount.Open(); counted && after != before {
 			t.Errorf("descriptor leak: %d open before the test, %d after", before, after)
 		}
 	})
-}
-
-// countFDs counts this process's open descriptors, or returns -1 where it
-// cannot.
-func countFDs() int {
-	n, ok := fdcount.Open()
-	if !ok {
-		return -1
-	}
-	return n
 }
 
 // serve runs l on its own goroutine until the test ends, then shuts it down

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"testing"
 )
 
 var pollerOnce sync.Once
@@ -25,6 +26,17 @@ func Open() (int, bool) {
 		return 0, false
 	}
 	return len(ents), true
+}
+
+// Count is Open for a test that compares counts: it skips the test where
+// there is nothing to count.
+func Count(t testing.TB) int {
+	t.Helper()
+	n, ok := Open()
+	if !ok {
+		t.Skip("no /proc/self/fd to count descriptors in")
+	}
+	return n
 }
 
 // Targets lists what the open descriptors point at, as "fd->target", for a
