@@ -1,7 +1,6 @@
 package dispatch
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 	"math/big"
@@ -538,11 +537,9 @@ func bytesConv(t reflect.Type, zero reflect.Value) converter {
 		switch x := v.(type) {
 		case nil:
 			return zero, nil
-		case []byte:
-			b = x
-		case *pyval.Dict:
+		case []byte, *pyval.Dict:
 			var ok bool
-			if b, ok = serpentBytes(x); !ok {
+			if b, ok = pyval.AsBytes(x); !ok {
 				return reflect.Value{}, mismatch(t, v)
 			}
 		default:
@@ -553,20 +550,6 @@ func bytesConv(t reflect.Type, zero reflect.Value) converter {
 		}
 		return reflect.ValueOf(b).Convert(t), nil
 	}
-}
-
-func serpentBytes(d *pyval.Dict) ([]byte, bool) {
-	if d.Len() != 2 {
-		return nil, false
-	}
-	enc, _ := d.Get("encoding")
-	data, _ := d.Get("data")
-	s, ok := data.(string)
-	if enc != "base64" || !ok {
-		return nil, false
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	return b, err == nil
 }
 
 // structConv fills a struct from a dict, by the field names pyval.FromGo

@@ -41,3 +41,12 @@ func ExampleNewException() {
 	// ValueError - invalid literal
 	// ValueError: invalid literal
 }
+
+// Serpent has no bytes literal: a Python client's bytes arrive as a dict,
+// which AsBytes decodes as serpent.tobytes does in Python.
+func ExampleAsBytes() {
+	received := pyval.DictOf("data", "aGVsbG8=", "encoding", "base64")
+	b, ok := pyval.AsBytes(received)
+	fmt.Println(string(b), ok)
+	// Output: hello true
+}

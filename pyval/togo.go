@@ -1,7 +1,6 @@
 package pyval
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -474,11 +473,9 @@ func bytesDecoder(t reflect.Type) decoder {
 		case nil:
 			dst.SetZero()
 			return nil
-		case []byte:
-			b = x
-		case *Dict:
+		case []byte, *Dict:
 			var ok bool
-			if b, ok = serpentBytes(x); !ok {
+			if b, ok = AsBytes(x); !ok {
 				return mismatchErr(t, v)
 			}
 		case []any, Tuple, Set:
@@ -489,22 +486,6 @@ func bytesDecoder(t reflect.Type) decoder {
 		dst.SetBytes(b)
 		return nil
 	}
-}
-
-// serpentBytes decodes {'data': <base64>, 'encoding': 'base64'}, the form
-// serpent gives bytes.
-func serpentBytes(d *Dict) ([]byte, bool) {
-	if d.Len() != 2 {
-		return nil, false
-	}
-	enc, _ := d.Get("encoding")
-	data, _ := d.Get("data")
-	s, ok := data.(string)
-	if enc != "base64" || !ok {
-		return nil, false
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	return b, err == nil
 }
 
 func sliceDecoder(t reflect.Type) decoder {

@@ -1,6 +1,7 @@
 package pyval
 
 import (
+	"encoding/base64"
 	"math"
 	"math/big"
 )
@@ -57,6 +58,29 @@ func AsFloat(v any) (float64, bool) {
 		return f, !math.IsInf(f, 0)
 	}
 	return 0, false
+}
+
+// AsBytes reports v as bytes: a []byte as it is, or the dict serpent sends
+// bytes as, {'data': <base64 str>, 'encoding': 'base64'}, decoded (what
+// serpent.tobytes does in Python).
+func AsBytes(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case []byte:
+		return x, true
+	case *Dict:
+		if x.Len() != 2 {
+			return nil, false
+		}
+		enc, _ := x.Get("encoding")
+		data, _ := x.Get("data")
+		s, ok := data.(string)
+		if enc != "base64" || !ok {
+			return nil, false
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		return b, err == nil
+	}
+	return nil, false
 }
 
 // TypeName returns the Python type name of a model value, for error messages
