@@ -286,8 +286,16 @@ func run(pin bool) error {
 			}
 			active = append(active, i)
 		}
-		for range *reps {
-			for _, i := range active {
+		for rep := range *reps {
+			// every other round runs the targets in reverse: the
+			// machine's speed drifts within a round too, and a fixed
+			// order would hand that drift to the paired ratios as a
+			// steady bias of the later targets against the earlier
+			for k := range active {
+				i := active[k]
+				if rep%2 == 1 {
+					i = active[len(active)-1-k]
+				}
 				t := targets[i]
 				r, err := measure(t, addrs[i], w, *dur, procs[i].pid())
 				if err != nil {
