@@ -534,6 +534,10 @@ type workerPool struct {
 	size    int
 	running int
 	idle    int
+	// waiting counts the idle workers no Signal or Broadcast has woken
+	// yet: a worker woken for a job counts as idle until it runs, and a
+	// second job submitted meanwhile must not count on it
+	waiting int
 	idleMin int // fewest idle workers since the last tick
 	retire  int // workers asked to exit at the next wake-up without a job
 	reaper  *time.Timer
@@ -558,7 +562,8 @@ func (p *workerPool) submit(fn func()) {
 		return
 	}
 	p.jobs.Push(fn)
-	if p.idle > 0 {
+	if p.waiting > 0 {
+		p.waiting--
 		p.cond.Signal()
 	} else if p.running < p.size && p.g.Go(p.work) {
 		p.running++
@@ -590,6 +595,7 @@ func (p *workerPool) reap() {
 	}
 	if n := min(p.idleMin, p.idle) - p.retire; n > 0 {
 		p.retire += n
+		p.waiting = 0
 		p.cond.Broadcast()
 	}
 	p.idleMin = p.idle
@@ -605,6 +611,7 @@ func (p *workerPool) work() {
 	for {
 		for p.jobs.Len() == 0 && !p.closed && p.retire == 0 {
 			p.idle++
+			p.waiting++
 			p.cond.Wait()
 			p.idle--
 			p.idleMin = min(p.idleMin, p.idle)
@@ -632,6 +639,7 @@ func (p *workerPool) stop(ctx context.Context) error {
 	if p.reaper != nil {
 		p.reaper.Stop()
 	}
+	p.waiting = 0
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	return p.g.Wait(ctx)
