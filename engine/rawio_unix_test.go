@@ -71,8 +71,11 @@ func TestRawIO(t *testing.T) {
 	})
 	t.Run("write deadline", func(t *testing.T) {
 		_, s := tcpPair(t)
-		// the client never reads: the write fills the buffers and waits
-		s.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+		// the client never reads: the write fills the buffers and waits.
+		// A deadline already past when Write starts fails it before any
+		// byte is written (the poller checks first), so it leaves a loaded
+		// machine time to get there
+		s.SetWriteDeadline(time.Now().Add(250 * time.Millisecond))
 		n, err := rawServer(s).Write(make([]byte, 64<<20))
 		if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 {
 			t.Fatalf("Write past its deadline = %d, %v; want some bytes and os.ErrDeadlineExceeded", n, err)
