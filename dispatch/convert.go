@@ -590,15 +590,15 @@ func structConv(t reflect.Type) converter {
 				continue
 			}
 			if fc.err != nil {
-				return reflect.Value{}, &convError{path: "[" + serial.Repr(name) + "]", detail: "cannot be set: " + fc.err.Error()}
+				return reflect.Value{}, &convError{path: "[" + serial.ReprString(name) + "]", detail: "cannot be set: " + fc.err.Error()}
 			}
 			fv, cerr := fc.conv(it.Value)
 			if cerr != nil {
-				return reflect.Value{}, cerr.under("[" + serial.Repr(name) + "]")
+				return reflect.Value{}, cerr.under("[" + serial.ReprString(name) + "]")
 			}
 			dst, ok := pyval.StructField(out, fc.index)
 			if !ok {
-				return reflect.Value{}, &convError{path: "[" + serial.Repr(name) + "]", detail: "cannot be set (unexported embedded pointer)"}
+				return reflect.Value{}, &convError{path: "[" + serial.ReprString(name) + "]", detail: "cannot be set (unexported embedded pointer)"}
 			}
 			dst.Set(fv)
 		}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"strings"
 
 	"github.com/gyro-rpc/gyro/pyval"
 )
@@ -110,7 +109,7 @@ func appendComplexPart(dst []byte, f float64) []byte {
 // as it is, \t \n \r and the quote escaped, every other byte as \xhh.
 func appendBytesRepr(dst []byte, b []byte) []byte {
 	q := byte('\'')
-	if strings.IndexByte(string(b), '\'') >= 0 && strings.IndexByte(string(b), '"') < 0 {
+	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
 		q = '"'
 	}
 	dst = append(dst, 'b', q)
