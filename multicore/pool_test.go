@@ -22,14 +22,16 @@ func TestPoolStartsWorkerPerWaitingJob(t *testing.T) {
 	done := make(chan struct{})
 	p.submit(func() { close(done) })
 	<-done
-	for {
+	for deadline := time.Now().Add(10 * time.Second); ; runtime.Gosched() {
 		p.mu.Lock()
 		idle := p.idle
 		p.mu.Unlock()
 		if idle == 1 {
 			break
 		}
-		runtime.Gosched()
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never went idle after its job")
+		}
 	}
 
 	started := make(chan int, 2)

@@ -283,7 +283,7 @@ func TestRewriteLongs(t *testing.T) {
 			t.Fatalf("%s: rewritten pickle: %v", tt.name, err)
 		}
 		got, err := Pickle.Unmarshal(out)
-		if err != nil || !pyval.Equal(got, want) {
+		if err != nil || !sameValue(got, want) {
 			t.Errorf("%s: rewritten pickle decodes to %#v (%v), want %#v", tt.name, got, err, want)
 		}
 	}
