@@ -280,9 +280,16 @@ func (h *handler) frame(g *gconn, c inbound) gnet.Action {
 		return gnet.Close
 	}
 	if submitted {
-		// let the worker run now: back in epoll_wait, the loop would hold
-		// its P in a system call until sysmon takes it away (up to 10 ms
-		// on an idle runtime), which is what a single core sees
+		// Let the worker run now. gnet yields once itself before it
+		// blocks in epoll_wait, and one yield is not enough: once in 61
+		// schedules the runtime resumes the yielding goroutine first (its
+		// fairness check of the global queue), and on a single core the
+		// loop then blocks holding the only P while the worker waits for
+		// sysmon to hand that P to another thread. With this yield there
+		// are two before any block. Its price is that each reply leaves
+		// as soon as its call is done, one write at a time: bench's
+		// RESULTS.md has what that costs and why holding replies for
+		// one write is left out.
 		runtime.Gosched()
 	}
 	return gnet.None
