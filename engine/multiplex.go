@@ -121,8 +121,17 @@ func (m *multiplexServer) Serve(cond func() bool) error {
 // marking, and the write barrier with it, over most of the cycle. A yield
 // with nothing else to run costs little. (Within a step, the session
 // yields every yieldEvery oneways.)
+//
+// One yield does not always do: once in 61 schedules the runtime resumes
+// the goroutine that yielded before the others (its fairness check of the
+// global run queue), and the loop would block with the workers still
+// waiting. So while oneway calls are queued it yields once more, which
+// that check cannot skip twice in a row.
 func (m *multiplexServer) yield() {
 	runtime.Gosched()
+	if m.c.oneways.pending() {
+		runtime.Gosched()
+	}
 }
 
 func (m *multiplexServer) Sockets() []int      { return m.l.Sockets() }
