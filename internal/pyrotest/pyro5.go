@@ -45,6 +45,7 @@ func Pyro5Dir() (string, error) {
 // exactly as Python does for Pyro4.
 func Pyro5Env(t testing.TB) []string {
 	t.Helper()
+	skipEmulated(t)
 	check5Once.Do(func() {
 		check5Dir, check5Err = Pyro5Dir()
 		if check5Err != nil {
@@ -86,6 +87,9 @@ func Start5(t testing.TB, args []string, ready *regexp.Regexp, env ...string) *P
 // Available5 is Available for Pyro5: true when Pyro5 5.15 can be imported,
 // and always under CI, so a missing Pyro5 fails instead of hiding.
 func Available5() bool {
+	if Emulated() {
+		return false
+	}
 	if required() {
 		return true
 	}
@@ -104,6 +108,7 @@ func Available5() bool {
 // does for Pyro4.
 func RequireModule(t testing.TB, module string) {
 	t.Helper()
+	skipEmulated(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, Interpreter, "-c", "import "+module).CombinedOutput()

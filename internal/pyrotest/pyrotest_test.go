@@ -30,6 +30,26 @@ func TestRequired(t *testing.T) {
 	}
 }
 
+// Under emulation no python process starts, even where CI requires Pyro4:
+// the availability checks say no and the helpers skip.
+func TestEmulatedSkipsPython(t *testing.T) {
+	t.Setenv("CI", "true")
+	t.Setenv(EmulatedEnv, "1")
+	if Available() || Available5() {
+		t.Errorf("Available() = %v, Available5() = %v under emulation, want false", Available(), Available5())
+	}
+	for name, use := range map[string]func(t *testing.T){
+		"Python":        func(t *testing.T) { Python(t) },
+		"Pyro5Env":      func(t *testing.T) { Pyro5Env(t) },
+		"RequireModule": func(t *testing.T) { RequireModule(t, "msgpack") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			use(t) // skips, which ends this subtest here
+			t.Errorf("%s returned under emulation instead of skipping", name)
+		})
+	}
+}
+
 func TestEnviron(t *testing.T) {
 	t.Setenv("PYRO_SERIALIZER", "json")
 	env := environ([]string{"PYRO_COMPRESSION=1"})
