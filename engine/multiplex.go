@@ -122,16 +122,14 @@ func (m *multiplexServer) Serve(cond func() bool) error {
 // with nothing else to run costs little. (Within a step, the session
 // yields every yieldEvery oneways.)
 //
-// One yield does not always do: once in 61 schedules the runtime resumes
-// the goroutine that yielded before the others (its fairness check of the
-// global run queue), and the loop would block with the workers still
-// waiting. So while oneway calls are queued it yields once more, which
-// that check cannot skip twice in a row.
+// It yields twice: once in 61 schedules the runtime resumes the goroutine
+// that yielded before the others (its fairness check of the global run
+// queue), and the loop would then block with what the step made runnable
+// (oneway workers, goroutines a call woke) still waiting for sysmon. That
+// check cannot take the loop first twice in a row.
 func (m *multiplexServer) yield() {
 	runtime.Gosched()
-	if m.c.oneways.pending() {
-		runtime.Gosched()
-	}
+	runtime.Gosched()
 }
 
 func (m *multiplexServer) Sockets() []int      { return m.l.Sockets() }

@@ -238,13 +238,6 @@ func (q *onewayQueue) push(r *onewayRun, spawn func(func()) bool, more bool) (fu
 	return tasks[k:], true
 }
 
-// pending reports whether calls wait in the queue for a worker.
-func (q *onewayQueue) pending() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.ring.Len() > 0
-}
-
 // release gives back the tasks a session ran itself, clearing full.
 func (q *onewayQueue) release(full []*onewayTask) {
 	q.mu.Lock()
