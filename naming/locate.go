@@ -13,6 +13,7 @@ import (
 	"github.com/gyro-rpc/gyro/config"
 	"github.com/gyro-rpc/gyro/proxy"
 	"github.com/gyro-rpc/gyro/pyval"
+	"github.com/gyro-rpc/gyro/serial"
 	"github.com/gyro-rpc/gyro/wire"
 )
 
@@ -291,12 +292,12 @@ func Resolve(ctx context.Context, u pyval.URI, opts LocateOptions) (pyval.URI, e
 		}
 		return asURI(v)
 	}
-	tags := normTags(u.Tags())
+	tags := pyval.Set(tagList(normTags(u.Tags())))
 	var v any
 	if opts.Protocol == wire.Pyro5 {
-		v, err = ns.CallKw(ctx, "yplookup", nil, map[string]any{"meta_all": pyval.Set(tagList(tags)), "return_metadata": false})
+		v, err = ns.CallKw(ctx, "yplookup", nil, map[string]any{"meta_all": tags, "return_metadata": false})
 	} else {
-		v, err = ns.CallKw(ctx, "list", nil, map[string]any{"metadata_all": pyval.Set(tagList(tags))})
+		v, err = ns.CallKw(ctx, "list", nil, map[string]any{"metadata_all": tags})
 	}
 	if err != nil {
 		return pyval.URI{}, err
@@ -306,7 +307,7 @@ func Resolve(ctx context.Context, u pyval.URI, opts LocateOptions) (pyval.URI, e
 		return pyval.URI{}, pyroError(fmt.Sprintf("name server list() returned a %s, not a dict", pyType(v)))
 	}
 	if d.Len() == 0 {
-		return pyval.URI{}, namingError("no registrations available with desired metadata properties " + setRepr(tags))
+		return pyval.URI{}, namingError("no registrations available with desired metadata properties " + serial.Repr(tags))
 	}
 	return asURI(d.Items()[rand.IntN(d.Len())].Value)
 }

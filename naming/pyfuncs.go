@@ -6,7 +6,6 @@ import (
 	"unicode"
 
 	"github.com/gyro-rpc/gyro/pyval"
-	"github.com/gyro-rpc/gyro/serial"
 )
 
 // The name server's remote methods take their arguments as Python values
@@ -129,19 +128,6 @@ func tagList(tags []string) []any {
 		out[i] = t
 	}
 	return out
-}
-
-// setRepr returns Python's repr of a set of str (sorted, as gyro has no
-// hash order to imitate): {'a', 'b'}, or set() when empty.
-func setRepr(tags []string) string {
-	if len(tags) == 0 {
-		return "set()"
-	}
-	parts := make([]string, len(tags))
-	for i, t := range tags {
-		parts[i] = serial.ReprString(t)
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // isPySpace is Python's str.isspace for one character, which is what \s
